@@ -1,0 +1,144 @@
+"""The one factory for the Telegram Application, shared by `foyer run`, the sandbox and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    TypeHandler,
+)
+
+from bot import i18n
+from bot.clock import Clock, SystemClock
+from bot.content.registry import Curricula
+from bot.delivery import planner
+from bot.delivery.sender import Sender
+from bot.handlers import checkin, join, member
+from bot.handlers.common import load_person, on_error
+from bot.i18n import _, use_language
+from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
+from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.storage.db import make_engine
+
+log = logging.getLogger(__name__)
+
+FoyerApp = Application  # type: ignore[type-arg]
+_SENDER_TASK = "foyer.sender_task"
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, curricula: Curricula | None = None
+) -> FoyerApp:
+    i18n.configure(settings.language_fallbacks)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token_or_raise())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.rate_limit:
+        # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    app = builder.build()
+    app.bot_data[RUNTIME_KEY] = Runtime(
+        settings=settings,
+        engine=make_engine(settings.database_url),
+        clock=clock or SystemClock(),
+        curricula=curricula or Curricula(settings.content_dir),
+    )
+    _register_handlers(app)
+    return app
+
+
+def _register_handlers(app: FoyerApp) -> None:
+    # Group -1 runs before everything: who is this, and which language do we answer in.
+    app.add_handler(TypeHandler(Update, load_person), group=-1)
+    join.register(app)
+    member.register(app)
+    checkin.register(app)
+    app.add_handler(CallbackQueryHandler(_stale_button))
+    member.register_fallbacks(app)
+    app.add_error_handler(on_error)
+
+
+async def _stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(_("This button no longer works."))
+
+
+def _commands() -> list[BotCommand]:
+    return [
+        BotCommand("help", _("Help and where to find support")),
+        BotCommand("progress", _("Your own answers")),
+        BotCommand("pause", _("Take a break")),
+        BotCommand("resume", _("Start again after a break")),
+        BotCommand("language", _("Change the language")),
+        BotCommand("stop", _("Stop receiving messages")),
+    ]
+
+
+async def _set_command_menus(app: FoyerApp) -> None:
+    with use_language("en"):
+        await app.bot.set_my_commands(_commands())
+    for lang in SUPPORTED_LANGUAGES:
+        with use_language(lang):
+            await app.bot.set_my_commands(_commands(), language_code=lang)
+
+
+async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await planner.tick(runtime_of(context.application))
+
+
+async def _post_init(app: FoyerApp) -> None:
+    rt = runtime_of(app)
+    await _set_command_menus(app)
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        _planner_job, interval=rt.settings.tick_seconds, first=0, name="planner"
+    )
+    app.bot_data[_SENDER_TASK] = asyncio.create_task(Sender(rt, app.bot).run(), name="sender")
+    log.info("app.started")
+
+
+async def _post_stop(app: FoyerApp) -> None:
+    task = app.bot_data.pop(_SENDER_TASK, None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _post_shutdown(app: FoyerApp) -> None:
+    await runtime_of(app).engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def running(app: FoyerApp, *, poll_timeout: int = 10) -> AsyncIterator[FoyerApp]:
+    """Run the application inside an existing event loop (tests, sandbox)."""
+    await app.initialize()
+    try:
+        assert app.post_init is not None and app.updater is not None
+        await app.post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout, drop_pending_updates=False)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await _post_stop(app)
+    finally:
+        await app.shutdown()
+        await _post_shutdown(app)

@@ -1,0 +1,52 @@
+"""Shared set-up for command-line commands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from bot.cli import CliError
+from bot.clock import SystemClock
+from bot.content.registry import Curricula
+from bot.domain.curriculum import CurriculumError
+from bot.runtime import Runtime
+from bot.settings import Settings, load_settings
+from bot.storage import migrate
+from bot.storage.db import make_engine
+
+T = TypeVar("T")
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def require_current_db(s: Settings) -> None:
+    if not migrate.is_current(s.database_url):
+        raise CliError(
+            "the database is not up to date: run 'foyer db upgrade' first "
+            "(or 'foyer run --upgrade')"
+        )
+
+
+def curricula(s: Settings) -> Curricula:
+    try:
+        return Curricula(s.content_dir)
+    except CurriculumError as exc:
+        raise CliError(str(exc)) from None
+
+
+def with_runtime(s: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run one async piece of work with a database engine that is closed afterwards."""
+
+    async def go() -> T:
+        rt = Runtime(
+            settings=s, engine=make_engine(s.database_url), clock=SystemClock(), curricula=curricula(s)
+        )
+        try:
+            return await work(rt)
+        finally:
+            await rt.engine.dispose()
+
+    return asyncio.run(go())

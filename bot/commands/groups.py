@@ -1,0 +1,200 @@
+"""foyer group ...: set up groups before anyone opens Telegram."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cli import CliError
+from bot.commands.common import curricula, require_current_db, settings, with_runtime
+from bot.delivery.planner import schedule_for
+from bot.domain.schedule import WEEKDAYS
+from bot.runtime import Runtime
+from bot.services.group_setup import FIELDS, create_groups, parse_spec, renew_invite
+from bot.settings import Settings
+from bot.storage import groups, invites
+from bot.storage.groups import GroupRow
+
+
+def _bot_username(s: Settings) -> str | None:
+    """Ask the Bot API who we are, so invite links are complete; None without a token."""
+    if not s.bot_token:
+        return None
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    async def who() -> str | None:
+        bot = Bot(s.bot_token or "", base_url=s.bot_api_base_url)
+        try:
+            async with bot:
+                return bot.username
+        except TelegramError:
+            return None
+
+    return asyncio.run(who())
+
+
+def _link(username: str | None, code: str) -> str | None:
+    return f"https://t.me/{username}?start={code}" if username else None
+
+
+def _print_created(rows: list[dict[str, Any]], as_json: bool, username: str | None) -> None:
+    if as_json:
+        print(json.dumps(rows if len(rows) != 1 else rows[0], indent=2))
+        return
+    for r in rows:
+        print(f"group {r['id']}: {r['name']}")
+        print(f"  invite code: {r['invite_code']}")
+        print(f"  invite link: {r['invite_link'] or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    if username is None:
+        print("Without FOYER_BOT_TOKEN Foyer cannot ask Telegram for the bot's username; the link"
+              " is https://t.me/<bot username>?start=<invite code>.")
+
+
+def create(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    raw = {f: getattr(args, f, None) for f in FIELDS}
+    try:
+        spec = parse_spec(raw, curricula(s), datetime.now(UTC).date())
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    created = with_runtime(s, lambda rt: create_groups(rt, [spec]))
+    username = _bot_username(s)
+    gid, code = created[0]
+    _print_created(
+        [{"id": gid, "name": spec.name, "invite_code": code, "invite_link": _link(username, code)}],
+        args.json,
+        username,
+    )
+    return 0
+
+
+def import_csv(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read ({type(exc).__name__})") from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [f for f in ("name", "curriculum", "timezone", "meets", "starts")
+               if f not in (reader.fieldnames or [])]
+    if missing:
+        raise CliError(f"line 1: the header lacks {', '.join(missing)}")
+    unknown = [f for f in reader.fieldnames or [] if f not in FIELDS]
+    if unknown:
+        raise CliError(f"line 1: unknown columns {', '.join(unknown)}")
+    registry = curricula(s)
+    today = datetime.now(UTC).date()
+    specs = []
+    for row in reader:
+        try:
+            specs.append(parse_spec(row, registry, today))
+        except ValueError as exc:
+            raise CliError(f"line {reader.line_num}: {exc}") from None
+    if not specs:
+        raise CliError(f"{path}: no groups in the file")
+    created = with_runtime(s, lambda rt: create_groups(rt, specs))
+    username = _bot_username(s)
+    _print_created(
+        [
+            {"id": gid, "name": spec.name, "invite_code": code, "invite_link": _link(username, code)}
+            for spec, (gid, code) in zip(specs, created, strict=True)
+        ],
+        args.json,
+        username,
+    )
+    return 0
+
+
+def _describe(rt: Runtime, g: GroupRow, members: int, code: str | None) -> dict[str, Any]:
+    now = rt.clock.now()
+    schedule = schedule_for(rt, g)
+    tz = ZoneInfo(g.timezone)
+    info: dict[str, Any] = {
+        "id": g.id,
+        "name": g.name,
+        "curriculum": g.curriculum_id,
+        "language": g.language,
+        "timezone": g.timezone,
+        "meets": f"{WEEKDAYS[g.meet_weekday]} {g.meet_time:%H:%M}",
+        "delivers": f"{WEEKDAYS[g.deliver_weekday]} {g.deliver_time:%H:%M}",
+        "starts": g.starts_on.isoformat(),
+        "paused": g.paused,
+        "members": members,
+        "invite_code": code,
+        "current_week": None,
+        "next_delivery": None,
+    }
+    if schedule is not None:
+        week = schedule.current_week(now)
+        info["current_week"] = week
+        if week < schedule.weeks:
+            info["next_delivery"] = schedule.delivery_at(week + 1).astimezone(tz).isoformat(
+                timespec="minutes"
+            )
+    return info
+
+
+async def _gather(rt: Runtime, group_id: int | None) -> list[dict[str, Any]]:
+    async with rt.engine.connect() as conn:
+        rows = await groups.list_all(conn)
+        counts = await groups.member_counts(conn)
+        out = []
+        for g in rows:
+            if group_id is not None and g.id != group_id:
+                continue
+            code = await invites.current_member_code(conn, g.id)
+            out.append(_describe(rt, g, counts.get(g.id, 0), code))
+    return out
+
+
+def list_groups(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    rows = with_runtime(s, lambda rt: _gather(rt, None))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print("no groups yet: create one with 'foyer group create'")
+    for r in rows if not args.json else []:
+        print(f"{r['id']:>4}  {r['name']}  ({r['curriculum']}, {r['members']} members, "
+              f"week {r['current_week']})")
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    rows = with_runtime(s, lambda rt: _gather(rt, args.id))
+    if not rows:
+        raise CliError(f"there is no group {args.id}")
+    info = rows[0]
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    for key, value in info.items():
+        print(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
+    return 0
+
+
+def revoke_invite(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    code = with_runtime(s, lambda rt: renew_invite(rt, args.id))
+    if code is None:
+        raise CliError(f"there is no group {args.id}")
+    username = _bot_username(s)
+    print("the old invite code no longer works")
+    print(f"new invite code: {code}")
+    link = _link(username, code)
+    print(f"new invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    return 0

@@ -1,0 +1,58 @@
+"""The planner: writes what is due into the outbox. Idempotent, so ticks may repeat freely."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.schedule import Event, GroupSchedule
+from bot.runtime import Runtime
+from bot.storage import groups, outbox
+from bot.storage.groups import GroupRow
+
+log = logging.getLogger(__name__)
+
+
+def schedule_for(rt: Runtime, g: GroupRow) -> GroupSchedule | None:
+    cur = rt.curricula.get(g.curriculum_id)
+    return g.schedule(cur.weeks) if cur else None
+
+
+async def write_event(
+    conn: AsyncConnection, g: GroupRow, event: Event, now: datetime, grace: timedelta
+) -> int:
+    """Fan one scheduled event out to the group's members; late beyond grace = expired."""
+    status = outbox.EXPIRED if now - event.at > grace else outbox.PENDING
+    return await outbox.fan_out(
+        conn, group_id=g.id, week=event.week, kind=event.kind.value, due_at=event.at, status=status
+    )
+
+
+async def tick(rt: Runtime) -> int:
+    """Plan everything due up to now; returns the number of outbox rows written."""
+    now = rt.clock.now()
+    grace = timedelta(hours=rt.settings.grace_hours)
+    written = 0
+    async with rt.engine.connect() as conn:
+        due = await groups.due(conn, now)
+    for g in due:
+        schedule = schedule_for(rt, g)
+        # One transaction per group: a crash leaves each group either planned or not.
+        async with rt.engine.begin() as conn:
+            if schedule is None:
+                log.warning("planner.unknown_curriculum group=%s", g.id)
+                await groups.advance_cursor(conn, g.id, now, None)
+                continue
+            for event in schedule.events_between(g.planned_until, now):
+                n = await write_event(conn, g, event, now, grace)
+                written += n
+                log.info(
+                    "planner.event group=%s week=%s kind=%s rows=%s",
+                    g.id, event.week, event.kind.value, n,
+                )
+            await groups.advance_cursor(conn, g.id, now, schedule.next_event_at(now))
+    if written:
+        rt.wake_sender()
+    return written

@@ -1,0 +1,133 @@
+"""Schedule arithmetic for one group: local wall-clock rules in, UTC instants out.
+
+All rules are in the group's IANA timezone (a meeting is "Thursday 17:00 in Bamako"), so the
+arithmetic is done on local dates and times and converted to UTC at the end, which keeps the
+schedule right across DST changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class EventKind(StrEnum):
+    PROMPT = "prompt"
+    CHECKIN = "checkin"
+
+
+class ScheduleError(ValueError):
+    pass
+
+
+def parse_weekday_time(text: str) -> tuple[int, time]:
+    """'thu 17:00' -> (3, 17:00)."""
+    parts = text.strip().lower().split()
+    if len(parts) != 2 or parts[0][:3] not in WEEKDAYS:
+        raise ScheduleError(f"{text!r}: expected a weekday and a time, like 'thu 17:00'")
+    return WEEKDAYS.index(parts[0][:3]), parse_time(parts[1])
+
+
+def parse_time(text: str) -> time:
+    try:
+        hh, mm = text.strip().split(":")
+        return time(int(hh), int(mm))
+    except ValueError:
+        raise ScheduleError(f"{text!r}: expected a time like 17:00") from None
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    try:
+        if "/" not in name and name != "UTC":
+            raise ZoneInfoNotFoundError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(f"{name!r} is not an IANA timezone such as Africa/Bamako") from None
+
+
+def to_utc(local_day: date, at: time, tz: ZoneInfo) -> datetime:
+    """A local wall-clock time to UTC.
+
+    fold=0 (PEP 495): a time skipped by spring-forward happens an hour later, as clocks jump;
+    a time repeated by fall-back happens at its first occurrence.
+    """
+    return datetime.combine(local_day, at, tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    week: int
+    at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class GroupSchedule:
+    timezone: str
+    meet_weekday: int
+    meet_time: time
+    deliver_weekday: int
+    deliver_time: time
+    starts: date  # local date of the first meeting (week 1)
+    weeks: int
+    checkin_after_days: int = 3
+    postponed_weeks: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def meeting_day(self, week: int) -> date:
+        """Local date of week N's meeting; each postponement at or before N shifts it a week."""
+        shift = sum(1 for p in self.postponed_weeks if p <= week)
+        return self.starts + timedelta(weeks=week - 1 + shift)
+
+    def meeting_at(self, week: int) -> datetime:
+        return to_utc(self.meeting_day(week), self.meet_time, self.tz)
+
+    def delivery_day(self, week: int) -> date:
+        """The first delivery weekday after the meeting (the same day if delivery is later)."""
+        meet = self.meeting_day(week)
+        ahead = (self.deliver_weekday - meet.weekday()) % 7
+        if ahead == 0 and self.deliver_time <= self.meet_time:
+            ahead = 7
+        return meet + timedelta(days=ahead)
+
+    def delivery_at(self, week: int) -> datetime:
+        return to_utc(self.delivery_day(week), self.deliver_time, self.tz)
+
+    def checkin_at(self, week: int) -> datetime:
+        day = self.delivery_day(week) + timedelta(days=self.checkin_after_days)
+        return to_utc(day, self.deliver_time, self.tz)
+
+    def events(self) -> list[Event]:
+        out: list[Event] = []
+        for week in range(1, self.weeks + 1):
+            out.append(Event(EventKind.PROMPT, week, self.delivery_at(week)))
+            out.append(Event(EventKind.CHECKIN, week, self.checkin_at(week)))
+        out.sort(key=lambda e: (e.at, e.week))
+        return out
+
+    def events_between(self, after: datetime, until: datetime) -> list[Event]:
+        """Events with after < at <= until."""
+        return [e for e in self.events() if after < e.at <= until]
+
+    def next_event_at(self, after: datetime) -> datetime | None:
+        return next((e.at for e in self.events() if e.at > after), None)
+
+    def current_week(self, now: datetime) -> int:
+        """The latest week whose prompt is due by now (0 before the first delivery)."""
+        week = 0
+        for n in range(1, self.weeks + 1):
+            if self.delivery_at(n) <= now:
+                week = n
+            else:
+                break
+        return week
+
+    def finished(self, now: datetime) -> bool:
+        return self.next_event_at(now) is None

@@ -1,0 +1,107 @@
+"""Button data: short ASCII, well under Telegram's 64 bytes, parsed strictly.
+
+Anything that does not match exactly (forged, truncated, from an older version) parses to None
+and is answered kindly without changing anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.settings import SUPPORTED_LANGUAGES
+
+_LANG = "|".join(SUPPORTED_LANGUAGES)
+_CODE = r"[A-Za-z0-9_-]{1,32}"
+
+CHECKIN_CODES = {"done": "d", "partly": "p", "notyet": "n"}
+_CHECKIN_VALUES = {v: k for k, v in CHECKIN_CODES.items()}
+
+
+@dataclass(frozen=True)
+class JoinStep:
+    step: str  # lang | consent | optin | name | accept | decline
+    code: str
+    lang: str
+    opt_in: bool = False
+    show_name: bool = False
+
+
+_JOIN = re.compile(
+    rf"^j(?P<s>[lcpnax]):(?P<code>{_CODE})?:(?P<lang>{_LANG})(?::(?P<o>[01]))?(?::(?P<n>[01]))?$"
+)
+_STEPS = {"l": "lang", "c": "consent", "p": "optin", "n": "name", "a": "accept", "x": "decline"}
+_ARITY = {"l": 0, "c": 0, "p": 1, "n": 2, "a": 2, "x": 0}
+
+
+def join_data(step: str, code: str, lang: str, opt_in: bool | None = None,
+              show_name: bool | None = None) -> str:
+    letter = next(k for k, v in _STEPS.items() if v == step)
+    parts = [f"j{letter}", code, lang]
+    parts += [str(int(b)) for b in (opt_in, show_name) if b is not None]
+    return ":".join(parts)
+
+
+def parse_join(data: str) -> JoinStep | None:
+    m = _JOIN.match(data)
+    if not m:
+        return None
+    letter = m["s"]
+    flags = [f for f in (m["o"], m["n"]) if f is not None]
+    if len(flags) != _ARITY[letter] or (letter != "x" and not m["code"]):
+        return None
+    return JoinStep(
+        step=_STEPS[letter],
+        code=m["code"] or "",
+        lang=m["lang"],
+        opt_in=m["o"] == "1",
+        show_name=m["n"] == "1",
+    )
+
+
+@dataclass(frozen=True)
+class CheckinAnswer:
+    membership_id: int
+    week: int
+    value: str
+
+
+_CHECKIN = re.compile(r"^ci:(\d{1,10}):(\d{1,2}):([dpn])$")
+
+
+def checkin_data(membership_id: int, week: int, value: str) -> str:
+    return f"ci:{membership_id}:{week}:{CHECKIN_CODES[value]}"
+
+
+def parse_checkin(data: str) -> CheckinAnswer | None:
+    m = _CHECKIN.match(data)
+    if not m:
+        return None
+    return CheckinAnswer(int(m[1]), int(m[2]), _CHECKIN_VALUES[m[3]])
+
+
+_SIMPLE = {
+    "lang": re.compile(rf"^lang:({_LANG})$"),
+    "pause": re.compile(r"^pz:([0-4])$"),
+    "stop": re.compile(r"^st:([yn])$"),
+}
+PREFIX = {"lang": "lang", "pause": "pz", "stop": "st"}
+
+
+def simple_data(kind: str, value: str | int) -> str:
+    return f"{PREFIX[kind]}:{value}"
+
+
+def parse_simple(kind: str, data: str) -> str | None:
+    m = _SIMPLE[kind].match(data)
+    return m[1] if m else None
+
+
+# Patterns for CallbackQueryHandler routing (strict parsing happens in the handler).
+ROUTES = {
+    "join": r"^j[lcpnax]:",
+    "checkin": r"^ci:",
+    "lang": r"^lang:",
+    "pause": r"^pz:",
+    "stop": r"^st:",
+}

@@ -1,0 +1,102 @@
+"""Cross-cutting handler work: who is writing, in which language, and how we answer."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from contextvars import ContextVar
+from datetime import timedelta
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.i18n import pick_language, set_language
+from bot.runtime import Runtime, runtime_of
+from bot.storage import people
+from bot.storage.people import PersonRow
+
+log = logging.getLogger(__name__)
+
+Buttons = list[list[tuple[str, str]]]
+_person: ContextVar[PersonRow | None] = ContextVar("foyer_person", default=None)
+
+# Writing last_seen at most this often keeps a tap from costing two writes.
+_SEEN_RESOLUTION = timedelta(hours=1)
+
+
+def current_person() -> PersonRow | None:
+    return _person.get()
+
+
+def rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    return runtime_of(context.application)
+
+
+async def load_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs first for every update: find the person and set the language of the answer."""
+    runtime = rt(context)
+    user = update.effective_user
+    found: PersonRow | None = None
+    if user is not None and not user.is_bot:
+        async with runtime.engine.connect() as conn:
+            found = await people.by_telegram_id(conn, user.id)
+        now = runtime.clock.now()
+        if found is not None and (
+            found.blocked or found.last_seen_at is None or now - found.last_seen_at > _SEEN_RESOLUTION
+        ):
+            async with runtime.engine.begin() as conn:
+                await people.touch(conn, found.id, now)
+    _person.set(found)
+    set_language(
+        pick_language(
+            found.language if found else None,
+            user.language_code if user else None,
+            runtime.settings.default_language,
+        )
+    )
+
+
+def markup(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
+    )
+
+
+async def reply(update: Update, text: str, buttons: Buttons | None = None) -> None:
+    """Answer in the chat the update came from (HTML; callers escape what people typed)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup(buttons))
+
+
+async def edit(update: Update, text: str, buttons: Buttons | None = None) -> None:
+    """Replace the message whose button was pressed, so old buttons cannot be pressed again."""
+    query = update.callback_query
+    if query is None:
+        await reply(update, text, buttons)
+        return
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup(buttons))
+    except TelegramError:
+        # Too old to edit, or already showing this text: say it in a new message instead.
+        await reply(update, text, buttons)
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log ids and types only: never message text, names or phone numbers."""
+    err = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    # Where it failed, without the exception's message (which could quote what someone typed).
+    frames = traceback.extract_tb(err.__traceback__) if err else []
+    where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-4:]))
+    log.error("handler.error update=%s error=%s at=%s", update_id, type(err).__name__, where)

@@ -1,0 +1,222 @@
+"""A member's first steps: invite link, language, consent, progress opt-in, name, code of conduct.
+
+Every step's state rides in the button data, so nothing is stored until the last "I accept",
+and a restart in the middle of joining loses nothing.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.domain.curriculum import context_key
+from bot.handlers.callbacks import ROUTES, JoinStep, join_data, parse_join
+from bot.handlers.common import Buttons, current_person, edit, reply, rt
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    _,
+    content_text,
+    current_language,
+    format_when,
+    use_language,
+)
+from bot.services.enrollment import InviteProblem, check_member_invite, enroll
+from bot.settings import SUPPORTED_LANGUAGES
+from bot.storage.invites import CODE_PATTERN
+
+
+def _bad_link_text() -> str:
+    return _(
+        "This invite link does not work any more. It may have been replaced by a new one. "
+        "Please ask your facilitator for the current link. Nothing about you has been stored."
+    )
+
+
+def _problem_text(problem: InviteProblem) -> str:
+    if problem is InviteProblem.WRONG_KIND:
+        return _(
+            "This link is not an invitation to join a group as a member. "
+            "Please ask your facilitator for the group's link."
+        )
+    if problem is InviteProblem.ALREADY:
+        return _("You are already in this group. Send /help to see what you can do.")
+    return _bad_link_text()
+
+
+def _language_buttons(code: str, telegram_lang: str | None) -> Buttons:
+    order = sorted(SUPPORTED_LANGUAGES, key=lambda lang: lang != (telegram_lang or "")[:2])
+    return [[(LANGUAGE_NAMES[lang], join_data("lang", code, lang))] for lang in order]
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start [CODE] in a private chat."""
+    user = update.effective_user
+    assert user is not None
+    code = context.args[0] if context.args else ""
+    if not code:
+        if current_person() is not None:
+            await reply(update, _("Welcome back. Send /help to see what you can do."))
+        else:
+            await reply(
+                update,
+                _(
+                    "Hello! Foyer sends the weekly messages of a men's group. To join, please "
+                    "open the invite link your facilitator gave you."
+                ),
+            )
+        return
+    if len(context.args or []) != 1 or not CODE_PATTERN.match(code):
+        await reply(update, _bad_link_text())
+        return
+    check = await check_member_invite(rt(context), code, user.id)
+    if check.problem is not None:
+        await reply(update, _problem_text(check.problem))
+        return
+    await reply(
+        update,
+        _("Welcome! Which language do you want Foyer to use?"),
+        _language_buttons(code, user.language_code),
+    )
+
+
+def _consent_text() -> str:
+    return "\n\n".join(
+        [
+            _("<b>Before you join, please read this.</b>"),
+            _(
+                "Foyer sends you a short message each week after your group meeting: something "
+                "to think about and a task to try at home. A few days later it asks how it went."
+            ),
+            _(
+                "What Foyer keeps: your Telegram number id, your language, your group, and your "
+                "answers to the buttons (Done, Partly, Not yet). It does not keep what you type."
+            ),
+            _(
+                "Who sees what: your facilitator sees only totals for the whole group, never "
+                "your own answers."
+            ),
+            _(
+                "Foyer is not an emergency service. If you or someone else is in danger, send "
+                "/help at any time to see where to get help."
+            ),
+            _(
+                "You can pause with /pause, leave with /stop, and ask for your data to be "
+                "deleted at any time."
+            ),
+            _("Do you agree to join?"),
+        ]
+    )
+
+
+async def on_join_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    step = parse_join(query.data or "")
+    if step is None:
+        await query.answer(_("This button no longer works."))
+        return
+    await query.answer()
+    # Each step answers in the language the person chose on the first button.
+    with use_language(step.lang):
+        await _answer_step(update, context, step)
+
+
+async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: JoinStep) -> None:
+    user = update.effective_user
+    assert user is not None
+    if s.step == "decline":
+        await edit(
+            update,
+            _(
+                "No problem. Nothing about you has been stored. If you change your mind, "
+                "open the invite link again."
+            ),
+        )
+        return
+    check = await check_member_invite(rt(context), s.code, user.id)
+    if check.problem is not None or check.group is None or check.curriculum_id is None:
+        await edit(update, _problem_text(check.problem or InviteProblem.UNKNOWN))
+        return
+    no = (_("No, thank you"), join_data("decline", "", s.lang))
+    if s.step == "lang":
+        await edit(update, _consent_text(), [[(_("Yes, I agree"), join_data("consent", s.code, s.lang))], [no]])
+    elif s.step == "consent":
+        await edit(
+            update,
+            _(
+                "One more choice, and joining does not depend on it: may your answers count in "
+                "your group's totals? Your facilitator would still see only totals, never you."
+            ),
+            [
+                [(_("Yes, count my answers"), join_data("optin", s.code, s.lang, True))],
+                [(_("No, keep them only for me"), join_data("optin", s.code, s.lang, False))],
+            ],
+        )
+    elif s.step == "optin":
+        await edit(
+            update,
+            _(
+                "May your facilitator see your first name in the list of members? "
+                "If not, you will be shown as a number."
+            ),
+            [
+                [(_("Yes, show my first name"), join_data("name", s.code, s.lang, s.opt_in, True))],
+                [(_("No, show a number"), join_data("name", s.code, s.lang, s.opt_in, False))],
+            ],
+        )
+    elif s.step == "name":
+        cur_id = check.curriculum_id
+        conduct = rt(context).curricula[cur_id].code_of_conduct
+        text = "\n\n".join(
+            [
+                _("<b>Our group's code of conduct</b>"),
+                content_text(context_key(cur_id, None, "code_of_conduct"), conduct),
+                _("Do you accept it?"),
+            ]
+        )
+        accept = join_data("accept", s.code, s.lang, s.opt_in, s.show_name)
+        await edit(update, text, [[(_("I accept"), accept)], [no]])
+    elif s.step == "accept":
+        await _enroll(update, context, s)
+
+
+async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: JoinStep) -> None:
+    user = update.effective_user
+    assert user is not None
+    result = await enroll(
+        rt(context),
+        code=s.code,
+        telegram_id=user.id,
+        language=s.lang,
+        progress_opt_in=s.opt_in,
+        first_name=(user.first_name[:64] if s.show_name else None),
+    )
+    if isinstance(result, InviteProblem):
+        await edit(update, _problem_text(result))
+        return
+    name = html.escape(result.group.name)
+    if result.caught_up:
+        when = _("Your first message is on its way now.")
+    elif result.first_message_at is not None:
+        when = _("Your first message will arrive on {when}.").format(
+            when=format_when(result.first_message_at, result.group.timezone, current_language())
+        )
+    else:
+        when = _("This group's programme has ended, so no more weekly messages will come.")
+    await edit(
+        update,
+        "\n\n".join(
+            [
+                _("Welcome to <b>{group}</b>! You are now part of the group.").format(group=name),
+                when,
+                _("Send /help at any time to see what you can do."),
+            ]
+        ),
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(on_join_step, pattern=ROUTES["join"]))

@@ -1,0 +1,230 @@
+"""What an enrolled member can do in the private chat: help, language, pause, stop, progress."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.domain.words import command_for_word
+from bot.handlers.callbacks import ROUTES, parse_simple, simple_data
+from bot.handlers.common import current_person, edit, reply, rt
+from bot.i18n import LANGUAGE_NAMES, _, current_language, format_day, ngettext, use_language
+from bot.services import participation
+from bot.settings import SUPPORTED_LANGUAGES
+from bot.storage.people import PersonRow
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def _not_member_text() -> str:
+    return _(
+        "You are not in a group yet. To join, open the invite link your facilitator gave you."
+    )
+
+
+async def _member_or_explain(update: Update) -> PersonRow | None:
+    person = current_person()
+    if person is None:
+        await reply(update, _not_member_text())
+    return person
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lines = [
+        _("<b>Help</b>"),
+        _(
+            "If you or someone else is in danger, contact the local emergency services or a "
+            "person you trust now. Foyer is not an emergency service."
+        ),
+        _("What you can send:"),
+        _("/language: change the language"),
+        _("/pause: take a break for a few weeks"),
+        _("/resume: start receiving messages again"),
+        _("/progress: see your own answers"),
+        _("/stop: stop receiving messages"),
+        _("You can also send a single word, such as HELP or STOP."),
+    ]
+    await reply(update, "\n".join(lines))
+
+
+async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await _member_or_explain(update) is None:
+        return
+    buttons = [[(LANGUAGE_NAMES[lang], simple_data("lang", lang))] for lang in SUPPORTED_LANGUAGES]
+    await reply(update, _("Which language do you want Foyer to use?"), buttons)
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    lang = parse_simple("lang", query.data or "")
+    person = current_person()
+    if lang is None or person is None:
+        await query.answer(_("This button no longer works."))
+        return
+    await query.answer()
+    await participation.set_language(rt(context), person.id, lang)
+    with use_language(lang):
+        await edit(update, _("Done. Foyer will write to you in English from now on."))
+
+
+async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await _member_or_explain(update) is None:
+        return
+    weeks = [
+        (ngettext("{n} week", "{n} weeks", n).format(n=n), simple_data("pause", n))
+        for n in range(1, 5)
+    ]
+    await reply(
+        update,
+        _("For how long do you want to pause? Your group stays open for you."),
+        [weeks[:2], weeks[2:], [(_("Until I send /resume"), simple_data("pause", 0))]],
+    )
+
+
+async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    value = parse_simple("pause", query.data or "")
+    person = current_person()
+    if value is None or person is None:
+        await query.answer(_("This button no longer works."))
+        return
+    await query.answer()
+    runtime = rt(context)
+    changed, until = await participation.pause(runtime, person.id, int(value))
+    if not changed:
+        await edit(update, _("You are not receiving messages from any group right now."))
+    elif until is None:
+        await edit(update, _("Paused. Send /resume when you want the weekly messages again."))
+    else:
+        await edit(
+            update,
+            _("Paused until {day}. Send /resume to come back earlier.").format(
+                day=format_day(until, "UTC", current_language())
+            ),
+        )
+
+
+async def resume_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = await _member_or_explain(update)
+    if person is None:
+        return
+    if await participation.resume(rt(context), person.id):
+        await reply(update, _("Welcome back. Your weekly messages start again with the next one."))
+    else:
+        await reply(update, _("Nothing to resume: you are not paused."))
+
+
+async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = await _member_or_explain(update)
+    if person is None:
+        return
+    if not await participation.active_count(rt(context), person.id):
+        await reply(update, _("You are not receiving messages from any group right now."))
+        return
+    await reply(
+        update,
+        _("Do you want to stop receiving Foyer's messages?"),
+        [[(_("Yes, stop"), simple_data("stop", "y")), (_("No, keep going"), simple_data("stop", "n"))]],
+    )
+
+
+async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    value = parse_simple("stop", query.data or "")
+    person = current_person()
+    if value is None or person is None:
+        await query.answer(_("This button no longer works."))
+        return
+    await query.answer()
+    if value == "n":
+        await edit(update, _("Good. Nothing has changed."))
+        return
+    await participation.stop(rt(context), person.id)
+    await edit(
+        update,
+        _(
+            "You will not receive any more messages. Thank you for taking part. "
+            "You can come back at any time with your group's invite link."
+        ),
+    )
+
+
+def _value_label(value: str) -> str:
+    return {"done": _("Done"), "partly": _("Partly"), "notyet": _("Not yet")}[value]
+
+
+async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = await _member_or_explain(update)
+    if person is None:
+        return
+    rows = await participation.progress(rt(context), person.id)
+    if not rows:
+        await reply(update, _("No answers yet. Your challenges and answers will show here."))
+        return
+    lines = [_("<b>Your challenges</b> (only you can see this)")]
+    for _group, week, value in rows:
+        lines.append(_("Week {number}: {answer}").format(number=week, answer=_value_label(value)))
+    await reply(update, "\n".join(lines))
+
+
+WORD_COMMANDS: dict[str, Handler] = {
+    "help": help_command,
+    "language": language_command,
+    "pause": pause_command,
+    "resume": resume_command,
+    "stop": stop_command,
+    "progress": progress_command,
+}
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Plain words act as commands; anything else gets a gentle pointer. Nothing is stored."""
+    text = update.effective_message.text if update.effective_message else None
+    command = command_for_word(text or "")
+    if command is not None:
+        await WORD_COMMANDS[command](update, context)
+        return
+    await reply(
+        update,
+        _("I can only understand the buttons and a few words. Send /help to see what you can do."),
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, _("I don't know that command. Send /help to see what you can do."))
+
+
+async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(
+        update,
+        _("I can only understand the buttons and a few words. Send /help to see what you can do."),
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    for name, handler in WORD_COMMANDS.items():
+        app.add_handler(CommandHandler(name, handler, filters=private))
+    app.add_handler(CallbackQueryHandler(on_language, pattern=ROUTES["lang"]))
+    app.add_handler(CallbackQueryHandler(on_pause, pattern=ROUTES["pause"]))
+    app.add_handler(CallbackQueryHandler(on_stop, pattern=ROUTES["stop"]))
+
+
+def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+    """Last in line: text, unknown commands and other messages in the private chat."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(private, other_message))

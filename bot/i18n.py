@@ -1,0 +1,156 @@
+"""Translations and locale-aware formatting.
+
+The active language lives in a ContextVar (updates run concurrently, so never a global).
+Catalogs are compiled from the .po files in memory when first used, so a .mo can never be stale.
+Two gettext domains: ``foyer`` for the interface, ``content`` for the curricula.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from bot.paths import locales_dir
+from bot.settings import SUPPORTED_LANGUAGES
+
+UI_DOMAIN = "foyer"
+CONTENT_DOMAIN = "content"
+
+# The language names people recognise, each written in its own language.
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "bm": "Bamanankan",
+}
+
+_current: ContextVar[str] = ContextVar("foyer_locale", default="en")
+_fallbacks: dict[str, str] = {"bm": "fr"}
+
+
+def configure(fallbacks: dict[str, str]) -> None:
+    """Set the language fallback chain (from Settings) once at start-up."""
+    _fallbacks.clear()
+    _fallbacks.update(fallbacks)
+    _translations.cache_clear()
+
+
+def fallback_chain(lang: str) -> list[str]:
+    chain = [lang]
+    while (nxt := _fallbacks.get(chain[-1])) and nxt not in chain:
+        chain.append(nxt)
+    if "en" not in chain:
+        chain.append("en")
+    return chain
+
+
+@cache
+def _compiled(domain: str, lang: str, root: Path) -> bytes | None:
+    po = root / lang / "LC_MESSAGES" / f"{domain}.po"
+    if not po.is_file():
+        return None
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=domain)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)  # fuzzy = not yet reviewed: fall back instead
+    return buf.getvalue()
+
+
+@cache
+def _translations(domain: str, lang: str) -> gettext.NullTranslations:
+    root = locales_dir()
+    head: gettext.NullTranslations | None = None
+    for code in fallback_chain(lang):
+        mo = _compiled(domain, code, root)
+        if mo is None:
+            continue
+        layer = gettext.GNUTranslations(io.BytesIO(mo))
+        if head is None:
+            head = layer
+        else:
+            head.add_fallback(layer)
+    return head or gettext.NullTranslations()
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(lang: str) -> None:
+    _current.set(lang if lang in SUPPORTED_LANGUAGES else "en")
+
+
+@contextmanager
+def use_language(lang: str) -> Iterator[None]:
+    token = _current.set(lang if lang in SUPPORTED_LANGUAGES else "en")
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _(message: str) -> str:
+    return _translations(UI_DOMAIN, _current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations(UI_DOMAIN, _current.get()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return _translations(UI_DOMAIN, _current.get()).pgettext(context, message)
+
+
+def content_text(context: str, source: str, lang: str | None = None) -> str:
+    """A curriculum string in the given (or current) language, following the fallback chain."""
+    return _translations(CONTENT_DOMAIN, lang or _current.get()).pgettext(context, source)
+
+
+def pick_language(stored: str | None, telegram_code: str | None, default: str) -> str:
+    """Stored choice, else Telegram's language_code when supported, else the default."""
+    if stored in SUPPORTED_LANGUAGES:
+        return stored
+    base = (telegram_code or "").split("-")[0].lower()
+    return base if base in SUPPORTED_LANGUAGES else default
+
+
+@cache
+def _full_date_without_year(lang: str) -> str:
+    """The locale's full date pattern minus the year: full weekday and month names read best."""
+    pattern = str(Locale.parse(lang).date_formats["full"].pattern)
+    return re.sub(r"[,\s]*(?:'[^']*'\s*)?y+\s*$", "", pattern)
+
+
+def format_when(moment: datetime, timezone: str, lang: str | None = None) -> str:
+    """'Friday 4 December, 09:00' in the person's language and the group's timezone."""
+    lang = lang or _current.get()
+    tz = ZoneInfo(timezone)
+    local = moment.astimezone(tz)
+    day = format_date(local, _full_date_without_year(lang), locale=lang)
+    hour = format_time(local, "short", locale=lang)
+    # The locale's own pattern for joining a date and a time ("{1}, {0}", "{1} à {0}"...).
+    return str(Locale.parse(lang).datetime_formats["long"]).format(hour, day)
+
+
+def format_day(moment: datetime, timezone: str, lang: str | None = None) -> str:
+    lang = lang or _current.get()
+    local = moment.astimezone(ZoneInfo(timezone))
+    return format_date(local, _full_date_without_year(lang), locale=lang)
+
+
+def format_number(n: int | float, lang: str | None = None) -> str:
+    return format_decimal(n, locale=lang or _current.get())

@@ -1,0 +1,34 @@
+"""What every part of a running Foyer shares: settings, database, clock, content."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
+
+from bot.clock import Clock
+from bot.content.registry import Curricula
+from bot.settings import Settings
+
+RUNTIME_KEY = "foyer"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    clock: Clock
+    curricula: Curricula
+    # Set when new outbox rows are written, so the sender wakes without polling.
+    outbox_signal: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wake_sender(self) -> None:
+        self.outbox_signal.set()
+
+
+def runtime_of(application: Application) -> Runtime:  # type: ignore[type-arg]
+    rt = application.bot_data[RUNTIME_KEY]
+    assert isinstance(rt, Runtime)
+    return rt

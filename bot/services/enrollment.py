@@ -1,0 +1,110 @@
+"""Joining a group by invite: checks that store nothing, and the one step that stores."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.delivery.planner import schedule_for
+from bot.runtime import Runtime
+from bot.storage import groups, invites, memberships, outbox, people
+from bot.storage.groups import GroupRow
+from bot.storage.memberships import MembershipRow
+
+log = logging.getLogger(__name__)
+
+
+class InviteProblem(StrEnum):
+    UNKNOWN = "unknown"  # never existed, or revoked/expired: the person is told the same thing
+    WRONG_KIND = "wrong_kind"
+    ALREADY = "already"
+
+
+@dataclass(frozen=True)
+class InviteCheck:
+    group: GroupRow | None
+    problem: InviteProblem | None
+    curriculum_id: str | None = None
+
+
+async def check_member_invite(rt: Runtime, code: str, telegram_id: int) -> InviteCheck:
+    """Read-only: can this person join with this code now?"""
+    now = rt.clock.now()
+    async with rt.engine.connect() as conn:
+        inv = await invites.find(conn, code)
+        if inv is None or not inv.usable(now) or inv.group_id is None:
+            return InviteCheck(None, InviteProblem.UNKNOWN)
+        if inv.kind != "member":
+            return InviteCheck(None, InviteProblem.WRONG_KIND)
+        g = await groups.get(conn, inv.group_id)
+        if g is None or rt.curricula.get(g.curriculum_id) is None:
+            return InviteCheck(None, InviteProblem.UNKNOWN)
+        person = await people.by_telegram_id(conn, telegram_id)
+        if person is not None:
+            m = await memberships.find(conn, person.id, g.id)
+            if m is not None and m.status in memberships.ACTIVE_STATES:
+                return InviteCheck(g, InviteProblem.ALREADY, g.curriculum_id)
+    return InviteCheck(g, None, g.curriculum_id)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    group: GroupRow
+    membership: MembershipRow
+    first_message_at: datetime | None  # None when the programme has ended
+    caught_up: bool  # a late joiner receives the current week now
+
+
+async def enroll(
+    rt: Runtime,
+    *,
+    code: str,
+    telegram_id: int,
+    language: str,
+    progress_opt_in: bool,
+    first_name: str | None,
+) -> Enrolled | InviteProblem:
+    check = await check_member_invite(rt, code, telegram_id)
+    if check.problem is not None or check.group is None:
+        return check.problem or InviteProblem.UNKNOWN
+    g = check.group
+    schedule = schedule_for(rt, g)
+    assert schedule is not None
+    now = rt.clock.now()
+    week = schedule.current_week(now)
+    async with rt.engine.begin() as conn:
+        person = await people.get_or_create(
+            conn, telegram_id=telegram_id, language=language, first_name=first_name, now=now
+        )
+        m = await memberships.enroll(
+            conn,
+            person_id=person.id,
+            group_id=g.id,
+            role="member",
+            progress_opt_in=progress_opt_in,
+            now=now,
+        )
+        caught_up = False
+        if 1 <= week and not schedule.finished(now):
+            # Late joiners start at the group's current week (the same key as the planner's,
+            # so someone who had it already does not get it twice).
+            caught_up = await outbox.enqueue(
+                conn,
+                key=outbox.item_key(g.id, week, "prompt", m.id),
+                chat_id=telegram_id,
+                kind="prompt",
+                due_at=now,
+                person_id=person.id,
+                membership_id=m.id,
+                group_id=g.id,
+                week=week,
+            )
+    log.info("enrollment.joined group=%s membership=%s week=%s", g.id, m.id, week)
+    if caught_up:
+        rt.wake_sender()
+        first: datetime | None = now
+    else:
+        first = schedule.delivery_at(week + 1) if week < schedule.weeks else None
+    return Enrolled(group=g, membership=m, first_message_at=first, caught_up=caught_up)

@@ -1,0 +1,101 @@
+"""Setting groups up (CLI, CSV import, and later the facilitator's wizard share this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.content.registry import Curricula
+from bot.domain.schedule import (
+    GroupSchedule,
+    ScheduleError,
+    parse_timezone,
+    parse_weekday_time,
+)
+from bot.runtime import Runtime
+from bot.settings import SUPPORTED_LANGUAGES
+from bot.storage import groups, invites
+
+FIELDS = ("name", "curriculum", "timezone", "meets", "delivers", "starts", "language")
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    name: str
+    curriculum_id: str
+    language: str
+    schedule: GroupSchedule
+
+
+def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) -> GroupSpec:
+    """Validate one group's fields; ValueError says what is wrong in one line."""
+    name = (raw.get("name") or "").strip()
+    if not name or len(name) > 120:
+        raise ValueError("name: give a name of 1 to 120 characters")
+    cur_id = (raw.get("curriculum") or "").strip()
+    cur = curricula.get(cur_id)
+    if cur is None:
+        raise ValueError(f"curriculum: {cur_id!r} is not one of {', '.join(curricula.ids())}")
+    language = (raw.get("language") or "en").strip()
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"language: must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+    try:
+        tz = (raw.get("timezone") or "").strip()
+        parse_timezone(tz)
+        meet_day, meet_time = parse_weekday_time(raw.get("meets") or "")
+        delivers = (raw.get("delivers") or "").strip()
+        if delivers:
+            deliver_day, deliver_time = parse_weekday_time(delivers)
+        else:  # the day after the meeting, at 09:00
+            deliver_day, deliver_time = parse_weekday_time(
+                f"{('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')[(meet_day + 1) % 7]} 09:00"
+            )
+    except ScheduleError as exc:
+        raise ValueError(str(exc)) from None
+    try:
+        starts = date.fromisoformat((raw.get("starts") or "").strip())
+    except ValueError:
+        raise ValueError("starts: give the first meeting's date as YYYY-MM-DD") from None
+    if starts < today:
+        raise ValueError("starts: the first meeting cannot be in the past")
+    if starts.weekday() != meet_day:
+        raise ValueError("starts: this date is not on the meeting weekday")
+    schedule = GroupSchedule(
+        timezone=tz,
+        meet_weekday=meet_day,
+        meet_time=meet_time,
+        deliver_weekday=deliver_day,
+        deliver_time=deliver_time,
+        starts=starts,
+        weeks=cur.weeks,
+    )
+    return GroupSpec(name=name, curriculum_id=cur_id, language=language, schedule=schedule)
+
+
+async def create_groups(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, str]]:
+    """Create every group with its member invite code in one transaction: all or nothing."""
+    now = rt.clock.now()
+    created: list[tuple[int, str]] = []
+    async with rt.engine.begin() as conn:
+        for spec in specs:
+            gid = await groups.create(
+                conn,
+                name=spec.name,
+                curriculum_id=spec.curriculum_id,
+                language=spec.language,
+                schedule=spec.schedule,
+                now=now,
+            )
+            code = await invites.create(conn, kind="member", group_id=gid, now=now)
+            created.append((gid, code))
+    return created
+
+
+async def renew_invite(rt: Runtime, group_id: int) -> str | None:
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        if await groups.get(conn, group_id) is None:
+            return None
+        await invites.revoke_member_codes(conn, group_id, now)
+        return await invites.create(conn, kind="member", group_id=group_id, now=now)
+

@@ -1,0 +1,73 @@
+"""What an enrolled person can change about their own participation."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.runtime import Runtime
+from bot.storage import checkins, groups, memberships, outbox, people
+
+log = logging.getLogger(__name__)
+
+
+async def set_language(rt: Runtime, person_id: int, language: str) -> None:
+    async with rt.engine.begin() as conn:
+        await people.set_language(conn, person_id, language)
+
+
+async def pause(rt: Runtime, person_id: int, weeks: int) -> tuple[int, datetime | None]:
+    """Pause every membership for N weeks (0 = until /resume); returns (count, until)."""
+    until = rt.clock.now() + timedelta(weeks=weeks) if weeks else None
+    async with rt.engine.begin() as conn:
+        n = await memberships.set_status(
+            conn, person_id, from_states=("active", "paused"), status="paused", paused_until=until
+        )
+    log.info("participation.paused person=%s weeks=%s", person_id, weeks)
+    return n, until
+
+
+async def resume(rt: Runtime, person_id: int) -> int:
+    async with rt.engine.begin() as conn:
+        n = await memberships.set_status(conn, person_id, from_states=("paused",), status="active")
+    log.info("participation.resumed person=%s", person_id)
+    return n
+
+
+async def stop(rt: Runtime, person_id: int) -> int:
+    async with rt.engine.begin() as conn:
+        n = await memberships.set_status(
+            conn, person_id, from_states=("active", "paused"), status="stopped"
+        )
+    log.info("participation.stopped person=%s", person_id)
+    return n
+
+
+async def active_count(rt: Runtime, person_id: int) -> int:
+    async with rt.engine.connect() as conn:
+        rows = await memberships.of_person(conn, person_id)
+    return sum(1 for m in rows if m.status in memberships.ACTIVE_STATES)
+
+
+async def record_checkin(
+    rt: Runtime, person_id: int, membership_id: int, week: int, value: str
+) -> str | None:
+    """Store a check-in if the button belongs to this person; returns the curriculum id."""
+    async with rt.engine.begin() as conn:
+        m = await memberships.get(conn, membership_id)
+        if m is None or m.person_id != person_id:
+            return None
+        # Only a check-in Foyer really sent can be answered: forged weeks change nothing.
+        if not await outbox.was_sent(conn, outbox.item_key(m.group_id, week, "checkin", m.id)):
+            return None
+        g = await groups.get(conn, m.group_id)
+        if g is None:
+            return None
+        await checkins.record(conn, membership_id, week, value, rt.clock.now())
+    log.info("participation.checkin membership=%s week=%s", membership_id, week)
+    return g.curriculum_id
+
+
+async def progress(rt: Runtime, person_id: int) -> list[tuple[str, int, str]]:
+    async with rt.engine.connect() as conn:
+        return await checkins.history(conn, person_id)

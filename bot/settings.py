@@ -1,0 +1,124 @@
+"""All configuration, read once at the edge (CLI) and passed inward."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "bm")
+TELEGRAM_BOT_API_URL = "https://api.telegram.org"
+
+
+class SettingsError(Exception):
+    """A bad setting; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FOYER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: str | None = None
+    database_url: str = "sqlite+aiosqlite:///foyer.db"
+    bot_api_url: str = TELEGRAM_BOT_API_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    tick_seconds: float = Field(default=60.0, gt=0, le=3600)
+    default_language: str = "en"
+    grace_hours: float = Field(default=24.0, ge=0, le=24 * 14)
+    content_dir: Path | None = None
+    # bm -> fr -> en: a Bambara reader never sees a hole where a string is not yet reviewed.
+    language_fallbacks: Annotated[dict[str, str], NoDecode] = {"bm": "fr"}
+    send_concurrency: int = Field(default=4, ge=1, le=64)
+    rate_limit: bool = True
+    checkin_after_days: int = Field(default=3, ge=1, le=6)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        bot_id, _, secret = v.partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("does not look like a token from @BotFather (digits:secret)")
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, v: str) -> str:
+        if "://" not in v:
+            raise ValueError("must be a URL such as sqlite+aiosqlite:///foyer.db")
+        return v
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _ids(cls, v: object) -> object:
+        if isinstance(v, str):
+            parts = [p.strip() for p in v.replace(";", ",").split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("must be Telegram user ids separated by commas")
+            return frozenset(int(p) for p in parts)
+        return v
+
+    @field_validator("default_language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        if v not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return v
+
+    @field_validator("language_fallbacks", mode="before")
+    @classmethod
+    def _fallbacks(cls, v: object) -> object:
+        if isinstance(v, str):
+            pairs: dict[str, str] = {}
+            for item in filter(None, (p.strip() for p in v.split(","))):
+                src, sep, dst = item.partition(":")
+                if not sep or src not in SUPPORTED_LANGUAGES or dst not in SUPPORTED_LANGUAGES:
+                    raise ValueError("must look like bm:fr,fr:en with supported languages")
+                pairs[src] = dst
+            return pairs
+        return v
+
+    @field_validator("content_dir")
+    @classmethod
+    def _content_dir(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_dir():
+            raise ValueError(f"{v} is not a folder")
+        return v
+
+    @property
+    def bot_api_base_url(self) -> str:
+        return f"{self.bot_api_url}/bot"
+
+    @property
+    def bot_api_file_url(self) -> str:
+        return f"{self.bot_api_url}/file/bot"
+
+    def token_or_raise(self) -> str:
+        if not self.bot_token:
+            raise SettingsError(
+                "FOYER_BOT_TOKEN is not set: talk to @BotFather in Telegram, send /newbot, "
+                "and put the token it gives you in FOYER_BOT_TOKEN (or in a .env file)"
+            )
+        return self.bot_token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning the first validation error into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "FOYER_" + str(err["loc"][0]).upper() if err["loc"] else "a FOYER_ setting"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {msg}") from None

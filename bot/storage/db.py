@@ -1,0 +1,31 @@
+"""The database engine: one async engine per process, SQLite tuned for a small server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def make_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            # WAL lets readers run beside the writer; NORMAL keeps each commit durable across a
+            # process crash (the WAL is in the OS) without an fsync per outbox update.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+    return engine
+
+
+def sync_url(url: str) -> str:
+    """The synchronous driver URL Alembic uses for the same database."""
+    return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")

@@ -1,0 +1,94 @@
+"""People: one row per Telegram user who has enrolled (strangers leave no trace)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.tables import outbox, person
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    telegram_id: int
+    language: str
+    first_name: str | None
+    discreet: bool
+    blocked: bool
+    last_seen_at: datetime | None
+
+
+def _row(r: object) -> PersonRow:
+    m = r._mapping  # type: ignore[attr-defined]
+    return PersonRow(
+        id=m["id"],
+        telegram_id=m["telegram_id"],
+        language=m["language"],
+        first_name=m["first_name"],
+        discreet=m["discreet"],
+        blocked=m["blocked"],
+        last_seen_at=m["last_seen_at"],
+    )
+
+
+async def by_telegram_id(conn: AsyncConnection, telegram_id: int) -> PersonRow | None:
+    row = (await conn.execute(select(person).where(person.c.telegram_id == telegram_id))).first()
+    return _row(row) if row else None
+
+
+async def get_or_create(
+    conn: AsyncConnection,
+    *,
+    telegram_id: int,
+    language: str,
+    first_name: str | None,
+    now: datetime,
+) -> PersonRow:
+    found = await by_telegram_id(conn, telegram_id)
+    if found is not None:
+        values: dict[str, object] = {"language": language, "blocked": False, "last_seen_at": now}
+        if first_name is not None:
+            values["first_name"] = first_name
+        await conn.execute(update(person).where(person.c.id == found.id).values(**values))
+        refreshed = await by_telegram_id(conn, telegram_id)
+        assert refreshed is not None
+        return refreshed
+    await conn.execute(
+        person.insert().values(
+            telegram_id=telegram_id,
+            language=language,
+            first_name=first_name,
+            discreet=False,
+            blocked=False,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    created = await by_telegram_id(conn, telegram_id)
+    assert created is not None
+    return created
+
+
+async def set_language(conn: AsyncConnection, person_id: int, language: str) -> None:
+    await conn.execute(update(person).where(person.c.id == person_id).values(language=language))
+
+
+async def touch(conn: AsyncConnection, person_id: int, now: datetime) -> None:
+    """Record activity (a person unblocked us by writing, so clear the flag too)."""
+    await conn.execute(
+        update(person).where(person.c.id == person_id).values(last_seen_at=now, blocked=False)
+    )
+
+
+async def mark_blocked(conn: AsyncConnection, chat_id: int) -> None:
+    """The person blocked the bot: stop every pending message to them."""
+    await conn.execute(update(person).where(person.c.telegram_id == chat_id).values(blocked=True))
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.chat_id == chat_id, outbox.c.status == "pending")
+        .values(status="blocked")
+    )

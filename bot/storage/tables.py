@@ -1,0 +1,170 @@
+"""SQLAlchemy Core tables: the one place the schema is written (Alembic migrations follow it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC (portable across SQLite and PostgreSQL), returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+person = Table(
+    "person",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("telegram_id", BigInteger, nullable=False, unique=True),
+    Column("language", String(8), nullable=False),
+    Column("first_name", String(64)),  # only when the person chose to show it
+    Column("discreet", Boolean, nullable=False, default=False),
+    Column("blocked", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime),
+)
+
+group = Table(
+    "group",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("curriculum_id", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("meet_weekday", Integer, nullable=False),
+    Column("meet_time", String(5), nullable=False),
+    Column("deliver_weekday", Integer, nullable=False),
+    Column("deliver_time", String(5), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("checkin_after_days", Integer, nullable=False, default=3),
+    Column("postponed_weeks", String(200), nullable=False, default=""),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("chat_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Planner cursor: everything due up to planned_until has been written to the outbox;
+    # next_event_at is indexed so a tick touches only groups with something due.
+    Column("planned_until", UTCDateTime, nullable=False),
+    Column("next_event_at", UTCDateTime, index=True),
+)
+
+invite = Table(
+    "invite",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # member | partner | facilitator
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("single_use", Boolean, nullable=False, default=False),
+    Column("used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+membership = Table(
+    "membership",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),  # member | partner | facilitator
+    Column("status", String(16), nullable=False),  # active | paused | stopped | removed
+    Column("paused_until", UTCDateTime),  # None with status paused: until /resume
+    Column("progress_opt_in", Boolean, nullable=False, default=False),
+    Column("number", Integer, nullable=False),  # "Member 7" for those who show no name
+    Column("joined_at", UTCDateTime, nullable=False),
+    Column("partner_of", Integer, ForeignKey("membership.id", ondelete="SET NULL")),
+    UniqueConstraint("person_id", "group_id", "role", name="uq_membership_person_group_role"),
+    Index("ix_membership_group_status", "group_id", "status"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # One row per (recipient, item): inserting twice is a no-op, so ticks, restarts and
+    # a second process never send a duplicate.
+    Column("key", String(128), nullable=False, unique=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("person_id", Integer, ForeignKey("person.id", ondelete="CASCADE")),
+    Column("membership_id", Integer, ForeignKey("membership.id", ondelete="CASCADE")),
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE")),
+    Column("kind", String(32), nullable=False),
+    Column("week", Integer),
+    Column("ref", String(64)),  # e.g. a broadcast id
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | failed | expired | blocked
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", String(64)),  # an error class or code, never text from a person
+    Column("message_id", BigInteger),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_status_due", "status", "due_at"),
+)
+
+checkin = Table(
+    "checkin",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "membership_id", Integer, ForeignKey("membership.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("week", Integer, nullable=False),
+    Column("value", String(8), nullable=False),  # done | partly | notyet
+    Column("answered_at", UTCDateTime, nullable=False),
+    UniqueConstraint("membership_id", "week", name="uq_checkin_membership_week"),
+)
+
+session_log = Table(
+    "session_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE"), nullable=False),
+    Column("week", Integer, nullable=False),
+    Column("held", Boolean, nullable=False),
+    Column("attendance", Integer),
+    Column("logged_at", UTCDateTime, nullable=False),
+    UniqueConstraint("group_id", "week", name="uq_session_log_group_week"),
+)
