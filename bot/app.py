@@ -31,7 +31,7 @@ from bot.storage.db import make_engine
 
 log = logging.getLogger(__name__)
 
-FoyerApp = Application  # type: ignore[type-arg]
+FoyerApp = Application
 _SENDER_TASK = "foyer.sender_task"
 
 
@@ -50,7 +50,7 @@ def build_application(
     )
     if settings.rate_limit:
         # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = Runtime(
         settings=settings,
@@ -132,7 +132,9 @@ async def running(app: FoyerApp, *, poll_timeout: int = 10) -> AsyncIterator[Foy
         assert app.post_init is not None and app.updater is not None
         await app.post_init(app)
         await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout, drop_pending_updates=False)
+        await app.updater.start_polling(
+            poll_interval=0, timeout=poll_timeout, drop_pending_updates=False
+        )
         try:
             yield app
         finally:

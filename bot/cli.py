@@ -33,8 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = db_sub.add_parser(
-        "upgrade", help="create or upgrade the database schema", description="Create or upgrade "
-        "the database at FOYER_DATABASE_URL to the latest schema."
+        "upgrade",
+        help="create or upgrade the database schema",
+        description="Create or upgrade the database at FOYER_DATABASE_URL to the latest schema.",
     )
     up.set_defaults(func=_cmd("bot.commands.db:upgrade"))
 
@@ -42,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _group_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _group_parsers(sub: argparse._SubParsersAction) -> None:
     grp = sub.add_parser(
         "group", help="set up and inspect groups", description="Set up and inspect groups."
     )
@@ -58,8 +59,8 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     create.add_argument("--timezone", required=True, help="IANA timezone, e.g. Africa/Bamako")
     create.add_argument("--meets", required=True, help='weekly meeting, e.g. "thu 17:00"')
     create.add_argument(
-        "--delivers", help='weekly delivery, e.g. "fri 09:00" (default: the day after the '
-        "meeting at 09:00)"
+        "--delivers",
+        help='weekly delivery, e.g. "fri 09:00" (default: the day after the meeting at 09:00)',
     )
     create.add_argument("--starts", required=True, help="date of the first meeting, YYYY-MM-DD")
     create.add_argument("--language", default="en", help="the group's main language (en fr es bm)")

@@ -28,7 +28,7 @@ class Runtime:
         self.outbox_signal.set()
 
 
-def runtime_of(application: Application) -> Runtime:  # type: ignore[type-arg]
+def runtime_of(application: Application) -> Runtime:
     rt = application.bot_data[RUNTIME_KEY]
     assert isinstance(rt, Runtime)
     return rt

@@ -13,7 +13,9 @@ from bot.domain.schedule import (
 )
 
 
-def make(tz: str = "Africa/Bamako", starts: date = date(2026, 12, 3), **kw: object) -> GroupSchedule:
+def make(
+    tz: str = "Africa/Bamako", starts: date = date(2026, 12, 3), **kw: object
+) -> GroupSchedule:
     base: dict[str, object] = dict(
         timezone=tz,
         meet_weekday=3,
@@ -51,7 +53,9 @@ def test_new_york_fall_back() -> None:
 
 def test_a_time_in_the_spring_gap_moves_forward() -> None:
     # 02:30 does not exist in Paris on 2027-03-28; it happens at 03:30 CEST = 01:30 UTC.
-    s = make(tz="Europe/Paris", starts=date(2027, 3, 25), deliver_weekday=6, deliver_time=time(2, 30))
+    s = make(
+        tz="Europe/Paris", starts=date(2027, 3, 25), deliver_weekday=6, deliver_time=time(2, 30)
+    )
     assert s.delivery_at(1) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
 
 

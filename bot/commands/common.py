@@ -42,7 +42,10 @@ def with_runtime(s: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
 
     async def go() -> T:
         rt = Runtime(
-            settings=s, engine=make_engine(s.database_url), clock=SystemClock(), curricula=curricula(s)
+            settings=s,
+            engine=make_engine(s.database_url),
+            clock=SystemClock(),
+            curricula=curricula(s),
         )
         try:
             return await work(rt)

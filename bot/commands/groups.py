@@ -51,10 +51,14 @@ def _print_created(rows: list[dict[str, Any]], as_json: bool, username: str | No
     for r in rows:
         print(f"group {r['id']}: {r['name']}")
         print(f"  invite code: {r['invite_code']}")
-        print(f"  invite link: {r['invite_link'] or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+        print(
+            f"  invite link: {r['invite_link'] or '(needs the bot username: set FOYER_BOT_TOKEN)'}"
+        )
     if username is None:
-        print("Without FOYER_BOT_TOKEN Foyer cannot ask Telegram for the bot's username; the link"
-              " is https://t.me/<bot username>?start=<invite code>.")
+        print(
+            "Without FOYER_BOT_TOKEN Foyer cannot ask Telegram for the bot's username; the link"
+            " is https://t.me/<bot username>?start=<invite code>."
+        )
 
 
 def create(args: argparse.Namespace) -> int:
@@ -85,8 +89,11 @@ def import_csv(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"{path}: cannot read ({type(exc).__name__})") from None
     reader = csv.DictReader(text.splitlines())
-    missing = [f for f in ("name", "curriculum", "timezone", "meets", "starts")
-               if f not in (reader.fieldnames or [])]
+    missing = [
+        f
+        for f in ("name", "curriculum", "timezone", "meets", "starts")
+        if f not in (reader.fieldnames or [])
+    ]
     if missing:
         raise CliError(f"line 1: the header lacks {', '.join(missing)}")
     unknown = [f for f in reader.fieldnames or [] if f not in FIELDS]
@@ -106,7 +113,12 @@ def import_csv(args: argparse.Namespace) -> int:
     username = _bot_username(s)
     _print_created(
         [
-            {"id": gid, "name": spec.name, "invite_code": code, "invite_link": _link(username, code)}
+            {
+                "id": gid,
+                "name": spec.name,
+                "invite_code": code,
+                "invite_link": _link(username, code),
+            }
             for spec, (gid, code) in zip(specs, created, strict=True)
         ],
         args.json,
@@ -138,8 +150,8 @@ def _describe(rt: Runtime, g: GroupRow, members: int, code: str | None) -> dict[
         week = schedule.current_week(now)
         info["current_week"] = week
         if week < schedule.weeks:
-            info["next_delivery"] = schedule.delivery_at(week + 1).astimezone(tz).isoformat(
-                timespec="minutes"
+            info["next_delivery"] = (
+                schedule.delivery_at(week + 1).astimezone(tz).isoformat(timespec="minutes")
             )
     return info
 
@@ -166,8 +178,10 @@ def list_groups(args: argparse.Namespace) -> int:
     elif not rows:
         print("no groups yet: create one with 'foyer group create'")
     for r in rows if not args.json else []:
-        print(f"{r['id']:>4}  {r['name']}  ({r['curriculum']}, {r['members']} members, "
-              f"week {r['current_week']})")
+        print(
+            f"{r['id']:>4}  {r['name']}  ({r['curriculum']}, {r['members']} members, "
+            f"week {r['current_week']})"
+        )
     return 0
 
 

@@ -21,5 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.app import build_application
 
     app = build_application(s, curricula=curricula(s))
-    app.run_polling(allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"])
+    app.run_polling(
+        allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
+    )
     return 0

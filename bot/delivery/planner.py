@@ -50,7 +50,10 @@ async def tick(rt: Runtime) -> int:
                 written += n
                 log.info(
                     "planner.event group=%s week=%s kind=%s rows=%s",
-                    g.id, event.week, event.kind.value, n,
+                    g.id,
+                    event.week,
+                    event.kind.value,
+                    n,
                 )
             await groups.advance_cursor(conn, g.id, now, schedule.next_event_at(now))
     if written:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.content.registry import Curricula
-from bot.domain.curriculum import context_key
+from bot.domain.curriculum import Week, context_key
 from bot.handlers.callbacks import checkin_data
 from bot.i18n import _, content_text, use_language
 from bot.storage.outbox import Claimed
@@ -40,7 +40,7 @@ def _text(cur_id: str, week: int, name: str, source: str | None) -> str:
     return content_text(context_key(cur_id, week, name), source)
 
 
-def _week(item: Claimed, curricula: Curricula):  # type: ignore[no-untyped-def]
+def _week(item: Claimed, curricula: Curricula) -> tuple[str, Week]:
     cur = curricula.get(item.curriculum_id or "")
     if cur is None or item.week is None:
         raise NothingToSend(item.kind)
@@ -60,7 +60,8 @@ def _prompt(item: Claimed, curricula: Curricula) -> Outgoing:
         [
             f"<b>{title}</b>",
             _text(cur_id, n, "prompt", week.prompt),
-            f"<b>{_('Your challenge this week')}</b>\n" + _text(cur_id, n, "challenge", week.challenge),
+            f"<b>{_('Your challenge this week')}</b>\n"
+            + _text(cur_id, n, "challenge", week.challenge),
         ]
     )
     return Outgoing(text=text, protect_content=item.discreet)

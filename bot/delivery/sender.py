@@ -41,7 +41,10 @@ def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
     if not out.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in out.buttons]
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in out.buttons
+        ]
     )
 
 
@@ -90,7 +93,8 @@ class Sender:
 
     async def _wait_flood(self) -> None:
         loop = asyncio.get_running_loop()
-        while (delay := self._resume_at - loop.time()) > 0:
+        # A loop, not one sleep: another 429 may push the resume time further while we wait.
+        while (delay := self._resume_at - loop.time()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(delay)
 
     async def _deliver(self, item: Claimed) -> None:
@@ -144,7 +148,9 @@ class Sender:
             return
         log.warning("sender.retry outbox=%s error=%s attempt=%s", item.id, error, item.attempts + 1)
         async with self.rt.engine.begin() as conn:
-            await outbox.mark_retry(conn, item.id, error, self.rt.clock.now() + backoff(item.attempts))
+            await outbox.mark_retry(
+                conn, item.id, error, self.rt.clock.now() + backoff(item.attempts)
+            )
 
     async def _blocked(self, item: Claimed) -> None:
         log.info("sender.blocked outbox=%s chat=%s", item.id, item.chat_id)

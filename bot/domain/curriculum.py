@@ -87,7 +87,9 @@ class Curriculum(_Strict):
         if sorted(numbers) != expected:
             missing = sorted(set(expected) - set(numbers))
             extra = sorted(set(numbers) - set(expected))
-            raise ValueError(f"weeks must be numbered 1..{self.weeks}; missing {missing}, extra {extra}")
+            raise ValueError(
+                f"weeks must be numbered 1..{self.weeks}; missing {missing}, extra {extra}"
+            )
         for w in self.week:
             if self.audience is Audience.MEN:
                 for field in ("prompt", "challenge", "checkin", "tip"):

@@ -34,8 +34,9 @@ _STEPS = {"l": "lang", "c": "consent", "p": "optin", "n": "name", "a": "accept",
 _ARITY = {"l": 0, "c": 0, "p": 1, "n": 2, "a": 2, "x": 0}
 
 
-def join_data(step: str, code: str, lang: str, opt_in: bool | None = None,
-              show_name: bool | None = None) -> str:
+def join_data(
+    step: str, code: str, lang: str, opt_in: bool | None = None, show_name: bool | None = None
+) -> str:
     letter = next(k for k, v in _STEPS.items() if v == step)
     parts = [f"j{letter}", code, lang]
     parts += [str(int(b)) for b in (opt_in, show_name) if b is not None]

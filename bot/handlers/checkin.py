@@ -37,5 +37,5 @@ async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await edit(update, f"{text}\n\n{tip}" if tip else text)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_checkin, pattern=ROUTES["checkin"]))

@@ -45,7 +45,9 @@ async def load_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             found = await people.by_telegram_id(conn, user.id)
         now = runtime.clock.now()
         if found is not None and (
-            found.blocked or found.last_seen_at is None or now - found.last_seen_at > _SEEN_RESOLUTION
+            found.blocked
+            or found.last_seen_at is None
+            or now - found.last_seen_at > _SEEN_RESOLUTION
         ):
             async with runtime.engine.begin() as conn:
                 await people.touch(conn, found.id, now)
@@ -63,7 +65,10 @@ def markup(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
     )
 
 

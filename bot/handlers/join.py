@@ -141,7 +141,11 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
         return
     no = (_("No, thank you"), join_data("decline", "", s.lang))
     if s.step == "lang":
-        await edit(update, _consent_text(), [[(_("Yes, I agree"), join_data("consent", s.code, s.lang))], [no]])
+        await edit(
+            update,
+            _consent_text(),
+            [[(_("Yes, I agree"), join_data("consent", s.code, s.lang))], [no]],
+        )
     elif s.step == "consent":
         await edit(
             update,
@@ -217,6 +221,6 @@ async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: JoinSte
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(on_join_step, pattern=ROUTES["join"]))

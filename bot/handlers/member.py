@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -22,13 +23,11 @@ from bot.services import participation
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage.people import PersonRow
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def _not_member_text() -> str:
-    return _(
-        "You are not in a group yet. To join, open the invite link your facilitator gave you."
-    )
+    return _("You are not in a group yet. To join, open the invite link your facilitator gave you.")
 
 
 async def _member_or_explain(update: Update) -> PersonRow | None:
@@ -135,7 +134,12 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(
         update,
         _("Do you want to stop receiving Foyer's messages?"),
-        [[(_("Yes, stop"), simple_data("stop", "y")), (_("No, keep going"), simple_data("stop", "n"))]],
+        [
+            [
+                (_("Yes, stop"), simple_data("stop", "y")),
+                (_("No, keep going"), simple_data("stop", "n")),
+            ]
+        ],
     )
 
 
@@ -213,7 +217,7 @@ async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     for name, handler in WORD_COMMANDS.items():
         app.add_handler(CommandHandler(name, handler, filters=private))
@@ -222,7 +226,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_stop, pattern=ROUTES["stop"]))
 
 
-def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+def register_fallbacks(app: Application) -> None:
     """Last in line: text, unknown commands and other messages in the private chat."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))

@@ -98,4 +98,3 @@ async def renew_invite(rt: Runtime, group_id: int) -> str | None:
             return None
         await invites.revoke_member_codes(conn, group_id, now)
         return await invites.create(conn, kind="member", group_id=group_id, now=now)
-
