@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 FoyerApp = Application
 _SENDER_TASK = "foyer.sender_task"
+_SENDER = "foyer.sender"
+_STOP_GRACE_SECONDS = 30
 
 
 def build_application(
@@ -108,16 +110,22 @@ async def _post_init(app: FoyerApp) -> None:
     app.job_queue.run_repeating(
         _planner_job, interval=rt.settings.tick_seconds, first=0, name="planner"
     )
-    app.bot_data[_SENDER_TASK] = asyncio.create_task(Sender(rt, app.bot).run(), name="sender")
+    sender = Sender(rt, app.bot)
+    app.bot_data[_SENDER] = sender
+    app.bot_data[_SENDER_TASK] = asyncio.create_task(sender.run(), name="sender")
     log.info("app.started")
 
 
 async def _post_stop(app: FoyerApp) -> None:
-    task = app.bot_data.pop(_SENDER_TASK, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    sender: Sender | None = app.bot_data.pop(_SENDER, None)
+    task: asyncio.Task[None] | None = app.bot_data.pop(_SENDER_TASK, None)
+    if sender is None or task is None:
+        return
+    sender.stop()
+    try:
+        await asyncio.wait_for(task, _STOP_GRACE_SECONDS)
+    except TimeoutError:
+        log.warning("app.sender_stop_timeout")
 
 
 async def _post_shutdown(app: FoyerApp) -> None:

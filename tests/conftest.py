@@ -99,6 +99,13 @@ class Foyer:
             self.rt.wake_sender()
             await asyncio.sleep(0.02)
 
+    async def settle_after(self, delta: timedelta) -> None:
+        """Let time pass (for retries and backoff), then wait for the outbox to drain."""
+        self.clock.advance(delta)
+        self.rt.wake_sender()
+        await asyncio.sleep(0.1)
+        await self.settle()
+
     async def create_group(
         self,
         *,
@@ -156,13 +163,13 @@ class Foyer:
         msg = await self.last_message(uid)
         await self.press(uid, msg, language)
         msg = await self.emu.wait_for_edit(uid, msg.message_id)
-        await self.press(uid, msg, msg_buttons(msg)[0][0])  # yes, I agree
+        await self.press(uid, msg, msg_buttons(msg)[0][0][1])  # yes, I agree
         msg = await self.emu.wait_for_edit(uid, msg.message_id)
-        await self.press(uid, msg, msg_buttons(msg)[0 if opt_in else 1][0])
+        await self.press(uid, msg, msg_buttons(msg)[0 if opt_in else 1][0][1])
         msg = await self.emu.wait_for_edit(uid, msg.message_id)
-        await self.press(uid, msg, msg_buttons(msg)[0 if show_name else 1][0])
+        await self.press(uid, msg, msg_buttons(msg)[0 if show_name else 1][0][1])
         msg = await self.emu.wait_for_edit(uid, msg.message_id)
-        await self.press(uid, msg, msg_buttons(msg)[0][0])  # I accept
+        await self.press(uid, msg, msg_buttons(msg)[0][0][1])  # I accept
         await self.emu.wait_for_edit(uid, msg.message_id)
         return uid
 

@@ -55,10 +55,16 @@ class Sender:
         self._in_flight: set[int] = set()
         self._resume_at = 0.0  # loop time before which nobody sends (Telegram's flood wait)
         self._slots = asyncio.Semaphore(rt.settings.send_concurrency)
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the messages in flight, start no new ones (a clean stop sends nothing twice)."""
+        self._stopping = True
+        self.rt.wake_sender()
 
     async def run(self) -> None:
-        """Drain forever; sleep until woken by the planner or a retry comes due."""
-        while True:
+        """Drain until stopped; sleep until woken by the planner or a retry comes due."""
+        while not self._stopping:
             try:
                 done = await self.drain_once()
             except asyncio.CancelledError:
@@ -66,7 +72,7 @@ class Sender:
             except Exception:  # keep the loop alive; the outbox keeps every item safe
                 log.exception("sender.drain_failed")
                 done = 0
-            if done == 0:
+            if done == 0 and not self._stopping:
                 self.rt.outbox_signal.clear()
                 try:
                     await asyncio.wait_for(self.rt.outbox_signal.wait(), IDLE_POLL_SECONDS)
@@ -100,6 +106,8 @@ class Sender:
     async def _deliver(self, item: Claimed) -> None:
         async with self._slots:
             await self._wait_flood()
+            if self._stopping:
+                return
             try:
                 out = render(item, self.rt.curricula)
             except NothingToSend:

@@ -1,0 +1,114 @@
+"""Make a synthetic database: G groups of M enrolled members each, written in bulk.
+
+    python -m bench.seed --db /tmp/foyer-bench.db --groups 1000 --members 50
+
+Every group meets Thursday 17:00 in Africa/Bamako from FIRST_MEETING and delivers Friday 09:00,
+so week 1's prompt is due at WEEK1_DUE for everyone at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import insert
+
+from bot.domain.schedule import GroupSchedule
+from bot.storage import migrate
+from bot.storage.db import make_engine
+from bot.storage.tables import group, membership, person
+
+FIRST_MEETING = date(2026, 12, 3)
+WEEK1_DUE = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+CREATED_AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+FIRST_USER_ID = 10_000_000
+
+
+def schedule(weeks: int = 12) -> GroupSchedule:
+    return GroupSchedule(
+        timezone="Africa/Bamako",
+        meet_weekday=3,
+        meet_time=time(17, 0),
+        deliver_weekday=4,
+        deliver_time=time(9, 0),
+        starts=FIRST_MEETING,
+        weeks=weeks,
+    )
+
+
+def user_ids(groups: int, members: int) -> range:
+    return range(FIRST_USER_ID, FIRST_USER_ID + groups * members)
+
+
+async def seed(url: str, groups: int, members: int, curriculum: str = "men-groups-12") -> None:
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    s = schedule()
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(group),
+            [
+                dict(
+                    id=g + 1,
+                    name=f"Group {g + 1}",
+                    curriculum_id=curriculum,
+                    language="en",
+                    timezone=s.timezone,
+                    meet_weekday=s.meet_weekday,
+                    meet_time="17:00",
+                    deliver_weekday=s.deliver_weekday,
+                    deliver_time="09:00",
+                    starts_on=s.starts,
+                    checkin_after_days=3,
+                    postponed_weeks="",
+                    paused=False,
+                    created_at=CREATED_AT,
+                    planned_until=CREATED_AT,
+                    next_event_at=s.next_event_at(CREATED_AT),
+                )
+                for g in range(groups)
+            ],
+        )
+        people = [
+            dict(
+                id=i + 1,
+                telegram_id=uid,
+                language=("en", "fr", "es", "bm")[i % 4],
+                discreet=False,
+                blocked=False,
+                created_at=CREATED_AT,
+            )
+            for i, uid in enumerate(user_ids(groups, members))
+        ]
+        await conn.execute(insert(person), people)
+        await conn.execute(
+            insert(membership),
+            [
+                dict(
+                    id=i + 1,
+                    person_id=i + 1,
+                    group_id=i // members + 1,
+                    role="member",
+                    status="active",
+                    progress_opt_in=True,
+                    number=i % members + 1,
+                    joined_at=CREATED_AT,
+                )
+                for i in range(len(people))
+            ],
+        )
+    await engine.dispose()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--db", required=True, help="SQLite file to create")
+    p.add_argument("--groups", type=int, default=1000)
+    p.add_argument("--members", type=int, default=50)
+    args = p.parse_args()
+    asyncio.run(seed(f"sqlite+aiosqlite:///{args.db}", args.groups, args.members))
+
+
+if __name__ == "__main__":
+    main()
