@@ -11,7 +11,7 @@ import logging
 import random
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -109,19 +109,12 @@ class Sender:
             if self._stopping:
                 return
             try:
-                out = render(item, self.rt.curricula)
+                out = await render(item, self.rt)
             except NothingToSend:
                 await self._final(item, outbox.FAILED, "no_content")
                 return
             try:
-                message = await self.bot.send_message(
-                    chat_id=item.chat_id,
-                    text=out.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(out),
-                    protect_content=out.protect_content,
-                    disable_notification=out.disable_notification,
-                )
+                message = await self._send(item.chat_id, out)
             except RetryAfter as exc:
                 await self._flood_wait(item, _seconds(exc.retry_after))
             except Forbidden:
@@ -135,6 +128,24 @@ class Sender:
                 async with self.rt.engine.begin() as conn:
                     await outbox.mark_sent(conn, item.id, message.message_id, self.rt.clock.now())
                 log.debug("sender.sent outbox=%s", item.id)
+
+    async def _send(self, chat_id: int, out: Outgoing) -> Message:
+        common = dict(
+            chat_id=chat_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(out),
+            protect_content=out.protect_content,
+            disable_notification=out.disable_notification,
+        )
+        if out.media is None:
+            return await self.bot.send_message(text=out.text, **common)  # type: ignore[arg-type]
+        kind, file_id = out.media
+        send = {
+            "photo": self.bot.send_photo,
+            "voice": self.bot.send_voice,
+            "audio": self.bot.send_audio,
+        }[kind]
+        return await send(file_id, caption=out.text or None, **common)  # type: ignore[operator]
 
     async def _flood_wait(self, item: Claimed, seconds: float) -> None:
         loop = asyncio.get_running_loop()

@@ -118,6 +118,9 @@ class Claimed:
     membership_id: int | None
     language: str | None
     discreet: bool
+    silent: bool
+    auto_erase_hours: int | None
+    person_id: int | None
     group_id: int | None
     group_name: str | None
     curriculum_id: str | None
@@ -149,6 +152,9 @@ async def claim_due(
             outbox.c.membership_id,
             person.c.language,
             person.c.discreet,
+            person.c.silent,
+            person.c.auto_erase_hours,
+            outbox.c.person_id,
             outbox.c.group_id,
             group.c.name,
             group.c.curriculum_id,
@@ -182,6 +188,9 @@ async def claim_due(
             membership_id=r.membership_id,
             language=r.language,
             discreet=bool(r.discreet),
+            silent=bool(r.silent),
+            auto_erase_hours=r.auto_erase_hours,
+            person_id=r.person_id,
             group_id=r.group_id,
             group_name=r.name,
             curriculum_id=r.curriculum_id,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -59,6 +60,8 @@ person = Table(
     Column("language", String(8), nullable=False),
     Column("first_name", String(64)),  # only when the person chose to show it
     Column("discreet", Boolean, nullable=False, default=False),
+    Column("silent", Boolean, nullable=False, default=False),  # notifications without sound
+    Column("auto_erase_hours", Integer),  # None: keep; else < 48 (Telegram's delete window)
     Column("blocked", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime),
@@ -80,7 +83,14 @@ group = Table(
     Column("checkin_after_days", Integer, nullable=False, default=3),
     Column("postponed_weeks", String(200), nullable=False, default=""),
     Column("paused", Boolean, nullable=False, default=False),
-    Column("chat_id", BigInteger),
+    Column("chat_id", BigInteger),  # the group's own Telegram group chat, once linked
+    Column("country", String(2)),  # ISO 3166 code, picks the referral resources
+    Column("reminder_24h", Boolean, nullable=False, default=True),
+    Column("reminder_1h", Boolean, nullable=False, default=True),
+    Column("guide_hours_before", Integer, nullable=False, default=24),
+    Column("weekly_summary", Boolean, nullable=False, default=False),
+    Column("couples_curriculum_id", String(64)),  # a couples track beside the main one
+    Column("couples_weeks", String(100), nullable=False, default=""),  # e.g. "3,6,9,12"
     Column("created_at", UTCDateTime, nullable=False),
     # Planner cursor: everything due up to planned_until has been written to the outbox;
     # next_event_at is indexed so a tick touches only groups with something due.
@@ -100,6 +110,9 @@ invite = Table(
     Column("single_use", Boolean, nullable=False, default=False),
     Column("used_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
+    # partner invitations: the member whose partner is invited; never shown to either side
+    Column("membership_id", Integer, ForeignKey("membership.id", ondelete="CASCADE")),
+    Column("created_by", Integer, ForeignKey("person.id", ondelete="SET NULL")),
 )
 
 membership = Table(
@@ -166,4 +179,59 @@ session_log = Table(
     Column("attendance", Integer),
     Column("logged_at", UTCDateTime, nullable=False),
     UniqueConstraint("group_id", "week", name="uq_session_log_group_week"),
+)
+
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(24), nullable=False),  # facilitator | partner_contact
+    Column("accepted_conduct_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    UniqueConstraint("person_id", "role", name="uq_staff_person_role"),
+)
+
+broadcast = Table(
+    "broadcast",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", Integer, ForeignKey("person.id", ondelete="SET NULL")),
+    Column("kind", String(16), nullable=False),  # text | photo | voice | audio | reminder
+    Column("text", Text),  # the facilitator's own words, sent to the group
+    Column("file_id", String(256)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+)
+
+concern = Table(
+    "concern",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(16), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # feedback | complaint
+    Column("about", String(16), nullable=False),  # facilitator | member | programme
+    Column("anonymous", Boolean, nullable=False),
+    # Kept even when anonymous, only to route answers back; never shown to focal points.
+    Column("reporter_id", Integer, ForeignKey("person.id", ondelete="SET NULL")),
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),  # the one free text Foyer stores
+    Column("status", String(16), nullable=False),  # open | received | closed
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("purge_after", UTCDateTime, nullable=False, index=True),
+)
+
+erasable = Table(
+    "erasable",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("person.id", ondelete="CASCADE")),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("erase_at", UTCDateTime, index=True),  # None: only on /erase
+    UniqueConstraint("chat_id", "message_id", name="uq_erasable_chat_id"),
 )
