@@ -63,6 +63,11 @@ def _compiled(domain: str, lang: str, root: Path) -> bytes | None:
     po = root / lang / "LC_MESSAGES" / f"{domain}.po"
     if not po.is_file():
         return None
+    mo = po.with_suffix(".mo")
+    # An installed wheel carries .mo files compiled at build time; anywhere else (or if the .po
+    # was edited since) compile the .po now, so a catalog is never stale.
+    if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+        return mo.read_bytes()
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=lang, domain=domain)
     buf = io.BytesIO()
