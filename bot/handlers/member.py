@@ -100,16 +100,16 @@ async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     runtime = rt(context)
-    changed, until = await participation.pause(runtime, person.id, int(value))
-    if not changed:
+    paused = await participation.pause(runtime, person.id, int(value))
+    if not paused.count:
         await edit(update, _("You are not receiving messages from any group right now."))
-    elif until is None:
+    elif paused.until is None:
         await edit(update, _("Paused. Send /resume when you want the weekly messages again."))
     else:
         await edit(
             update,
             _("Paused until {day}. Send /resume to come back earlier.").format(
-                day=format_day(until, "UTC", current_language())
+                day=format_day(paused.until, paused.timezone, current_language())
             ),
         )
 

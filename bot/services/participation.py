@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.runtime import Runtime
@@ -16,15 +17,24 @@ async def set_language(rt: Runtime, person_id: int, language: str) -> None:
         await people.set_language(conn, person_id, language)
 
 
-async def pause(rt: Runtime, person_id: int, weeks: int) -> tuple[int, datetime | None]:
-    """Pause every membership for N weeks (0 = until /resume); returns (count, until)."""
+@dataclass(frozen=True)
+class Paused:
+    count: int
+    until: datetime | None  # None: until /resume
+    timezone: str  # of the person's first group, to say the date as they live it
+
+
+async def pause(rt: Runtime, person_id: int, weeks: int) -> Paused:
+    """Pause every membership for N weeks (0 = until /resume)."""
     until = rt.clock.now() + timedelta(weeks=weeks) if weeks else None
     async with rt.engine.begin() as conn:
         n = await memberships.set_status(
             conn, person_id, from_states=("active", "paused"), status="paused", paused_until=until
         )
+        mine = await memberships.of_person(conn, person_id)
+        g = await groups.get(conn, mine[0].group_id) if mine else None
     log.info("participation.paused person=%s weeks=%s", person_id, weeks)
-    return n, until
+    return Paused(n, until, g.timezone if g else "UTC")
 
 
 async def resume(rt: Runtime, person_id: int) -> int:

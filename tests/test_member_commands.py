@@ -1,0 +1,87 @@
+"""Member commands, plain words, and the kind answers to everything else."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.storage.tables import membership, person
+from tests.conftest import Foyer
+
+
+async def test_command_menu_is_set_per_language(foyer: Foyer) -> None:
+    en = [c["command"] for c in foyer.emu.commands()]
+    assert en == ["help", "progress", "pause", "resume", "language", "stop"]
+    for lang in ("fr", "es", "bm"):
+        menu = foyer.emu.commands(language_code=lang)
+        assert [c["command"] for c in menu] == en
+    assert foyer.emu.commands(language_code="fr")[0]["description"] != foyer.emu.commands()[0][
+        "description"
+    ]
+
+
+async def test_language_change_is_stored_and_used(foyer: Foyer) -> None:
+    _gid, code = await foyer.create_group()
+    uid = await foyer.join(code)
+    foyer.emu.send_text(uid, "/language")
+    msg = await foyer.last_message(uid)
+    await foyer.press(uid, msg, "Español")
+    msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
+    async with foyer.rt.engine.connect() as conn:
+        assert (await conn.execute(select(person.c.language))).scalar_one() == "es"
+    foyer.emu.send_text(uid, "/resume")  # answered in Spanish now
+    reply = (await foyer.last_message(uid)).text
+    assert reply and "resume" not in reply.lower()
+
+
+async def test_plain_words_in_each_language(foyer: Foyer) -> None:
+    _gid, code = await foyer.create_group()
+    uid = await foyer.join(code)
+    for word in ("STOP", "Arrêt", "parar", "dabila"):
+        foyer.emu.send_text(uid, word)
+        msg = await foyer.last_message(uid)
+        assert [b[1] for b in msg.reply_markup[0]] == ["st:y", "st:n"], word
+    for word in ("help", "AIDE", "ayuda"):
+        foyer.emu.send_text(uid, word)
+        assert "Help" in (await foyer.last_message(uid)).text
+
+
+async def test_unknown_commands_free_text_and_stickers_get_kind_answers(foyer: Foyer) -> None:
+    _gid, code = await foyer.create_group()
+    uid = await foyer.join(code)
+    async with foyer.rt.engine.connect() as conn:
+        before = (await conn.execute(select(membership))).all()
+    foyer.emu.send_text(uid, "/frobnicate now")
+    assert "don't know that command" in (await foyer.last_message(uid)).text
+    foyer.emu.send_text(uid, "I want to tell you something private about my family")
+    assert "/help" in (await foyer.last_message(uid)).text
+    foyer.emu.send_sticker(uid)
+    assert "/help" in (await foyer.last_message(uid)).text
+    async with foyer.rt.engine.connect() as conn:
+        assert (await conn.execute(select(membership))).all() == before
+
+
+async def test_commands_before_joining_explain_how_to_join(foyer: Foyer) -> None:
+    uid = foyer.new_user()
+    for command in ("/pause", "/stop", "/progress", "/language", "/resume"):
+        foyer.emu.send_text(uid, command)
+        assert "invite link" in (await foyer.last_message(uid)).text
+    async with foyer.rt.engine.connect() as conn:
+        assert (await conn.execute(select(person))).all() == []
+
+
+async def test_stop_can_be_cancelled_and_rejoined(foyer: Foyer) -> None:
+    _gid, code = await foyer.create_group()
+    uid = await foyer.join(code)
+    foyer.emu.send_text(uid, "/stop")
+    msg = await foyer.last_message(uid)
+    await foyer.press(uid, msg, "No, keep going")
+    assert "Nothing has changed" in (await foyer.emu.wait_for_edit(uid, msg.message_id)).text
+    foyer.emu.send_text(uid, "/stop")
+    msg = await foyer.last_message(uid)
+    await foyer.press(uid, msg, "Yes, stop")
+    await foyer.emu.wait_for_edit(uid, msg.message_id)
+    async with foyer.rt.engine.connect() as conn:
+        assert (await conn.execute(select(membership.c.status))).scalar_one() == "stopped"
+    await foyer.join(code, user_id=uid)  # the same invite link brings him back
+    async with foyer.rt.engine.connect() as conn:
+        assert (await conn.execute(select(membership.c.status))).scalar_one() == "active"
