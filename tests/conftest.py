@@ -116,6 +116,7 @@ class Foyer:
         meet: tuple[int, time] = (3, time(17, 0)),
         deliver: tuple[int, time] = (4, time(9, 0)),
         language: str = "en",
+        couples_weeks: str = "",
     ) -> tuple[int, str]:
         cur = self.rt.curricula[curriculum]
         spec = GroupSpec(
@@ -131,6 +132,7 @@ class Foyer:
                 starts=starts,
                 weeks=cur.weeks,
             ),
+            couples_weeks=couples_weeks,
         )
         (created,) = await create_groups(self.rt, [spec])
         return created

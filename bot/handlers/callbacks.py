@@ -98,6 +98,45 @@ def parse_simple(kind: str, data: str) -> str | None:
     return m[1] if m else None
 
 
+_COUPLES_CHECKIN = re.compile(r"^cc:(\d{1,10}):(\d{1,2}):([dnh])$")
+_COUPLES_CODES = {"done": "d", "notyet": "n", "hard": "h"}
+_COUPLES_VALUES = {v: k for k, v in _COUPLES_CODES.items()}
+
+
+def couples_checkin_data(membership_id: int, week: int, value: str) -> str:
+    return f"cc:{membership_id}:{week}:{_COUPLES_CODES[value]}"
+
+
+def parse_couples_checkin(data: str) -> CheckinAnswer | None:
+    m = _COUPLES_CHECKIN.match(data)
+    if not m:
+        return None
+    return CheckinAnswer(int(m[1]), int(m[2]), _COUPLES_VALUES[m[3]])
+
+
+@dataclass(frozen=True)
+class PartnerStep:
+    step: str  # lang | accept | decline
+    code: str
+    lang: str
+
+
+_PARTNER = re.compile(rf"^p(?P<s>[lax]):(?P<code>{_CODE})?:(?P<lang>{_LANG})$")
+_PARTNER_STEPS = {"l": "lang", "a": "accept", "x": "decline"}
+
+
+def partner_data(step: str, code: str, lang: str) -> str:
+    letter = next(k for k, v in _PARTNER_STEPS.items() if v == step)
+    return f"p{letter}:{code}:{lang}"
+
+
+def parse_partner(data: str) -> PartnerStep | None:
+    m = _PARTNER.match(data)
+    if not m or (m["s"] != "x" and not m["code"]):
+        return None
+    return PartnerStep(_PARTNER_STEPS[m["s"]], m["code"] or "", m["lang"])
+
+
 # Patterns for CallbackQueryHandler routing (strict parsing happens in the handler).
 ROUTES = {
     "join": r"^j[lcpnax]:",
@@ -105,4 +144,6 @@ ROUTES = {
     "lang": r"^lang:",
     "pause": r"^pz:",
     "stop": r"^st:",
+    "couples_checkin": r"^cc:",
+    "partner": r"^p[lax]:",
 }

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain.curriculum import context_key
+from bot.handlers import partner
 from bot.handlers.callbacks import ROUTES, JoinStep, join_data, parse_join
 from bot.handlers.common import Buttons, current_person, edit, reply, rt
 from bot.i18n import (
@@ -22,7 +23,7 @@ from bot.i18n import (
     format_when,
     use_language,
 )
-from bot.services.enrollment import InviteProblem, check_member_invite, enroll
+from bot.services.enrollment import InviteProblem, check_member_invite, enroll, invite_kind
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage.invites import CODE_PATTERN
 
@@ -69,6 +70,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if len(context.args or []) != 1 or not CODE_PATTERN.match(code):
         await reply(update, _bad_link_text())
+        return
+    kind = await invite_kind(rt(context), code)
+    if kind == "partner":
+        await partner.start_partner(update, context, code)
         return
     check = await check_member_invite(rt(context), code, user.id)
     if check.problem is not None:

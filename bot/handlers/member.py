@@ -166,7 +166,13 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _value_label(value: str) -> str:
-    return {"done": _("Done"), "partly": _("Partly"), "notyet": _("Not yet")}[value]
+    labels = {
+        "done": _("Done"),
+        "partly": _("Partly"),
+        "notyet": _("Not yet"),
+        "hard": _("It was difficult"),
+    }
+    return labels.get(value, value)
 
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

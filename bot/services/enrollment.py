@@ -29,6 +29,13 @@ class InviteCheck:
     curriculum_id: str | None = None
 
 
+async def invite_kind(rt: Runtime, code: str) -> str | None:
+    """What an invite code is for (member, partner, facilitator); None if unknown."""
+    async with rt.engine.connect() as conn:
+        inv = await invites.find(conn, code)
+    return inv.kind if inv is not None else None
+
+
 async def check_member_invite(rt: Runtime, code: str, telegram_id: int) -> InviteCheck:
     """Read-only: can this person join with this code now?"""
     now = rt.clock.now()

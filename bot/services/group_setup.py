@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.content.registry import Curricula
+from bot.domain.couples import parse_weeks
 from bot.domain.schedule import (
     GroupSchedule,
     ScheduleError,
@@ -16,7 +17,9 @@ from bot.runtime import Runtime
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import groups, invites
 
-FIELDS = ("name", "curriculum", "timezone", "meets", "delivers", "starts", "language")
+FIELDS = (
+    "name", "curriculum", "timezone", "meets", "delivers", "starts", "language", "couples_weeks"
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class GroupSpec:
     curriculum_id: str
     language: str
     schedule: GroupSchedule
+    couples_weeks: str = ""  # weeks of a men's curriculum that carry the couples exercise
 
 
 def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) -> GroupSpec:
@@ -60,6 +64,19 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
         raise ValueError("starts: the first meeting cannot be in the past")
     if starts.weekday() != meet_day:
         raise ValueError("starts: this date is not on the meeting weekday")
+    couples = (raw.get("couples_weeks") or "").strip()
+    if couples:
+        try:
+            weeks = parse_weeks(couples)
+        except ValueError as exc:
+            raise ValueError(f"couples_weeks: {exc}") from None
+        with_exercise = {w.number for w in cur.week if w.couples_exercise is not None}
+        if not set(weeks) <= with_exercise:
+            raise ValueError(
+                "couples_weeks: this curriculum has couples exercises only in weeks "
+                + ",".join(str(w) for w in sorted(with_exercise))
+            )
+        couples = ",".join(str(w) for w in weeks)
     schedule = GroupSchedule(
         timezone=tz,
         meet_weekday=meet_day,
@@ -69,7 +86,9 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
         starts=starts,
         weeks=cur.weeks,
     )
-    return GroupSpec(name=name, curriculum_id=cur_id, language=language, schedule=schedule)
+    return GroupSpec(
+        name=name, curriculum_id=cur_id, language=language, schedule=schedule, couples_weeks=couples
+    )
 
 
 async def create_groups(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, str]]:
@@ -85,6 +104,7 @@ async def create_groups(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, 
                 language=spec.language,
                 schedule=spec.schedule,
                 now=now,
+                couples_weeks=spec.couples_weeks,
             )
             code = await invites.create(conn, kind="member", group_id=gid, now=now)
             created.append((gid, code))

@@ -60,7 +60,12 @@ async def active_count(rt: Runtime, person_id: int) -> int:
 
 
 async def record_checkin(
-    rt: Runtime, person_id: int, membership_id: int, week: int, value: str
+    rt: Runtime,
+    person_id: int,
+    membership_id: int,
+    week: int,
+    value: str,
+    kind: str = "checkin",
 ) -> str | None:
     """Store a check-in if the button belongs to this person; returns the curriculum id."""
     async with rt.engine.begin() as conn:
@@ -68,7 +73,7 @@ async def record_checkin(
         if m is None or m.person_id != person_id:
             return None
         # Only a check-in Foyer really sent can be answered: forged weeks change nothing.
-        if not await outbox.was_sent(conn, outbox.item_key(m.group_id, week, "checkin", m.id)):
+        if not await outbox.was_sent(conn, outbox.item_key(m.group_id, week, kind, m.id)):
             return None
         g = await groups.get(conn, m.group_id)
         if g is None:

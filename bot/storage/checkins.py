@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.storage.sql import insert_ignore
 from bot.storage.tables import checkin, group, membership
 
-VALUES = ("done", "partly", "notyet")
+# "hard": the private "it was difficult" answer to a joint exercise.
+VALUES = ("done", "partly", "notyet", "hard")
 
 
 async def record(

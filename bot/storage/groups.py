@@ -30,6 +30,13 @@ class GroupRow:
     chat_id: int | None
     planned_until: datetime
     next_event_at: datetime | None
+    country: str | None = None
+    reminder_24h: bool = True
+    reminder_1h: bool = True
+    guide_hours_before: int = 24
+    weekly_summary: bool = False
+    couples_curriculum_id: str | None = None
+    couples_weeks: str = ""
 
     def schedule(self, weeks: int) -> GroupSchedule:
         return GroupSchedule(
@@ -68,6 +75,13 @@ def _row(r: object) -> GroupRow:
         chat_id=m["chat_id"],
         planned_until=m["planned_until"],
         next_event_at=m["next_event_at"],
+        country=m["country"],
+        reminder_24h=m["reminder_24h"],
+        reminder_1h=m["reminder_1h"],
+        guide_hours_before=m["guide_hours_before"],
+        weekly_summary=m["weekly_summary"],
+        couples_curriculum_id=m["couples_curriculum_id"],
+        couples_weeks=m["couples_weeks"],
     )
 
 
@@ -79,6 +93,7 @@ async def create(
     language: str,
     schedule: GroupSchedule,
     now: datetime,
+    couples_weeks: str = "",
 ) -> int:
     result = await conn.execute(
         group.insert().values(
@@ -93,6 +108,7 @@ async def create(
             starts_on=schedule.starts,
             checkin_after_days=schedule.checkin_after_days,
             postponed_weeks="",
+            couples_weeks=couples_weeks,
             paused=False,
             created_at=now,
             planned_until=now,

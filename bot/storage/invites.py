@@ -27,6 +27,7 @@ class InviteRow:
     single_use: bool
     used_at: datetime | None
     revoked_at: datetime | None
+    membership_id: int | None = None
 
     def usable(self, now: datetime) -> bool:
         if self.revoked_at is not None:
@@ -48,6 +49,8 @@ async def create(
     now: datetime,
     expires_at: datetime | None = None,
     single_use: bool = False,
+    membership_id: int | None = None,
+    created_by: int | None = None,
 ) -> str:
     code = new_code()
     await conn.execute(
@@ -58,6 +61,8 @@ async def create(
             created_at=now,
             expires_at=expires_at,
             single_use=single_use,
+            membership_id=membership_id,
+            created_by=created_by,
         )
     )
     return code
@@ -79,6 +84,7 @@ async def find(conn: AsyncConnection, code: str) -> InviteRow | None:
         single_use=m["single_use"],
         used_at=m["used_at"],
         revoked_at=m["revoked_at"],
+        membership_id=m["membership_id"],
     )
 
 

@@ -92,6 +92,7 @@ async def enroll(
     role: str,
     progress_opt_in: bool,
     now: datetime,
+    partner_of: int | None = None,
 ) -> MembershipRow:
     """Join, or re-join after /stop: the same row comes back to life."""
     existing = await find(conn, person_id, group_id, role)
@@ -99,7 +100,12 @@ async def enroll(
         await conn.execute(
             update(membership)
             .where(membership.c.id == existing.id)
-            .values(status="active", paused_until=None, progress_opt_in=progress_opt_in)
+            .values(
+                status="active",
+                paused_until=None,
+                progress_opt_in=progress_opt_in,
+                partner_of=partner_of,
+            )
         )
     else:
         number = (
@@ -118,6 +124,7 @@ async def enroll(
                 progress_opt_in=progress_opt_in,
                 number=number,
                 joined_at=now,
+                partner_of=partner_of,
             )
         )
     joined = await find(conn, person_id, group_id, role)
@@ -140,3 +147,15 @@ async def set_status(
         .values(status=status, paused_until=paused_until)
     )
     return result.rowcount or 0
+
+
+async def active_partnerships(conn: AsyncConnection, person_id: int) -> list[MembershipRow]:
+    """The person's active partner memberships (a partner is linked to one member at a time)."""
+    rows = await conn.execute(
+        select(membership).where(
+            membership.c.person_id == person_id,
+            membership.c.role == "partner",
+            membership.c.status.in_(ACTIVE_STATES),
+        )
+    )
+    return [_row(r) for r in rows]

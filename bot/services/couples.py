@@ -1,0 +1,131 @@
+"""The couples track: partner invitations and the partner's own entry.
+
+Nothing here ever tells one partner anything about the other: the member who passes on an
+invitation is never told whether it was opened, accepted, declined or later withdrawn.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.couples import has_couples_track
+from bot.runtime import Runtime
+from bot.storage import groups, invites, memberships, people
+from bot.storage.groups import GroupRow
+
+log = logging.getLogger(__name__)
+
+PARTNER_INVITE_DAYS = 7
+
+
+class PartnerProblem(StrEnum):
+    UNKNOWN = "unknown"  # forged, expired, used or revoked: all told the same way
+    OWN_LINK = "own_link"  # the inviting member opened his own link
+    ALREADY_LINKED = "already_linked"  # this person already takes part as someone's partner
+    NO_TRACK = "no_track"  # the group has no couples track (any more)
+    NOT_A_MEMBER = "not_a_member"  # /partner from someone not in a couples group
+
+
+@dataclass(frozen=True)
+class PartnerInvite:
+    code: str
+    expires_at: datetime
+    group: GroupRow
+
+
+async def _couples_membership(rt: Runtime, person_id: int) -> tuple[int, GroupRow] | None:
+    async with rt.engine.connect() as conn:
+        for m in await memberships.of_person(conn, person_id):
+            if m.role != "member" or m.status not in memberships.ACTIVE_STATES:
+                continue
+            g = await groups.get(conn, m.group_id)
+            cur = rt.curricula.get(g.curriculum_id) if g else None
+            if g is not None and cur is not None and has_couples_track(cur, g.couples_weeks):
+                return m.id, g
+    return None
+
+
+async def invite_partner(rt: Runtime, person_id: int) -> PartnerInvite | PartnerProblem:
+    """A one-time link, valid for 7 days, that the member passes on himself."""
+    found = await _couples_membership(rt, person_id)
+    if found is None:
+        return PartnerProblem.NOT_A_MEMBER
+    membership_id, g = found
+    now = rt.clock.now()
+    expires = now + timedelta(days=PARTNER_INVITE_DAYS)
+    async with rt.engine.begin() as conn:
+        code = await invites.create(
+            conn,
+            kind="partner",
+            group_id=g.id,
+            now=now,
+            expires_at=expires,
+            single_use=True,
+            membership_id=membership_id,
+            created_by=person_id,
+        )
+    log.info("couples.invite_created group=%s membership=%s", g.id, membership_id)
+    return PartnerInvite(code=code, expires_at=expires, group=g)
+
+
+@dataclass(frozen=True)
+class PartnerCheck:
+    problem: PartnerProblem | None
+    group: GroupRow | None = None
+    invite_id: int | None = None
+    member_membership_id: int | None = None
+
+
+async def check_partner_invite(rt: Runtime, code: str, telegram_id: int) -> PartnerCheck:
+    """Read-only: can this person join as a partner with this code now?"""
+    now = rt.clock.now()
+    async with rt.engine.connect() as conn:
+        inv = await invites.find(conn, code)
+        if inv is None or inv.kind != "partner" or not inv.usable(now):
+            return PartnerCheck(PartnerProblem.UNKNOWN)
+        if inv.group_id is None or inv.membership_id is None:
+            return PartnerCheck(PartnerProblem.UNKNOWN)
+        member = await memberships.get(conn, inv.membership_id)
+        g = await groups.get(conn, inv.group_id)
+        if member is None or g is None:
+            return PartnerCheck(PartnerProblem.UNKNOWN)
+        cur = rt.curricula.get(g.curriculum_id)
+        if cur is None or not has_couples_track(cur, g.couples_weeks):
+            return PartnerCheck(PartnerProblem.NO_TRACK)
+        person = await people.by_telegram_id(conn, telegram_id)
+        if person is not None:
+            if person.id == member.person_id:
+                return PartnerCheck(PartnerProblem.OWN_LINK)
+            if await memberships.active_partnerships(conn, person.id):
+                return PartnerCheck(PartnerProblem.ALREADY_LINKED)
+    return PartnerCheck(None, g, inv.id, member.id)
+
+
+async def enroll_partner(
+    rt: Runtime, *, code: str, telegram_id: int, language: str
+) -> GroupRow | PartnerProblem:
+    check = await check_partner_invite(rt, code, telegram_id)
+    if check.problem is not None or check.group is None:
+        return check.problem or PartnerProblem.UNKNOWN
+    assert check.invite_id is not None and check.member_membership_id is not None
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        # Partners are never listed by name: no first name is stored.
+        person = await people.get_or_create(
+            conn, telegram_id=telegram_id, language=language, first_name=None, now=now
+        )
+        m = await memberships.enroll(
+            conn,
+            person_id=person.id,
+            group_id=check.group.id,
+            role="partner",
+            progress_opt_in=False,
+            now=now,
+            partner_of=check.member_membership_id,
+        )
+        await invites.mark_used(conn, check.invite_id, now)
+    log.info("couples.partner_joined group=%s membership=%s", check.group.id, m.id)
+    return check.group
