@@ -40,4 +40,4 @@ async def history(conn: AsyncConnection, person_id: int) -> list[tuple[str, int,
         .where(membership.c.person_id == person_id)
         .order_by(group.c.id, checkin.c.week)
     )
-    return [(n, w, v) for n, w, v in rows.tuples()]
+    return [(n, w, v) for n, w, v in rows]

@@ -154,4 +154,4 @@ async def member_counts(conn: AsyncConnection) -> dict[int, int]:
         .where(membership.c.role == "member", membership.c.status.in_(("active", "paused")))
         .group_by(membership.c.group_id)
     )
-    return {gid: n for gid, n in rows.tuples()}
+    return {gid: n for gid, n in rows}

@@ -245,7 +245,7 @@ async def count_by_status(conn: AsyncConnection, **where: object) -> dict[str, i
     rows = await conn.execute(
         select(outbox.c.status, func.count()).where(and_(True, *conds)).group_by(outbox.c.status)
     )
-    return {s: n for s, n in rows.tuples()}
+    return {s: n for s, n in rows}
 
 
 async def was_sent(conn: AsyncConnection, key: str) -> bool:
