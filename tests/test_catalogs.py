@@ -88,3 +88,15 @@ def test_catalog_passes_babel_checks(lang: str) -> None:
         f"{message.id!r}: {errors}" for message, errors in catalog(lang).check() if errors
     ]
     assert problems == []
+
+
+def test_no_gettext_call_hides_inside_an_f_string() -> None:
+    """Extraction cannot see _() inside an f-string, so such a string would stay English."""
+    pattern = re.compile(r"""\bf(["'])[^\n]*?\{\s*(_|ngettext|pgettext)\(""")
+    hidden = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in (ROOT / "bot").rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert hidden == []

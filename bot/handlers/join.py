@@ -63,8 +63,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(
                 update,
                 _(
-                    "Hello! Foyer sends the weekly messages of a men's group. To join, please "
-                    "open the invite link your facilitator gave you."
+                    "Hello! Foyer sends the weekly messages of community groups. To join, please "
+                    "open the invite link you were given."
                 ),
             )
         return
@@ -95,8 +95,9 @@ def _consent_text() -> str:
                 "to think about and a task to try at home. A few days later it asks how it went."
             ),
             _(
-                "What Foyer keeps: your Telegram number id, your language, your group, and your "
-                "answers to the buttons (Done, Partly, Not yet). It does not keep what you type."
+                "What Foyer keeps: the number Telegram gives your account (not your phone number), "
+                "your language, your group, and your answers to the buttons (Done, Partly, Not "
+                "yet). It does not keep what you type."
             ),
             _(
                 "Who sees what: your facilitator sees only totals for the whole group, never "
@@ -155,8 +156,8 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
         await edit(
             update,
             _(
-                "One more choice, and joining does not depend on it: may your answers count in "
-                "your group's totals? Your facilitator would still see only totals, never you."
+                "One more question. You can join whatever you answer. May your answers count in "
+                "your group's totals? Your facilitator sees only totals, never your own answers."
             ),
             [
                 [(_("Yes, count my answers"), join_data("optin", s.code, s.lang, True))],

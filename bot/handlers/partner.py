@@ -103,7 +103,7 @@ def _partner_consent_text() -> str:
             _("<b>An invitation to couples exercises</b>"),
             _(
                 "Foyer sends short exercises for couples to do together, face to face, on some "
-                "weeks of a men's group programme."
+                "weeks of a group programme."
             ),
             _(
                 "Taking part is your free choice. You can leave at any time with /stop, and the "

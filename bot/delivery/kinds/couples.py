@@ -32,9 +32,10 @@ async def couples_exercise(item: Claimed, rt: Runtime) -> Outgoing:
         "About {n} minutes, together, face to face.",
         ex.minutes,
     ).format(n=ex.minutes)
+    heading = _("To do together this week: {title}").format(title=title)
     text = "\n\n".join(
         [
-            f"<b>{_('To do together this week: {title}').format(title=title)}</b>",
+            f"<b>{heading}</b>",
             "\n".join(steps),
             minutes,
         ]

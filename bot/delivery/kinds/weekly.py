@@ -38,7 +38,7 @@ async def prompt(item: Claimed, rt: Runtime) -> Outgoing:
         [
             f"<b>{title}</b>",
             _text(cur_id, n, "prompt", week.prompt),
-            f"<b>{_('Your challenge this week')}</b>\n{challenge}",
+            "<b>{}</b>\n{}".format(_("Your challenge this week"), challenge),
         ]
     )
     return Outgoing(text=text, protect_content=item.discreet)
