@@ -254,7 +254,7 @@ async def test_bad_partner_links(foyer: Foyer) -> None:
     foyer.emu.send_group_text(-100123, stranger, f"/start {link}")  # in a group chat
     assert "private chat" in (await foyer.emu.wait_for_message(-100123)).text
 
-    partner = await partner_joins(foyer, link)
+    partner = await partner_joins(foyer, link, language="English")
     other = foyer.new_user()
     foyer.emu.send_text(other, f"/start {link}")  # used already
     assert "does not work" in (await foyer.last_message(other)).text
