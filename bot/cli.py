@@ -20,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="foyer",
         description="Foyer: weekly programmes for men's groups and couples, over Telegram.",
     )
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # No command: `foyer` alone serves Telegram with a token, else opens the sandbox (main()).
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
@@ -29,6 +30,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--upgrade", action="store_true", help="upgrade the database first if needed")
     run.set_defaults(func=_cmd("bot.commands.run:run"))
+
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="try Foyer offline: a terminal chat with a simulated Telegram (no token needed)",
+        description="Start Foyer against the built-in Telegram emulator with a demo group, and "
+        "chat with it as any person (member, facilitator, partner). Type :help inside.",
+    )
+    sandbox.add_argument(
+        "--db", metavar="PATH", help="keep the sandbox's database in this file (default: temporary)"
+    )
+    sandbox.add_argument(
+        "--script",
+        metavar="FILE",
+        help="play a file of sandbox lines and print the conversation ('demo' and 'demo.fr' "
+        "are shipped)",
+    )
+    sandbox.add_argument(
+        "--lang",
+        choices=("en", "fr", "es", "bm"),
+        help="the simulated people's Telegram language and the group's language (default en, "
+        "or a script's first :lang line)",
+    )
+    sandbox.add_argument("--curriculum", help="the demo group's curriculum (default men-groups-12)")
+    sandbox.set_defaults(func=_cmd("bot.commands.sandbox:run"))
 
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -40,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     up.set_defaults(func=_cmd("bot.commands.db:upgrade"))
 
     _group_parsers(sub)
+    _content_parsers(sub)
     return p
 
 
@@ -64,6 +90,11 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
     )
     create.add_argument("--starts", required=True, help="date of the first meeting, YYYY-MM-DD")
     create.add_argument("--language", default="en", help="the group's main language (en fr es bm)")
+    create.add_argument(
+        "--couples-weeks",
+        help="weeks whose couples exercise is also sent to partners, e.g. 3,6,9,12 "
+        "(a couples curriculum such as couples-8 has a couples track every week)",
+    )
     create.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(func=_cmd("bot.commands.groups:create"))
 
@@ -100,6 +131,71 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=_cmd("bot.commands.groups:import_csv"))
 
 
+def _content_parsers(sub: argparse._SubParsersAction) -> None:
+    content = sub.add_parser(
+        "content",
+        help="check, preview and count the programme content",
+        description="Tools for content authors and translators (see conversations/README.md).",
+    )
+    cs = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
+    locales_help = "the folder holding <lang>/LC_MESSAGES/content.po (default: the shipped one)"
+
+    check = cs.add_parser(
+        "check",
+        help="check curricula and translations; exit 1 with 'file:week:field: problem' lines",
+        description="Check the schema, every language (French and Spanish complete; a language "
+        "with a fallback, such as Bambara, may be partial: its gaps are flagged, not failures), "
+        "Telegram's limits and HTML on the rendered messages, and placeholders. Exit 0 when "
+        "clean, 1 with one 'file:week:field: problem' line per problem.",
+    )
+    check.add_argument(
+        "path", nargs="?", help="a curriculum .toml or a folder (default: FOYER_CONTENT_DIR)"
+    )
+    check.add_argument("--locales", help=locales_help)
+    check.add_argument(
+        "--flagged", action="store_true", help="also list each string awaiting review"
+    )
+    check.set_defaults(func=_cmd("bot.commands.content:check"))
+
+    preview = cs.add_parser(
+        "preview",
+        help="print what one person receives in one week",
+        description="Print exactly what a person receives in a week, in order, with buttons, "
+        "rendered by the bot's own renderers.",
+    )
+    preview.add_argument("curriculum", help="curriculum id (e.g. men-groups-12) or a .toml file")
+    preview.add_argument("--week", type=int, required=True, help="week number")
+    preview.add_argument("--lang", help="language: en fr es bm (default: FOYER_DEFAULT_LANGUAGE)")
+    preview.add_argument(
+        "--as",
+        dest="role",
+        choices=("member", "facilitator", "partner"),
+        default="member",
+        help="whose messages (default: member)",
+    )
+    preview.add_argument(
+        "--couples-weeks",
+        help="the group's couples weeks, e.g. 3,6,9,12 (default: none for a men's group "
+        "member; every week with an exercise for a partner or a couples curriculum)",
+    )
+    preview.add_argument("--raw", action="store_true", help="show the HTML as sent")
+    preview.add_argument("--locales", help=locales_help)
+    preview.set_defaults(func=_cmd("bot.commands.content:preview"))
+
+    stats = cs.add_parser(
+        "stats",
+        help="translated / fuzzy / missing strings per curriculum and language",
+        description="Count, per curriculum and language, the strings translated, fuzzy "
+        "(awaiting review or outdated) and missing. English is the source.",
+    )
+    stats.add_argument(
+        "path", nargs="?", help="a curriculum .toml or a folder (default: FOYER_CONTENT_DIR)"
+    )
+    stats.add_argument("--locales", help=locales_help)
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(func=_cmd("bot.commands.content:stats"))
+
+
 def _cmd(target: str) -> Command:
     """Import the command's module only when it runs."""
 
@@ -113,12 +209,23 @@ def _cmd(target: str) -> Command:
     return call
 
 
+def _newcomer(args: argparse.Namespace) -> int:
+    """A bare `foyer`: serve Telegram when FOYER_BOT_TOKEN is set, else the offline sandbox."""
+    from bot.settings import load_settings
+
+    if load_settings().bot_token:
+        args.upgrade = True
+        return _cmd("bot.commands.run:run")(args)
+    return _cmd("bot.commands.sandbox:run")(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from bot.settings import SettingsError
 
+    func: Command = getattr(args, "func", None) or _newcomer
     try:
-        return int(args.func(args))
+        return int(func(args))
     except (SettingsError, CliError) as exc:
         print(f"foyer: {exc}", file=sys.stderr)
         return EXIT_USAGE

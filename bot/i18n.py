@@ -70,6 +70,12 @@ def _compiled(domain: str, lang: str, root: Path) -> bytes | None:
         return mo.read_bytes()
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=lang, domain=domain)
+    # Babel would compile an untranslated plural entry as its English text; drop every entry
+    # without a translation so the fallback chain (bm -> fr -> en) takes over instead.
+    for message in list(catalog):
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        if message.id and not any(strings):
+            catalog.delete(message.id, context=message.context)
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)  # fuzzy = not yet reviewed: fall back instead
     return buf.getvalue()
