@@ -66,7 +66,34 @@ def _parser() -> argparse.ArgumentParser:
 
     _group_parsers(sub)
     _content_parsers(sub)
+    _facilitator_parsers(sub)
     return p
+
+
+def _facilitator_parsers(sub: argparse._SubParsersAction) -> None:
+    fac = sub.add_parser(
+        "facilitator", help="invite, list and revoke facilitators", description="Facilitators."
+    )
+    fs = fac.add_subparsers(dest="facilitator_command", metavar="ACTION", required=True)
+    inv = fs.add_parser(
+        "invite",
+        help="print a one-time facilitator invite link (valid 7 days)",
+        description="Print a one-time deep link that makes its opener a facilitator once they "
+        "accept the facilitators' code of conduct. It expires in 7 days.",
+    )
+    inv.add_argument("--group", type=int, help="the group they will facilitate (id)")
+    inv.add_argument("--json", action="store_true", help="print JSON")
+    inv.set_defaults(func=_cmd("bot.commands.facilitators:invite"))
+    lst = fs.add_parser("list", help="list facilitators", description="List facilitators.")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    lst.set_defaults(func=_cmd("bot.commands.facilitators:list_facilitators"))
+    rev = fs.add_parser(
+        "revoke",
+        help="end someone's facilitator role",
+        description="End a facilitator's role and their access to every group they ran.",
+    )
+    rev.add_argument("telegram_id", type=int, help="the facilitator's Telegram user id")
+    rev.set_defaults(func=_cmd("bot.commands.facilitators:revoke"))
 
 
 def _group_parsers(sub: argparse._SubParsersAction) -> None:

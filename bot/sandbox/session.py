@@ -1,0 +1,530 @@
+"""One sandbox session: the emulator, Foyer's Application, its clock, and the people played.
+
+Everything runs in one event loop. After each action the session waits until Foyer has
+handled every update and drained its outbox, so a script prints the same conversation on
+every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+
+from bot.app import build_application, running
+from bot.clock import OffsetClock
+from bot.delivery import planner
+from bot.domain.schedule import WEEKDAYS
+from bot.emulator import BotAPIEmulator
+from bot.emulator.models import Message
+from bot.i18n import LANGUAGE_NAMES
+from bot.runtime import Runtime, runtime_of
+from bot.sandbox import script
+from bot.sandbox.personas import ADMIN, FACILITATOR, MEMBER_1, Persona, persona_of
+from bot.sandbox.terminal import Terminal, is_link
+from bot.services import facilitation
+from bot.services.group_setup import create_groups, parse_spec
+from bot.settings import Settings, load_settings
+from bot.storage import groups, invites, people, staff
+from bot.storage.tables import group, outbox, person
+
+TIMEZONE = "Africa/Bamako"
+GROUP_NAME = "Sandbox group"
+DEFAULT_CURRICULUM = "men-groups-12"
+TICK_SECONDS = 0.5
+SETTLE_TIMEOUT = 20.0
+_DELETED = -1
+_START_LINK = re.compile(r"\?start=([A-Za-z0-9_-]{1,64})")
+_MAX_STOPS = 5000
+_MAX_JOIN_STEPS = 8
+
+
+class SandboxProblem(Exception):
+    """Something a line asked for that cannot be done now (no such button...)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    database_url: str
+    lang: str = "en"
+    curriculum: str | None = None
+    fresh: bool = True  # False: a kept database that may already hold the demo group
+
+
+def start_moment(today: date, tz: ZoneInfo) -> datetime:
+    """The coming Tuesday (today if it is one) at 08:00 where the group meets."""
+    day = today + timedelta(days=(1 - today.weekday()) % 7)
+    return datetime.combine(day, time(8, 0), tz)
+
+
+def sandbox_settings(emu: BotAPIEmulator, database_url: str) -> Settings:
+    # Environment settings still apply (content folder, fallbacks...), but never the token,
+    # the Bot API, the database or the admins: the sandbox only talks to its own emulator.
+    return load_settings(
+        _env_file=None,
+        bot_token=emu.token,
+        bot_api_url=emu.base_url.removesuffix("/bot"),
+        database_url=database_url,
+        tick_seconds=TICK_SECONDS,
+        rate_limit=False,
+        admin_ids=frozenset({ADMIN.user_id}),
+    )
+
+
+class Sandbox:
+    def __init__(
+        self, emu: BotAPIEmulator, app: Any, clock: OffsetClock, term: Terminal, lang: str
+    ) -> None:
+        self.emu = emu
+        self.app = app
+        self.rt: Runtime = runtime_of(app)
+        self.clock = clock
+        self.term = term
+        self.lang = lang
+        self.current = MEMBER_1
+        self.invite = ""
+        self.group_id = 0
+        self.tz = ZoneInfo(TIMEZONE)
+        self.echo = True  # print what the person sends (off when they typed it themselves)
+        self._known: dict[int, Persona] = {}
+        self._shown: dict[tuple[int, int], int] = {}  # (chat, message) -> revision shown
+        self._noticed: dict[int, int] = {}  # chat -> unread count already announced
+        self.lock = asyncio.Lock()
+
+    # --- setting the world up ------------------------------------------------------------
+
+    async def seed(self, options: Options) -> None:
+        """The demo group, its invite, the facilitator; on a kept database, find them again."""
+        async with self.rt.engine.connect() as conn:
+            existing = await groups.list_all(conn)
+            strangers = (await conn.execute(select(person.c.telegram_id))).scalars().all()
+        outsiders = [t for t in strangers if persona_of(t) is None]
+        if outsiders:
+            raise SandboxProblem(
+                "this database holds people who are not sandbox personas; the sandbox only "
+                "uses its own databases (leave out --db for a temporary one)"
+            )
+        if existing:
+            g = existing[0]
+            self.group_id, self.tz = g.id, ZoneInfo(g.timezone)
+            # Carry on where the planner stopped last time.
+            self.clock.set(max(self.clock.now(), max(x.planned_until for x in existing)))
+            async with self.rt.engine.connect() as conn:
+                self.invite = await invites.current_member_code(conn, g.id) or ""
+            for telegram_id in strangers:
+                known = persona_of(telegram_id)
+                if known is not None:
+                    self._meet(known)
+        else:
+            await self._create_group(options)
+        await self._make_facilitator()
+
+    async def _create_group(self, options: Options) -> None:
+        cur_id = options.curriculum or DEFAULT_CURRICULUM
+        if self.rt.curricula.get(cur_id) is None:
+            if options.curriculum is not None:
+                raise SandboxProblem(
+                    f"no curriculum {cur_id!r}: use one of {', '.join(self.rt.curricula.ids())}"
+                )
+            cur_id = self.rt.curricula.ids()[0]
+        now = self.clock.now()
+        meets = now.astimezone(self.tz).date() + timedelta(days=2)
+        # Every couples session the curriculum has, so partners can be played too.
+        couples = [w.number for w in self.rt.curricula[cur_id].week if w.couples_exercise]
+        spec = parse_spec(
+            {
+                "name": GROUP_NAME,
+                "curriculum": cur_id,
+                "timezone": TIMEZONE,
+                "meets": f"{WEEKDAYS[meets.weekday()]} 17:00",
+                "starts": meets.isoformat(),
+                "language": options.lang,
+                "couples_weeks": ",".join(str(n) for n in couples),
+            },
+            self.rt.curricula,
+            now.astimezone(self.tz).date(),
+        )
+        ((self.group_id, self.invite),) = await create_groups(self.rt, [spec])
+
+    async def _make_facilitator(self) -> None:
+        """The facilitator runs the demo group from the start: invited and accepted the way a
+        real facilitator is, without the dialogue (play it with a new facilitator invite)."""
+        async with self.rt.engine.connect() as conn:
+            known = await people.by_telegram_id(conn, FACILITATOR.user_id)
+            runs = known is not None and self.group_id in await staff.groups_of(conn, known.id)
+        if not runs:
+            code = await facilitation.create_invite(self.rt, self.group_id)
+            accepted = code and await facilitation.accept_invite(
+                self.rt, code, FACILITATOR.user_id, self.lang
+            )
+            if not accepted:
+                raise SandboxProblem("the demo group's facilitator could not be set up")
+        self._meet(FACILITATOR)
+
+    def _meet(self, persona: Persona) -> None:
+        """The persona's Telegram account and private chat with the bot exist from now on."""
+        if persona.user_id in self._known:
+            return
+        user = self.emu.state.user(
+            persona.user_id, first_name=persona.first_name, language_code=self.lang
+        )
+        self.emu.state.private_chat(user)
+        self._known[persona.user_id] = persona
+
+    # --- waiting until Foyer is done -----------------------------------------------------
+
+    async def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
+        """Every update handled, every due outbox row sent, and the emulator quiet."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+
+        def left() -> float:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise SandboxProblem(f"Foyer did not finish answering within {timeout:.0f} s")
+            return remaining
+
+        while True:
+            # An update leaves the emulator's queue once the bot asked for the next ones,
+            # that is after it was put into the Application's own queue.
+            while self.emu.state.updates.pending_count:
+                left()
+                await asyncio.sleep(0.01)
+            try:
+                await asyncio.wait_for(self.app.update_queue.join(), left())
+            except TimeoutError:
+                left()
+            while await self._outbox_due():
+                left()
+                self.rt.wake_sender()
+                await asyncio.sleep(0.02)
+            try:
+                await self.emu.wait_idle(quiet=0.05, timeout=left())
+            except AssertionError:
+                left()
+            if (
+                not self.emu.state.updates.pending_count
+                and self.app.update_queue.empty()
+                and not await self._outbox_due()
+            ):
+                return
+
+    async def _outbox_due(self) -> bool:
+        now = self.clock.now()
+        async with self.rt.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(outbox.c.id)
+                    .where(
+                        outbox.c.status == "pending",
+                        outbox.c.due_at <= now,
+                        or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
+                    )
+                    .limit(1)
+                )
+            ).first()
+        return row is not None
+
+    async def _next_stop(self, after: datetime) -> datetime | None:
+        """The next moment something is scheduled: a group's event or a message's due time."""
+        async with self.rt.engine.connect() as conn:
+            event = (
+                await conn.execute(
+                    select(func.min(group.c.next_event_at)).where(
+                        group.c.paused.is_(False), group.c.next_event_at > after
+                    )
+                )
+            ).scalar()
+            message = (
+                await conn.execute(
+                    select(func.min(outbox.c.due_at)).where(
+                        outbox.c.status == "pending", outbox.c.due_at > after
+                    )
+                )
+            ).scalar()
+        stops = [s for s in (event, message) if s is not None]
+        return min(stops) if stops else None
+
+    # --- showing what Foyer sent ---------------------------------------------------------
+
+    def _news(self, persona: Persona) -> list[tuple[Message, str]]:
+        """Messages not shown yet to this persona: ("new" | "edited" | "deleted", message)."""
+        out: list[tuple[Message, str]] = []
+        for m in self.emu.state.bot_messages(persona.user_id, include_deleted=True):
+            shown = self._shown.get((m.chat_id, m.message_id))
+            if m.deleted:
+                if shown is None:
+                    self._shown[(m.chat_id, m.message_id)] = _DELETED  # came and went unseen
+                elif shown != _DELETED:
+                    out.append((m, "deleted"))
+            elif shown is None:
+                out.append((m, "new"))
+            elif m.revision > shown:
+                out.append((m, "edited"))
+        return out
+
+    def _mark(self, m: Message, what: str) -> None:
+        self._shown[(m.chat_id, m.message_id)] = _DELETED if what == "deleted" else m.revision
+
+    def show(self, heading: str | None = None) -> bool:
+        """Print what the current person received; a one-line notice for anyone else."""
+        printed = False
+
+        def head() -> None:
+            nonlocal printed
+            if not printed and heading:
+                self.term.heading(heading)
+            printed = True
+
+        for m, what in self._news(self.current):
+            head()
+            self._mark(m, what)
+            if what == "deleted":
+                self.term.deleted(self.current)
+            else:
+                self.term.bot_message(self.current, m, edited=what == "edited")
+        self._noticed.pop(self.current.user_id, None)
+        for persona in sorted(self._known.values(), key=lambda p: p.user_id):
+            if persona == self.current:
+                continue
+            count = len(self._news(persona))
+            if count > self._noticed.get(persona.user_id, 0):
+                head()
+                self.term.notice(persona, count)
+            self._noticed[persona.user_id] = count
+        return printed
+
+    def has_news(self) -> bool:
+        return any(
+            len(self._news(p)) > (0 if p == self.current else self._noticed.get(p.user_id, 0))
+            for p in self._known.values()
+        )
+
+    def _seen_silently(self, persona: Persona) -> None:
+        for m, what in self._news(persona):
+            self._mark(m, what)
+
+    # --- time ----------------------------------------------------------------------------
+
+    def local(self, moment: datetime) -> str:
+        at = moment.astimezone(self.tz)
+        return f"{at:%a} {at.day} {at:%b %Y, %H:%M}"
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move the clock, stopping at each scheduled moment so nothing is sent late."""
+        target = self.clock.now() + delta
+        for _ in range(_MAX_STOPS):
+            await planner.tick(self.rt)
+            await self.settle()
+            self.show(self.local(self.clock.now()))
+            stop = await self._next_stop(self.clock.now())
+            if stop is None or stop > target:
+                break
+            self.clock.set(stop)
+        self.clock.set(target)
+        await planner.tick(self.rt)
+        await self.settle()
+        self.show(self.local(self.clock.now()))
+        self.term.info(f"(it is now {self.local(self.clock.now())}, {self.tz.key})")
+
+    async def now_line(self) -> str:
+        now = self.clock.now()
+        text = f"{self.local(now)} in {self.tz.key}"
+        async with self.rt.engine.connect() as conn:
+            g = await groups.get(conn, self.group_id)
+        schedule = planner.schedule_for(self.rt, g) if g is not None else None
+        if schedule is not None:
+            meeting = (
+                f"meets {WEEKDAYS[schedule.meet_weekday].capitalize()} {schedule.meet_time:%H:%M}"
+            )
+            text += f"; {GROUP_NAME} {meeting}, week {schedule.current_week(now)} of "
+            text += f"{schedule.weeks}"
+        return text
+
+    # --- people acting -------------------------------------------------------------------
+
+    def become(self, persona: Persona) -> None:
+        self._meet(persona)
+        self.current = persona
+        self.term.info(
+            f"(you are now {persona.label}: {persona.first_name}, Telegram id {persona.user_id})"
+        )
+        self.show()
+
+    def expand(self, text: str) -> str:
+        """{invite}: the demo group's code; {link}: the code of Foyer's latest invite link."""
+        text = text.replace("{invite}", self.invite)
+        if "{link}" in text:
+            text = text.replace("{link}", self._latest_link_code())
+        return text
+
+    def _latest_link_code(self) -> str:
+        for call in reversed(self.emu.calls()):
+            if call.method in ("sendMessage", "editMessageText") and call.status == 200:
+                found = _START_LINK.search(str(call.params.get("text", "")))
+                if found:
+                    return found.group(1)
+        raise SandboxProblem("{link}: Foyer has not sent an invite link yet")
+
+    async def send_text(self, text: str) -> None:
+        text = self.expand(text)
+        self._meet(self.current)
+        if self.echo:
+            self.term.sent(self.current, text)
+        self.emu.send_text(self.current.user_id, text)
+        await self.settle()
+        self.show()
+
+    async def send_media(self, action: script.Photo | script.Voice) -> None:
+        self._meet(self.current)
+        uid = self.current.user_id
+        if isinstance(action, script.Photo):
+            caption = f" {action.caption}" if action.caption else ""
+            self.term.sent(self.current, f"[photo]{caption}")
+            self.emu.send_photo(uid, caption=action.caption)
+        else:
+            self.term.sent(self.current, f"[voice note, {action.seconds} s]")
+            self.emu.send_voice(uid, action.seconds)
+        await self.settle()
+        self.show()
+
+    def _with_buttons(self) -> Message | None:
+        live = [m for m in self.emu.state.bot_messages(self.current.user_id) if m.reply_markup]
+        return live[-1] if live else None
+
+    async def press(self, number: int) -> None:
+        message = self._with_buttons()
+        if message is None:
+            raise SandboxProblem(f"no buttons to press: {self.current.label} has none on screen")
+        buttons = message.buttons
+        if not 1 <= number <= len(buttons):
+            raise SandboxProblem(
+                f"no button {number}: Foyer's latest message with buttons has 1 to {len(buttons)}"
+            )
+        label, data = buttons[number - 1]
+        self.term.sent(self.current, f"[{number}] {label}")
+        if data is None or is_link(data):
+            self.term.info(f"(this button opens a link: {data})")
+            return
+        query_id = self.emu.press_button(self.current.user_id, message.message_id, data)
+        await self.settle()
+        answer = self.emu.state.callbacks[query_id].answer or {}
+        if answer.get("text"):
+            self.term.callback_answer(str(answer["text"]), bool(answer.get("show_alert")))
+        self.show()
+
+    async def join(self) -> None:
+        """The join dialogue with the first choice at each step (the persona's language)."""
+        persona = self.current
+        self._meet(persona)
+        self.term.sent(persona, f"/start {self.invite}  (:join answers each question)")
+        before = {m.message_id for m in self.emu.state.bot_messages(persona.user_id)}
+        self.emu.send_text(persona.user_id, f"/start {self.invite}")
+        await self.settle()
+        replies = [
+            m for m in self.emu.state.bot_messages(persona.user_id) if m.message_id not in before
+        ]
+        dialogue = next((m for m in replies if m.reply_markup), None)
+        for _ in range(_MAX_JOIN_STEPS):
+            if dialogue is None:
+                break
+            current = self.emu.message(persona.user_id, dialogue.message_id)
+            choices = [(label, data) for label, data in current.buttons if not is_link(data)]
+            if not choices or current.deleted:
+                break
+            self._seen_silently(persona)
+            wanted = LANGUAGE_NAMES.get(self.lang)
+            _label, data = next(((lb, d) for lb, d in choices if lb == wanted), choices[0])
+            self.emu.press_button(persona.user_id, current.message_id, data)
+            await self.settle()
+            if self.emu.message(persona.user_id, current.message_id).revision == current.revision:
+                break  # Foyer did not move on (the answer says why)
+        self.show()
+
+    def who(self) -> None:
+        for persona in sorted(self._known.values(), key=lambda p: p.user_id):
+            here = "  <- you" if persona == self.current else ""
+            self.term.line(
+                f"  {self.term.mark(persona)} {persona.first_name}, "
+                f"Telegram id {persona.user_id}{here}"
+            )
+
+    def set_lang(self, code: str) -> None:
+        self.lang = code
+        self.term.info(f"(people who appear from now on use Telegram in {LANGUAGE_NAMES[code]})")
+
+    async def perform(self, action: script.Action) -> bool:
+        """Play one action; False when the session should end."""
+        match action:
+            case script.Quit():
+                return False
+            case script.As(persona=persona):
+                self.become(persona)
+            case script.Say(text=text):
+                await self.send_text(text)
+            case script.Press(number=number):
+                await self.press(number)
+            case script.Advance(delta=delta):
+                await self.advance(delta)
+            case script.Now():
+                self.term.info(f"(now: {await self.now_line()})")
+            case script.Photo() | script.Voice():
+                await self.send_media(action)
+            case script.Join():
+                await self.join()
+            case script.Lang(code=code):
+                self.set_lang(code)
+            case script.Narrate(text=text):
+                self.term.narrate(text)
+            case script.Help():
+                self.term.line(script.HELP)
+            case script.Who():
+                self.who()
+        return True
+
+    def banner(self, interactive: bool) -> None:
+        self.term.heading("Foyer sandbox")
+        self.term.info(
+            "Telegram is simulated on this computer: no bot token, no network, nobody real."
+        )
+        self.term.info(
+            f"Demo group: {GROUP_NAME}, {self.tz.key}; invite code {self.invite} "
+            f"(a line may say {{invite}}). The facilitator runs the group."
+        )
+        self.term.info(f"(now: {self.local(self.clock.now())} in {self.tz.key})")
+        if interactive:
+            self.term.info(
+                "You are member 1. Type a number to press a button, text to write to Foyer, "
+                ":help for everything else, :quit to leave."
+            )
+
+
+@contextlib.asynccontextmanager
+async def open_sandbox(options: Options, term: Terminal) -> AsyncIterator[Sandbox]:
+    """The emulator and Foyer running, the world seeded; both stopped on the way out."""
+    clock = OffsetClock(start_moment(date.today(), ZoneInfo(TIMEZONE)))
+    async with BotAPIEmulator(
+        bot_username="foyer_sandbox_bot", bot_name="Foyer", clock=clock.now
+    ) as emu:
+        app = build_application(sandbox_settings(emu, options.database_url), clock=clock)
+        sandbox = Sandbox(emu, app, clock, term, options.lang)
+        try:
+            await sandbox.seed(options)
+        except BaseException:
+            await runtime_of(app).engine.dispose()
+            raise
+        async with running(app, poll_timeout=1):
+            await sandbox.settle()
+            yield sandbox
+
+
+def database_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path.resolve()}"

@@ -1,0 +1,162 @@
+"""How the sandbox shows the conversation: a mark per person, numbered buttons, plain ANSI.
+
+Colours only on a terminal that has them and when NO_COLOR is not set; plain text otherwise
+(scripts, pipes, CI logs).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import sys
+import textwrap
+from typing import TextIO
+
+from bot.emulator.models import Message
+from bot.sandbox.personas import Persona
+
+_RESET, _BOLD, _ITALIC = "\x1b[0m", "\x1b[1m", "\x1b[3m"
+_ROLE_COLOURS = {"facilitator": "35", "partner": "33", "admin": "31"}
+_MEMBER_COLOURS = ("36", "32", "34", "96", "92", "94")
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
+_MEDIA = {
+    "photo": "photo",
+    "voice": "voice note",
+    "audio": "audio",
+    "video": "video",
+    "video_note": "video message",
+    "document": "document",
+    "animation": "animation",
+    "sticker": "sticker",
+}
+
+
+def wants_colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM", "") != "dumb"
+
+
+class Terminal:
+    def __init__(self, out: TextIO | None = None, colour: bool | None = None) -> None:
+        self.out = out or sys.stdout
+        self.colour = wants_colour(self.out) if colour is None else colour
+        self._narrating = False  # consecutive narration lines form one paragraph
+        # Wrap at word boundaries on a terminal; scripts and pipes keep whole lines.
+        self.width = shutil.get_terminal_size().columns if self.out.isatty() else None
+
+    # --- low level -----------------------------------------------------------------------
+
+    def _style(self, text: str, *codes: str) -> str:
+        if not self.colour or not codes:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}{_RESET}"
+
+    def line(self, text: str = "") -> None:
+        self._narrating = False
+        print(text, file=self.out, flush=True)
+
+    def mark(self, persona: Persona) -> str:
+        if persona.role == "member":
+            colour = _MEMBER_COLOURS[(persona.number - 1) % len(_MEMBER_COLOURS)]
+        else:
+            colour = _ROLE_COLOURS[persona.role]
+        return self._style(f"[{persona.label}]", "1", colour)
+
+    # --- what the sandbox says ------------------------------------------------------------
+
+    def _wrap(self, text: str, indent: str = "") -> list[str]:
+        if not self.width or not text:
+            return [indent + text]
+        return textwrap.wrap(
+            text,
+            width=max(self.width - 1, 40),
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [indent]
+
+    def info(self, text: str) -> None:
+        for part in self._wrap(text):
+            self.line(self._style(part, "2"))
+
+    def problem(self, text: str) -> None:
+        self.line(self._style(f"! {text}", "31"))
+
+    def heading(self, text: str) -> None:
+        self.line(self._style(f"── {text} ──", "1"))
+
+    def narrate(self, text: str) -> None:
+        if not self._narrating:
+            self.line()
+        self.line(self._style(f"## {text}", "1"))
+        self._narrating = True
+
+    def sent(self, persona: Persona, what: str) -> None:
+        self.line(f"{self.mark(persona)} -> {what}")
+
+    def notice(self, persona: Persona, count: int) -> None:
+        noun = "message" if count == 1 else "messages"
+        self.info(f"({persona.label} has {count} new {noun}: :as {persona.label} to read)")
+
+    def callback_answer(self, text: str, alert: bool) -> None:
+        kind = "alert" if alert else "note"
+        self.line(f"    {self._style(f'(Foyer shows a {kind}: {text})', '2')}")
+
+    # --- bot messages --------------------------------------------------------------------
+
+    def bot_message(self, persona: Persona, message: Message, *, edited: bool) -> None:
+        state = " (edited)" if edited else ""
+        self.line(f"{self.mark(persona)} <- Foyer{state}:")
+        media = _MEDIA.get(message.kind)
+        if media is not None:
+            details = media
+            if message.file is not None and message.file.duration:
+                details += f", {message.file.duration} s"
+            self.line(f"    [{details}]")
+        body = self.render_html(message.source or message.content)
+        for text_line in body.splitlines() or ([""] if media is None else []):
+            for part in self._wrap(text_line, "    ") if text_line else [""]:
+                self.line(part)
+        for row in self.button_rows(message):
+            self.line("    " + "  ".join(row))
+
+    def deleted(self, persona: Persona) -> None:
+        self.info(f"{persona.label}: Foyer deleted one of its messages")
+
+    def button_rows(self, message: Message) -> list[list[str]]:
+        rows: list[list[str]] = []
+        n = 0
+        for row in message.reply_markup or []:
+            shown = []
+            for label, data in row:
+                n += 1
+                link = " (opens a link)" if is_link(data) else ""
+                shown.append(f"{self._style(f'[{n}]', '1')} {label}{link}")
+            rows.append(shown)
+        return rows
+
+    def render_html(self, source: str) -> str:
+        """Telegram HTML as terminal text: bold and italic kept when colours are on."""
+
+        def tag(m: re.Match[str]) -> str:
+            if not self.colour:
+                return ""
+            closing, name = m.group(1) == "/", m.group(2).lower()
+            if name in ("b", "strong"):
+                return "\x1b[22m" if closing else _BOLD
+            if name in ("i", "em"):
+                return "\x1b[23m" if closing else _ITALIC
+            return ""
+
+        return html.unescape(_TAG.sub(tag, source))
+
+
+def plain(text: str) -> str:
+    """Text without ANSI codes (tests compare what a reader sees)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def is_link(data: str | None) -> bool:
+    return data is not None and data.startswith(("http://", "https://", "tg://"))
