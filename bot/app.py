@@ -20,9 +20,9 @@ from telegram.ext import (
 from bot import i18n
 from bot.clock import Clock, SystemClock
 from bot.content.registry import Curricula
-from bot.delivery import planner
+from bot.delivery import planner, retention
 from bot.delivery.sender import Sender
-from bot.handlers import checkin, join, member
+from bot.handlers import checkin, concern, data_rights, join, member, partner, safety, settings_menu
 from bot.handlers.common import load_person, on_error
 from bot.i18n import _, use_language
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
@@ -65,14 +65,43 @@ def build_application(
 
 
 def _register_handlers(app: FoyerApp) -> None:
-    # Group -1 runs before everything: who is this, and which language do we answer in.
-    app.add_handler(TypeHandler(Update, load_person), group=-1)
+    # Group -10 runs before everything: who is this, and which language do we answer in.
+    # Groups -9..-1 are for cross-cutting interceptors (help and the safe word win over dialogues).
+    app.add_handler(TypeHandler(Update, load_person), group=-10)
+    safety.register(app)  # groups -6 and -5: help, safe word and distress words win
+    concern.register(app)  # group -4: the one free-text step, before any dialogue
+    settings_menu.register(app)
+    data_rights.register(app)
     join.register(app)
     member.register(app)
     checkin.register(app)
+    partner.register(app)
+    _register_facilitators(app)
     app.add_handler(CallbackQueryHandler(_stale_button))
     member.register_fallbacks(app)
     app.add_error_handler(on_error)
+
+
+def _register_facilitators(app: FoyerApp) -> None:
+    from bot.handlers import (
+        facilitator_broadcast,
+        facilitator_groups,
+        facilitator_input,
+        facilitator_report,
+        facilitator_roles,
+        facilitator_session,
+        facilitator_wizard,
+        group_chat,
+    )
+
+    facilitator_wizard.register(app)  # first: while the wizard runs, it takes the typed answers
+    facilitator_roles.register(app)
+    facilitator_groups.register(app)
+    facilitator_session.register(app)
+    facilitator_broadcast.register(app)
+    facilitator_report.register(app)
+    facilitator_input.register(app)
+    group_chat.register(app)
 
 
 async def _stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -110,6 +139,7 @@ async def _post_init(app: FoyerApp) -> None:
     app.job_queue.run_repeating(
         _planner_job, interval=rt.settings.tick_seconds, first=0, name="planner"
     )
+    retention.schedule(app)
     sender = Sender(rt, app.bot)
     app.bot_data[_SENDER] = sender
     app.bot_data[_SENDER_TASK] = asyncio.create_task(sender.run(), name="sender")

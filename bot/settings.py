@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     send_concurrency: int = Field(default=4, ge=1, le=64)
     rate_limit: bool = True
     checkin_after_days: int = Field(default=3, ge=1, le=6)
+    # Group reports show any count below this as "<N", so nobody can be singled out.
+    min_count: int = Field(default=3, ge=1, le=100)
+    # Safety and privacy (docs/data-protection.md says why each default is what it is).
+    safe_word: str | None = None  # a neutral word that shows the help resources, e.g. "mango"
+    safeguarding_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    concern_retention_days: int = Field(default=180, ge=7, le=3650)
+    concern_response_days: int = Field(default=7, ge=1, le=60)
+    # A year: long enough for a 12-week programme, its follow-up sessions and a pause, short
+    # enough that a phone number id does not linger for years after someone drifted away.
+    member_retention_days: int = Field(default=365, ge=30, le=3650)
 
     @field_validator("bot_token")
     @classmethod
@@ -59,7 +69,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return v.rstrip("/")
 
-    @field_validator("admin_ids", mode="before")
+    @field_validator("admin_ids", "safeguarding_ids", mode="before")
     @classmethod
     def _ids(cls, v: object) -> object:
         if isinstance(v, str):
@@ -68,6 +78,20 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas")
             return frozenset(int(p) for p in parts)
         return v
+
+    @field_validator("safe_word")
+    @classmethod
+    def _safe_word(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        word = v.strip()
+        if not word.isalpha() or not 3 <= len(word) <= 30:
+            raise ValueError("must be one ordinary word of 3 to 30 letters, such as mango")
+        from bot.domain.words import command_for_word
+
+        if command_for_word(word) is not None:
+            raise ValueError("must not be one of Foyer's command words; pick a neutral word")
+        return word
 
     @field_validator("default_language")
     @classmethod

@@ -88,6 +88,7 @@ async def tick(rt: Runtime) -> int:
                     n,
                 )
             await groups.advance_cursor(conn, g.id, now, schedule.next_event_at(now))
+    written += await meetings.plan_broadcast_summaries(rt)
     if written:
         rt.wake_sender()
     return written

@@ -18,6 +18,18 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class EventKind(StrEnum):
     PROMPT = "prompt"
     CHECKIN = "checkin"
+    # Around each meeting (only when the schedule asks for them, see GroupSchedule):
+    GUIDE = "guide"  # the session plan, to the group's facilitators
+    REMINDER_24H = "reminder_24h"  # to members (and the linked group chat)
+    REMINDER_1H = "reminder_1h"
+    SESSION_ASK = "session_ask"  # "did the session happen?", to facilitators
+    SUMMARY = "summary"  # "how our group did", to members (and the chat), opt-in per group
+
+
+# The session log question comes this long after the meeting starts.
+SESSION_ASK_AFTER = timedelta(hours=2)
+# The weekly summary goes out this long after the week's check-in, once answers are in.
+SUMMARY_AFTER_CHECKIN = timedelta(days=1)
 
 
 class ScheduleError(ValueError):
@@ -76,6 +88,11 @@ class GroupSchedule:
     weeks: int
     checkin_after_days: int = 3
     postponed_weeks: tuple[int, ...] = field(default_factory=tuple)
+    # Meeting-related events; off by default so a bare schedule is just the programme.
+    guide_hours_before: int | None = None
+    reminders: tuple[EventKind, ...] = ()  # REMINDER_24H and/or REMINDER_1H
+    session_ask: bool = False
+    weekly_summary: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -109,8 +126,37 @@ class GroupSchedule:
         for week in range(1, self.weeks + 1):
             out.append(Event(EventKind.PROMPT, week, self.delivery_at(week)))
             out.append(Event(EventKind.CHECKIN, week, self.checkin_at(week)))
+            out.extend(self._meeting_events(week))
         out.sort(key=lambda e: (e.at, e.week))
         return out
+
+    def _meeting_events(self, week: int) -> list[Event]:
+        meeting = self.meeting_at(week)
+        out: list[Event] = []
+        if self.guide_hours_before is not None:
+            out.append(
+                Event(EventKind.GUIDE, week, meeting - timedelta(hours=self.guide_hours_before))
+            )
+        before = {
+            EventKind.REMINDER_24H: timedelta(hours=24),
+            EventKind.REMINDER_1H: timedelta(hours=1),
+        }
+        out.extend(Event(kind, week, meeting - before[kind]) for kind in self.reminders)
+        if self.session_ask:
+            out.append(Event(EventKind.SESSION_ASK, week, meeting + SESSION_ASK_AFTER))
+        if self.weekly_summary:
+            out.append(
+                Event(EventKind.SUMMARY, week, self.checkin_at(week) + SUMMARY_AFTER_CHECKIN)
+            )
+        return out
+
+    def next_meeting_week(self, now: datetime) -> int | None:
+        """The first week whose meeting is still ahead."""
+        return next((w for w in range(1, self.weeks + 1) if self.meeting_at(w) > now), None)
+
+    def last_meeting_week(self, now: datetime) -> int:
+        """The latest week whose meeting has started (0 before the first)."""
+        return max((w for w in range(1, self.weeks + 1) if self.meeting_at(w) <= now), default=0)
 
     def events_between(self, after: datetime, until: datetime) -> list[Event]:
         """Events with after < at <= until."""

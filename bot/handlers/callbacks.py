@@ -25,21 +25,29 @@ class JoinStep:
     lang: str
     opt_in: bool = False
     show_name: bool = False
+    discreet: bool = False
 
 
 _JOIN = re.compile(
-    rf"^j(?P<s>[lcpnax]):(?P<code>{_CODE})?:(?P<lang>{_LANG})(?::(?P<o>[01]))?(?::(?P<n>[01]))?$"
+    rf"^j(?P<s>[lcpnax]):(?P<code>{_CODE})?:(?P<lang>{_LANG})"
+    r"(?::(?P<o>[01]))?(?::(?P<n>[01]))?(?::(?P<d>[01]))?$"
 )
 _STEPS = {"l": "lang", "c": "consent", "p": "optin", "n": "name", "a": "accept", "x": "decline"}
-_ARITY = {"l": 0, "c": 0, "p": 1, "n": 2, "a": 2, "x": 0}
+# accept carries a third flag, discreet mode, chosen on the same screen (2 flags: not discreet).
+_ARITY = {"l": {0}, "c": {0}, "p": {1}, "n": {2}, "a": {2, 3}, "x": {0}}
 
 
 def join_data(
-    step: str, code: str, lang: str, opt_in: bool | None = None, show_name: bool | None = None
+    step: str,
+    code: str,
+    lang: str,
+    opt_in: bool | None = None,
+    show_name: bool | None = None,
+    discreet: bool | None = None,
 ) -> str:
     letter = next(k for k, v in _STEPS.items() if v == step)
     parts = [f"j{letter}", code, lang]
-    parts += [str(int(b)) for b in (opt_in, show_name) if b is not None]
+    parts += [str(int(b)) for b in (opt_in, show_name, discreet) if b is not None]
     return ":".join(parts)
 
 
@@ -48,8 +56,8 @@ def parse_join(data: str) -> JoinStep | None:
     if not m:
         return None
     letter = m["s"]
-    flags = [f for f in (m["o"], m["n"]) if f is not None]
-    if len(flags) != _ARITY[letter] or (letter != "x" and not m["code"]):
+    flags = [f for f in (m["o"], m["n"], m["d"]) if f is not None]
+    if len(flags) not in _ARITY[letter] or (letter != "x" and not m["code"]):
         return None
     return JoinStep(
         step=_STEPS[letter],
@@ -57,6 +65,7 @@ def parse_join(data: str) -> JoinStep | None:
         lang=m["lang"],
         opt_in=m["o"] == "1",
         show_name=m["n"] == "1",
+        discreet=m["d"] == "1",
     )
 
 
@@ -137,6 +146,209 @@ def parse_partner(data: str) -> PartnerStep | None:
     return PartnerStep(_PARTNER_STEPS[m["s"]], m["code"] or "", m["lang"])
 
 
+# --- facilitators --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupAction:
+    group_id: int
+    action: str
+    arg: int | None = None
+
+
+# Per-group actions of a facilitator: fg:<group>:<action>[:<number>].
+GROUP_ACTIONS = (
+    "m",  # the group's menu
+    "i", "ir", "iry", "ix", "ixy",  # invite link: show, renew (ask, yes), revoke (ask, yes)
+    "p", "py",  # postpone one week (ask, yes)
+    "z", "zy", "r",  # pause (ask, yes), resume
+    "l", "d", "dy",  # members: list, remove (ask, yes) with the membership id
+    "t",  # toggle a setting: 0 reminder 24 h, 1 reminder 1 h, 2 weekly summary
+    "s", "sm", "sd",  # schedule: menu, new meeting time, new delivery time
+    "k",  # link the group's Telegram chat
+    "rp", "ex",  # report, export
+)  # fmt: skip
+_GROUP_ACTION = re.compile(r"^fg:(\d{1,9}):([a-z]{1,3})(?::(\d{1,10}))?$")
+_WITH_ARG = {"d": True, "dy": True, "t": True}
+
+
+def group_action_data(group_id: int, action: str, arg: int | None = None) -> str:
+    assert action in GROUP_ACTIONS
+    return f"fg:{group_id}:{action}" + (f":{arg}" if arg is not None else "")
+
+
+def parse_group_action(data: str) -> GroupAction | None:
+    m = _GROUP_ACTION.match(data)
+    if not m or m[2] not in GROUP_ACTIONS or _WITH_ARG.get(m[2], False) != (m[3] is not None):
+        return None
+    if m[2] == "t" and m[3] not in ("0", "1", "2"):
+        return None
+    return GroupAction(int(m[1]), m[2], int(m[3]) if m[3] is not None else None)
+
+
+# The facilitators' code of conduct: fc:<invite code>:a (accept) or :x (decline).
+_CONDUCT = re.compile(rf"^fc:({_CODE}):([ax])$")
+
+
+def conduct_data(code: str, accept: bool) -> str:
+    return f"fc:{code}:{'a' if accept else 'x'}"
+
+
+def parse_conduct(data: str) -> tuple[str, bool] | None:
+    m = _CONDUCT.match(data)
+    return (m[1], m[2] == "a") if m else None
+
+
+# An admin's facilitator invitation for a group (0: no group yet).
+_ADMIN_INVITE = re.compile(r"^fi:(\d{1,9})$")
+
+
+def admin_invite_data(group_id: int | None) -> str:
+    return f"fi:{group_id or 0}"
+
+
+def parse_admin_invite(data: str) -> int | None:
+    """The group id, 0 for none; None when the data is not valid."""
+    m = _ADMIN_INVITE.match(data)
+    return int(m[1]) if m else None
+
+
+@dataclass(frozen=True)
+class SessionAnswer:
+    group_id: int
+    week: int
+    held: bool | None  # sl: did it happen (y/n); None for an attendance count
+    attendance: int | None = None
+
+
+_SESSION_HELD = re.compile(r"^sl:(\d{1,9}):(\d{1,2}):([yn])$")
+_SESSION_COUNT = re.compile(r"^sn:(\d{1,9}):(\d{1,2}):(\d{1,3})$")
+
+
+def session_held_data(group_id: int, week: int, held: bool) -> str:
+    return f"sl:{group_id}:{week}:{'y' if held else 'n'}"
+
+
+def session_count_data(group_id: int, week: int, attendance: int) -> str:
+    return f"sn:{group_id}:{week}:{attendance}"
+
+
+def parse_session(data: str) -> SessionAnswer | None:
+    if m := _SESSION_HELD.match(data):
+        return SessionAnswer(int(m[1]), int(m[2]), m[3] == "y")
+    if m := _SESSION_COUNT.match(data):
+        return SessionAnswer(int(m[1]), int(m[2]), None, int(m[3]))
+    return None
+
+
+_BROADCAST = re.compile(r"^bc:(\d{1,10}):([yn])$")
+
+
+def broadcast_data(broadcast_id: int, send: bool) -> str:
+    return f"bc:{broadcast_id}:{'y' if send else 'n'}"
+
+
+def parse_broadcast(data: str) -> tuple[int, bool] | None:
+    m = _BROADCAST.match(data)
+    return (int(m[1]), m[2] == "y") if m else None
+
+
+# Choosing the group for /broadcast (b), /remind (r), /report (p), /export (e).
+PICK_PURPOSES = ("b", "r", "p", "e")
+_PICK = re.compile(r"^pk:([brpe]):(\d{1,9})$")
+
+
+def pick_data(purpose: str, group_id: int) -> str:
+    assert purpose in PICK_PURPOSES
+    return f"pk:{purpose}:{group_id}"
+
+
+def parse_pick(data: str) -> tuple[str, int] | None:
+    m = _PICK.match(data)
+    return (m[1], int(m[2])) if m else None
+
+
+# When a one-off reminder goes out: in an hour, this evening, tomorrow morning, 3 h before.
+REMIND_WHEN = ("h1", "ev", "tm", "mb")
+_REMIND = re.compile(r"^rw:(\d{1,9}):(h1|ev|tm|mb)$")
+
+
+def remind_data(group_id: int, when: str) -> str:
+    assert when in REMIND_WHEN
+    return f"rw:{group_id}:{when}"
+
+
+def parse_remind(data: str) -> tuple[int, str] | None:
+    m = _REMIND.match(data)
+    return (int(m[1]), m[2]) if m else None
+
+
+# Export ranges: everything, the last 4 weeks, the last 12 weeks.
+EXPORT_RANGES = ("all", "4w", "12w")
+_EXPORT = re.compile(r"^ex:(\d{1,9}):(all|4w|12w)$")
+
+
+def export_data(group_id: int, span: str) -> str:
+    assert span in EXPORT_RANGES
+    return f"ex:{group_id}:{span}"
+
+
+def parse_export(data: str) -> tuple[int, str] | None:
+    m = _EXPORT.match(data)
+    return (int(m[1]), m[2]) if m else None
+
+
+# The /newgroup wizard's buttons: nw:<step>:<value>.
+_WIZARD = re.compile(r"^nw:([a-z]{1,3}):([A-Za-z0-9_/+-]{1,40})$")
+
+
+def wizard_data(step: str, value: str | int) -> str:
+    data = f"nw:{step}:{value}"
+    assert _WIZARD.match(data), data
+    return data
+
+
+def parse_wizard(data: str) -> tuple[str, str] | None:
+    m = _WIZARD.match(data)
+    return (m[1], m[2]) if m else None
+
+
+# Safety and privacy buttons (prefix z). Nothing a person typed ever rides in button data.
+# zh: help (t = offer a person, y = agree to be contacted, n = not now)
+# zd: distress check (y = yes, you understood me, n = no, carry on)
+# zc: concern dialogue, one letter per answer: kind (f feedback, c complaint), about
+#     (f facilitator, m member, p programme), anonymous (1) or named (0); x = cancel
+# zf: a focal point's action on a concern: r received, c closed, a answer
+# zs: settings: d discreet, s silent (0/1), e auto-erase hours (0 = off), m erase menu
+# zx: forget me (y confirm, n cancel)
+_SAFETY = {
+    "help": re.compile(r"^zh:([tyn])$"),
+    "distress": re.compile(r"^zd:([yn])$"),
+    "concern": re.compile(r"^zc:(x|[fc](?:[fmp][01]?)?)$"),
+    "focal": re.compile(r"^zf:([rca]):(\d{1,10})$"),
+    "settings": re.compile(r"^zs:(m|[ds]:[01]|e:\d{1,2})$"),
+    "forget": re.compile(r"^zx:([yn])$"),
+}
+_SAFETY_PREFIX = {
+    "help": "zh",
+    "distress": "zd",
+    "concern": "zc",
+    "focal": "zf",
+    "settings": "zs",
+    "forget": "zx",
+}
+
+
+def safety_data(kind: str, *parts: str | int) -> str:
+    return ":".join([_SAFETY_PREFIX[kind], *(str(p) for p in parts)])
+
+
+def parse_safety(kind: str, data: str) -> str | None:
+    """The value after the prefix (e.g. "a:12" for focal), or None for anything else."""
+    m = _SAFETY[kind].match(data)
+    return data.split(":", 1)[1] if m else None
+
+
 # Patterns for CallbackQueryHandler routing (strict parsing happens in the handler).
 ROUTES = {
     "join": r"^j[lcpnax]:",
@@ -146,4 +358,19 @@ ROUTES = {
     "stop": r"^st:",
     "couples_checkin": r"^cc:",
     "partner": r"^p[lax]:",
+    "fac_group": r"^fg:",
+    "fac_conduct": r"^fc:",
+    "fac_admin_invite": r"^fi:",
+    "fac_session": r"^s[ln]:",
+    "fac_broadcast": r"^bc:",
+    "fac_pick": r"^pk:",
+    "fac_remind": r"^rw:",
+    "fac_export": r"^ex:",
+    "fac_wizard": r"^nw:",
+    "safety_help": r"^zh:",
+    "distress": r"^zd:",
+    "concern": r"^zc:",
+    "focal": r"^zf:",
+    "settings": r"^zs:",
+    "forget": r"^zx:",
 }

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain.curriculum import context_key
-from bot.handlers import partner
+from bot.handlers import facilitator_roles, partner
 from bot.handlers.callbacks import ROUTES, JoinStep, join_data, parse_join
 from bot.handlers.common import Buttons, current_person, edit, reply, rt
 from bot.i18n import (
@@ -75,6 +75,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind == "partner":
         await partner.start_partner(update, context, code)
         return
+    if kind == "facilitator":
+        await facilitator_roles.start_facilitator(update, context, code)
+        return
     check = await check_member_invite(rt(context), code, user.id)
     if check.problem is not None:
         await reply(update, _problem_text(check.problem))
@@ -113,6 +116,15 @@ def _consent_text() -> str:
             ),
             _("Do you agree to join?"),
         ]
+    )
+
+
+def _discreet_offer_text() -> str:
+    return _(
+        "If others may see your phone, choose discreet messages: each message then starts with "
+        "a neutral line such as “Your weekly note is here”, so a notification shows nothing "
+        "about the group, and it cannot be forwarded or saved. You can change this at any time "
+        "with /settings, where Foyer can also delete its messages for you after a few hours."
     )
 
 
@@ -184,10 +196,16 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
                 _("<b>Our group's code of conduct</b>"),
                 content_text(context_key(cur_id, None, "code_of_conduct"), conduct),
                 _("Do you accept it?"),
+                _discreet_offer_text(),
             ]
         )
-        accept = join_data("accept", s.code, s.lang, s.opt_in, s.show_name)
-        await edit(update, text, [[(_("I accept"), accept)], [no]])
+        accept = join_data("accept", s.code, s.lang, s.opt_in, s.show_name, False)
+        discreet = join_data("accept", s.code, s.lang, s.opt_in, s.show_name, True)
+        await edit(
+            update,
+            text,
+            [[(_("I accept"), accept)], [(_("I accept, with discreet messages"), discreet)], [no]],
+        )
     elif s.step == "accept":
         await _enroll(update, context, s)
 
@@ -202,6 +220,7 @@ async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: JoinSte
         language=s.lang,
         progress_opt_in=s.opt_in,
         first_name=(user.first_name[:64] if s.show_name else None),
+        discreet=s.discreet,
     )
     if isinstance(result, InviteProblem):
         await edit(update, _problem_text(result))

@@ -205,6 +205,8 @@ broadcast = Table(
     Column("file_id", String(256)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("confirmed_at", UTCDateTime),
+    Column("send_at", UTCDateTime),  # when members receive it (a /remind may be later)
+    Column("summarized_at", UTCDateTime),  # the delivery summary went to the author
 )
 
 concern = Table(
@@ -234,4 +236,17 @@ erasable = Table(
     Column("sent_at", UTCDateTime, nullable=False),
     Column("erase_at", UTCDateTime, index=True),  # None: only on /erase
     UniqueConstraint("chat_id", "message_id", name="uq_erasable_chat_id"),
+)
+
+# Which facilitator runs which group (several groups each; co-facilitators share a group).
+# Kept apart from membership so a facilitator's own /pause or /stop never touches the role.
+facilitation = Table(
+    "facilitation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("group_id", "person_id", name="uq_facilitation_group_person"),
+    Index("ix_facilitation_person", "person_id"),
 )

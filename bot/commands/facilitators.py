@@ -1,0 +1,64 @@
+"""foyer facilitator ...: invite, list and revoke facilitators from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from bot.cli import CliError
+from bot.commands.common import require_current_db, settings, with_runtime
+from bot.commands.groups import _bot_username, _link
+from bot.services import facilitation
+
+
+def invite(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    code = with_runtime(s, lambda rt: facilitation.create_invite(rt, args.group))
+    if code is None:
+        raise CliError(f"there is no group {args.group}")
+    link = _link(_bot_username(s), code)
+    if args.json:
+        print(json.dumps({"invite_code": code, "invite_link": link, "group": args.group}))
+        return 0
+    print(f"facilitator invite code: {code}")
+    print(f"facilitator invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    print(f"it works once and expires in {facilitation.INVITE_DAYS} days")
+    return 0
+
+
+def list_facilitators(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    rows = with_runtime(s, facilitation.list_facilitators)
+    out: list[dict[str, Any]] = [
+        {
+            "telegram_id": r.staff.telegram_id,
+            "status": "revoked"
+            if r.staff.revoked_at
+            else ("active" if r.staff.active else "not accepted"),
+            "since": r.staff.created_at.date().isoformat(),
+            "groups": r.group_ids,
+        }
+        for r in rows
+    ]
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    if not out:
+        print("no facilitators yet: invite one with 'foyer facilitator invite'")
+    for r in out:
+        groups = ",".join(str(g) for g in r["groups"]) or "-"
+        print(f"{r['telegram_id']:>12}  {r['status']:<8}  since {r['since']}  groups {groups}")
+    return 0
+
+
+def revoke(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    done = with_runtime(s, lambda rt: facilitation.revoke(rt, args.telegram_id))
+    if not done:
+        raise CliError(f"{args.telegram_id} is not an active facilitator")
+    print(f"{args.telegram_id} is no longer a facilitator; their groups keep running")
+    return 0

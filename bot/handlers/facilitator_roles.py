@@ -1,0 +1,156 @@
+"""Becoming a facilitator: an admin's invitation, the code of conduct, and revoking."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.domain.policy import Action, may
+from bot.handlers.callbacks import (
+    ROUTES,
+    admin_invite_data,
+    conduct_data,
+    parse_admin_invite,
+    parse_conduct,
+)
+from bot.handlers.common import Buttons, edit, reply, rt
+from bot.handlers.facilitator_common import actor_of, refuse
+from bot.i18n import _, current_language
+from bot.services import facilitation
+from bot.storage import groups
+
+
+def invite_link(username: str | None, code: str) -> str:
+    return f"https://t.me/{username}?start={code}"
+
+
+def _bad_invite_text() -> str:
+    return _(
+        "This facilitator invitation does not work any more: it was used, it expired or it was "
+        "withdrawn. Please ask the programme's coordinator for a new one."
+    )
+
+
+async def start_facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    """/start CODE with a facilitator invitation: show the code of conduct to accept."""
+    inv = await facilitation.check_invite(rt(context), code)
+    if inv is None:
+        await reply(update, _bad_invite_text())
+        return
+    intro = _("You are invited to be a facilitator on Foyer.")
+    if inv.group is not None:
+        intro = _("You are invited to facilitate the group <b>{group}</b> on Foyer.").format(
+            group=html.escape(inv.group.name)
+        )
+    text = "\n\n".join(
+        [
+            intro,
+            facilitation.conduct_text(),
+            _("Do you accept this code of conduct?"),
+        ]
+    )
+    buttons = [
+        [(_("I accept"), conduct_data(code, True))],
+        [(_("No, thank you"), conduct_data(code, False))],
+    ]
+    await reply(update, text, buttons)
+
+
+async def on_conduct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    parsed = parse_conduct(query.data or "")
+    if parsed is None:
+        await query.answer(_("This button no longer works."))
+        return
+    await query.answer()
+    code, accepted = parsed
+    if not accepted:
+        await edit(update, _("No problem. Nothing has changed."))
+        return
+    result = await facilitation.accept_invite(
+        rt(context), code, update.effective_user.id, current_language()
+    )
+    if result is None:
+        await edit(update, _bad_invite_text())
+        return
+    lines = [_("Thank you. You are now a facilitator.")]
+    if result.group is not None:
+        lines.append(
+            _("You facilitate <b>{group}</b>.").format(group=html.escape(result.group.name))
+        )
+    lines.append(
+        _(
+            "Send /groups to see your groups, /newgroup to set up a new one, /broadcast to "
+            "send a message to a group and /report for its totals."
+        )
+    )
+    await edit(update, "\n\n".join(lines))
+
+
+# --- admins ------------------------------------------------------------------------------------
+
+
+async def new_facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/newfacilitator [GROUP_ID] (admins): a one-time invitation link, valid 7 days."""
+    if not may(await actor_of(update, context), Action.MANAGE_FACILITATORS):
+        await refuse(update)
+        return
+    args = context.args or []
+    if len(args) == 1 and args[0].isdigit():
+        await _send_invite(update, context, int(args[0]))
+        return
+    if args:
+        await reply(
+            update, _("Send /newfacilitator, or /newfacilitator followed by a group number.")
+        )
+        return
+    async with rt(context).engine.connect() as conn:
+        rows = await groups.list_all(conn)
+    buttons: Buttons = [[(_("No group yet"), admin_invite_data(None))]]
+    buttons += [[(f"{g.id}. {g.name}", admin_invite_data(g.id))] for g in rows[:20]]
+    await reply(update, _("Which group will the new facilitator run?"), buttons)
+
+
+async def on_admin_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    group_id = parse_admin_invite(query.data or "")
+    if group_id is None:
+        await query.answer(_("This button no longer works."))
+        return
+    if not may(await actor_of(update, context), Action.MANAGE_FACILITATORS):
+        await refuse(update)
+        return
+    await query.answer()
+    await _send_invite(update, context, group_id or None)
+
+
+async def _send_invite(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int | None
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    runtime = rt(context)
+    code = await facilitation.create_invite(runtime, group_id, user.id)
+    if code is None:
+        await reply(update, _("There is no group with that number."))
+        return
+    await reply(
+        update,
+        "\n\n".join(
+            [
+                _("Send this link to the new facilitator. It works once, for 7 days."),
+                html.escape(invite_link(context.bot.username, code)),
+            ]
+        ),
+    )
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("newfacilitator", new_facilitator, filters=private))
+    app.add_handler(CallbackQueryHandler(on_conduct, pattern=ROUTES["fac_conduct"]))
+    app.add_handler(CallbackQueryHandler(on_admin_invite, pattern=ROUTES["fac_admin_invite"]))

@@ -1,0 +1,1 @@
+"""Group reports: totals only, small counts suppressed (aggregates, chart, CSV)."""

@@ -1,0 +1,190 @@
+"""Facilitators' roles: invitations, the code of conduct, listing, revoking, and who may act.
+
+Every per-group action goes through :func:`authorize`, which answers the same None for a group
+that does not exist and for one the person does not facilitate, so nothing is revealed.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.delivery.meetings import full_schedule
+from bot.domain.policy import STRANGER, Action, Actor, may
+from bot.i18n import content_text
+from bot.paths import conversations_dir
+from bot.runtime import Runtime
+from bot.storage import group_settings, groups, invites, people, staff
+from bot.storage.groups import GroupRow
+from bot.storage.staff import StaffRow
+
+log = logging.getLogger(__name__)
+
+INVITE_DAYS = 7
+INVITE_LINK_LIFETIME = timedelta(days=INVITE_DAYS)
+FACILITATOR = "facilitator"
+
+
+async def actor(rt: Runtime, telegram_id: int) -> Actor:
+    is_admin = telegram_id in rt.settings.admin_ids
+    async with rt.engine.connect() as conn:
+        person = await people.by_telegram_id(conn, telegram_id)
+        if person is None:
+            return Actor(is_admin=is_admin) if is_admin else STRANGER
+        row = await staff.get(conn, person.id)
+        active = row is not None and row.active
+        gids = await staff.groups_of(conn, person.id) if active else []
+    return Actor(is_admin=is_admin, facilitator=active, groups=frozenset(gids))
+
+
+async def authorize(rt: Runtime, telegram_id: int, group_id: int) -> GroupRow | None:
+    """The group, only if this person facilitates it now."""
+    if not may(await actor(rt, telegram_id), Action.RUN_GROUP, group_id):
+        log.info("facilitation.refused group=%s", group_id)
+        return None
+    async with rt.engine.connect() as conn:
+        return await groups.get(conn, group_id)
+
+
+async def person_id_of(rt: Runtime, telegram_id: int) -> int | None:
+    async with rt.engine.connect() as conn:
+        p = await people.by_telegram_id(conn, telegram_id)
+    return p.id if p else None
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+async def create_invite(
+    rt: Runtime, group_id: int | None, created_by_telegram_id: int | None = None
+) -> str | None:
+    """A one-time facilitator invitation, valid 7 days; None if the group does not exist."""
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        if group_id is not None and await groups.get(conn, group_id) is None:
+            return None
+        author = None
+        if created_by_telegram_id is not None:
+            p = await people.by_telegram_id(conn, created_by_telegram_id)
+            author = p.id if p else None
+        code = await invites.create(
+            conn,
+            kind=FACILITATOR,
+            group_id=group_id,
+            now=now,
+            expires_at=now + INVITE_LINK_LIFETIME,
+            single_use=True,
+            created_by=author,
+        )
+    log.info("facilitation.invite_created group=%s", group_id)
+    return code
+
+
+@dataclass(frozen=True)
+class FacilitatorInvite:
+    code: str
+    group: GroupRow | None
+    expires_at: datetime | None
+
+
+async def check_invite(rt: Runtime, code: str) -> FacilitatorInvite | None:
+    """Read-only: a usable facilitator invitation, or None (unknown, used, expired, revoked)."""
+    now = rt.clock.now()
+    async with rt.engine.connect() as conn:
+        inv = await invites.find(conn, code)
+        if inv is None or inv.kind != FACILITATOR or not inv.usable(now):
+            return None
+        g = await groups.get(conn, inv.group_id) if inv.group_id is not None else None
+        if inv.group_id is not None and g is None:
+            return None
+    return FacilitatorInvite(code=code, group=g, expires_at=inv.expires_at)
+
+
+async def accept_invite(
+    rt: Runtime, code: str, telegram_id: int, language: str
+) -> FacilitatorInvite | None:
+    """The person accepted the code of conduct: they become a facilitator (of the group)."""
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        inv = await invites.find(conn, code)
+        if inv is None or inv.kind != FACILITATOR or not inv.usable(now):
+            return None
+        g = await groups.get(conn, inv.group_id) if inv.group_id is not None else None
+        if inv.group_id is not None and g is None:
+            return None
+        existing = await people.by_telegram_id(conn, telegram_id)
+        # A facilitator's first name is not stored: admins know them by their Telegram id.
+        person = await people.get_or_create(
+            conn,
+            telegram_id=telegram_id,
+            language=existing.language if existing else language,
+            first_name=None,
+            now=now,
+        )
+        await staff.make_facilitator(conn, person.id, now)
+        if g is not None:
+            await staff.add_facilitation(conn, g.id, person.id, now)
+            await refresh_cursor(conn, rt, g)
+        await invites.mark_used(conn, inv.id, now)
+    log.info("facilitation.accepted person=%s group=%s", person.id, g.id if g else None)
+    return FacilitatorInvite(code=code, group=g, expires_at=inv.expires_at)
+
+
+async def refresh_cursor(conn: AsyncConnection, rt: Runtime, g: GroupRow) -> None:
+    """After a change to who runs the group or to its schedule, the next event may be earlier
+    (a guide comes before the first delivery): point the planner's cursor at it."""
+    fresh = await groups.get(conn, g.id)
+    if fresh is None:
+        return
+    schedule = await full_schedule(conn, rt, fresh)
+    if schedule is None:
+        return
+    await group_settings.set_cursor(
+        conn, g.id, fresh.planned_until, schedule.next_event_at(fresh.planned_until)
+    )
+
+
+# --- listing and revoking ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacilitatorInfo:
+    staff: StaffRow
+    group_ids: list[int]
+
+
+async def list_facilitators(rt: Runtime) -> list[FacilitatorInfo]:
+    async with rt.engine.connect() as conn:
+        rows = await staff.list_all(conn)
+        return [FacilitatorInfo(r, await staff.groups_of(conn, r.person_id)) for r in rows]
+
+
+async def revoke(rt: Runtime, telegram_id: int) -> bool:
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        p = await people.by_telegram_id(conn, telegram_id)
+        done = p is not None and await staff.revoke(conn, p.id, now)
+    if done:
+        log.info("facilitation.revoked person=%s", p.id if p else None)
+    return done
+
+
+# --- the facilitators' code of conduct ---------------------------------------------------------
+
+CONDUCT_CONTEXT = "staff:facilitators_code_of_conduct"
+
+
+@cache
+def _conduct_source() -> str:
+    path = conversations_dir() / "staff" / "facilitators-code-of-conduct.toml"
+    return str(tomllib.loads(path.read_text(encoding="utf-8"))["text"]).strip()
+
+
+def conduct_text() -> str:
+    """The code of conduct in the current language (English until it is translated)."""
+    return content_text(CONDUCT_CONTEXT, _conduct_source())

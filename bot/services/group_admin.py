@@ -1,0 +1,398 @@
+"""What a facilitator does with one group: overview, invite link, postpone, pause, schedule,
+members, reminders, and the session log. Each function checks authorization first and returns
+None when refused, exactly as for a group that does not exist."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from bot.delivery.meetings import full_schedule
+from bot.domain.policy import Action, may
+from bot.domain.schedule import GroupSchedule, parse_weekday_time
+from bot.runtime import Runtime
+from bot.services import facilitation
+from bot.services.facilitation import authorize, refresh_cursor
+from bot.services.group_setup import GroupSpec, create_groups
+from bot.storage import group_settings, groups, invites, outbox, sessions, staff
+from bot.storage.groups import GroupRow
+from bot.storage.tables import membership, person
+from bot.storage.tables import outbox as outbox_table
+
+log = logging.getLogger(__name__)
+
+MAX_ATTENDANCE = 500
+
+
+@dataclass(frozen=True)
+class Overview:
+    group: GroupRow
+    members: int
+    next_meeting: datetime | None
+    next_meeting_week: int | None
+    next_delivery: datetime | None
+    current_week: int
+    weeks: int
+
+
+async def _schedule(rt: Runtime, g: GroupRow) -> GroupSchedule | None:
+    async with rt.engine.connect() as conn:
+        return await full_schedule(conn, rt, g)
+
+
+async def overview_of(rt: Runtime, g: GroupRow) -> Overview:
+    now = rt.clock.now()
+    async with rt.engine.connect() as conn:
+        counts = await groups.member_counts(conn)
+        schedule = await full_schedule(conn, rt, g)
+    if schedule is None:
+        return Overview(g, counts.get(g.id, 0), None, None, None, 0, 0)
+    week = schedule.current_week(now)
+    meet_week = schedule.next_meeting_week(now)
+    return Overview(
+        group=g,
+        members=counts.get(g.id, 0),
+        next_meeting=schedule.meeting_at(meet_week) if meet_week else None,
+        next_meeting_week=meet_week,
+        next_delivery=schedule.delivery_at(week + 1) if week < schedule.weeks else None,
+        current_week=week,
+        weeks=schedule.weeks,
+    )
+
+
+async def my_groups(rt: Runtime, group_ids: frozenset[int]) -> list[Overview]:
+    out = []
+    async with rt.engine.connect() as conn:
+        rows = [await groups.get(conn, gid) for gid in sorted(group_ids)]
+    for g in rows:
+        if g is not None:
+            out.append(await overview_of(rt, g))
+    return out
+
+
+async def overview(rt: Runtime, telegram_id: int, group_id: int) -> Overview | None:
+    g = await authorize(rt, telegram_id, group_id)
+    return await overview_of(rt, g) if g else None
+
+
+# --- invite link -------------------------------------------------------------------------------
+
+
+async def invite_code(
+    rt: Runtime, telegram_id: int, group_id: int
+) -> tuple[GroupRow, str | None] | None:
+    g = await authorize(rt, telegram_id, group_id)
+    if g is None:
+        return None
+    async with rt.engine.connect() as conn:
+        return g, await invites.current_member_code(conn, group_id)
+
+
+async def renew_invite(rt: Runtime, telegram_id: int, group_id: int) -> str | None:
+    if await authorize(rt, telegram_id, group_id) is None:
+        return None
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        await invites.revoke_member_codes(conn, group_id, now)
+        code = await invites.create(conn, kind="member", group_id=group_id, now=now)
+    log.info("group_admin.invite_renewed group=%s", group_id)
+    return code
+
+
+async def revoke_invite(rt: Runtime, telegram_id: int, group_id: int) -> bool | None:
+    if await authorize(rt, telegram_id, group_id) is None:
+        return None
+    async with rt.engine.begin() as conn:
+        await invites.revoke_member_codes(conn, group_id, rt.clock.now())
+    log.info("group_admin.invite_revoked group=%s", group_id)
+    return True
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Postponed:
+    week: int
+    meeting: datetime
+
+
+async def postpone(rt: Runtime, telegram_id: int, group_id: int) -> Postponed | bool | None:
+    """Move the next meeting (and every later week) one week on. False: nothing left to move."""
+    g = await authorize(rt, telegram_id, group_id)
+    if g is None:
+        return None
+    schedule = await _schedule(rt, g)
+    week = schedule.next_meeting_week(rt.clock.now()) if schedule else None
+    if schedule is None or week is None:
+        return False
+    weeks = (*g.postponed_weeks, week)
+    async with rt.engine.begin() as conn:
+        await group_settings.set_postponed(conn, group_id, weeks)
+        await refresh_cursor(conn, rt, g)
+    log.info("group_admin.postponed group=%s week=%s", group_id, week)
+    return Postponed(week, replace(schedule, postponed_weeks=weeks).meeting_at(week))
+
+
+async def set_paused(rt: Runtime, telegram_id: int, group_id: int, paused: bool) -> bool | None:
+    """Pause or resume the whole group. On resume the programme continues where it stopped:
+    the first week not yet delivered moves on by the weeks the pause lasted."""
+    g = await authorize(rt, telegram_id, group_id)
+    if g is None:
+        return None
+    if g.paused == paused:
+        return False
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        await group_settings.set_values(conn, group_id, paused=paused)
+        if not paused:
+            schedule = await full_schedule(conn, rt, g)
+            if schedule is not None:
+                week = schedule.current_week(g.planned_until) + 1
+                shifts: tuple[int, ...] = ()
+                while week <= schedule.weeks and len(shifts) < 104:
+                    trial = replace(schedule, postponed_weeks=(*g.postponed_weeks, *shifts))
+                    if trial.meeting_at(week) > now:
+                        break
+                    shifts = (*shifts, week)
+                if shifts:
+                    await group_settings.set_postponed(
+                        conn, group_id, (*g.postponed_weeks, *shifts)
+                    )
+            await refresh_cursor(conn, rt, g)
+    log.info("group_admin.paused group=%s paused=%s", group_id, paused)
+    return True
+
+
+async def edit_schedule(
+    rt: Runtime, telegram_id: int, group_id: int, *, meets: str | None, delivers: str | None
+) -> GroupRow | None:
+    """New meeting and/or delivery day and time (ScheduleError for a bad entry).
+
+    The first meeting's date moves to the new weekday, so later weeks keep their numbers."""
+    g = await authorize(rt, telegram_id, group_id)
+    if g is None:
+        return None
+    values: dict[str, object] = {}
+    if meets:
+        day, at = parse_weekday_time(meets)
+        shift = (day - g.meet_weekday) % 7
+        values.update(
+            meet_weekday=day,
+            meet_time=at.strftime("%H:%M"),
+            starts_on=g.starts_on + timedelta(days=shift),
+        )
+    if delivers:
+        day, at = parse_weekday_time(delivers)
+        values.update(deliver_weekday=day, deliver_time=at.strftime("%H:%M"))
+    async with rt.engine.begin() as conn:
+        if values:
+            await group_settings.set_values(conn, group_id, **values)
+        await refresh_cursor(conn, rt, g)
+        fresh = await groups.get(conn, group_id)
+    log.info("group_admin.schedule_edited group=%s", group_id)
+    return fresh
+
+
+async def toggle(rt: Runtime, telegram_id: int, group_id: int, setting: str) -> bool | None:
+    """Turn a reminder (or the weekly summary) on or off; returns the new value."""
+    g = await authorize(rt, telegram_id, group_id)
+    if g is None or setting not in group_settings.TOGGLES:
+        return None
+    value = not bool(getattr(g, setting))
+    async with rt.engine.begin() as conn:
+        await group_settings.set_values(conn, group_id, **{setting: value})
+        await refresh_cursor(conn, rt, g)
+    log.info("group_admin.toggled group=%s setting=%s value=%s", group_id, setting, value)
+    return value
+
+
+async def set_guide_hours(rt: Runtime, telegram_id: int, group_id: int, hours: int) -> bool | None:
+    g = await authorize(rt, telegram_id, group_id)
+    if g is None:
+        return None
+    if not 1 <= hours <= 72:
+        return False
+    async with rt.engine.begin() as conn:
+        await group_settings.set_values(conn, group_id, guide_hours_before=hours)
+        await refresh_cursor(conn, rt, g)
+    return True
+
+
+# --- members -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberEntry:
+    membership_id: int
+    number: int
+    first_name: str | None  # only when the member chose to show it at enrolment
+
+
+async def members(rt: Runtime, telegram_id: int, group_id: int) -> list[MemberEntry] | None:
+    if await authorize(rt, telegram_id, group_id) is None:
+        return None
+    async with rt.engine.connect() as conn:
+        rows = await conn.execute(
+            select(membership.c.id, membership.c.number, person.c.first_name)
+            .join(person, person.c.id == membership.c.person_id)
+            .where(
+                membership.c.group_id == group_id,
+                membership.c.role == "member",
+                membership.c.status.in_(("active", "paused")),
+            )
+            .order_by(membership.c.number)
+        )
+        return [MemberEntry(r.id, r.number, r.first_name) for r in rows]
+
+
+async def remove_member(
+    rt: Runtime, telegram_id: int, group_id: int, membership_id: int
+) -> MemberEntry | None:
+    """Remove a member (a code-of-conduct breach); they get a neutral message. None: refused or
+    not a current member of this group."""
+    if await authorize(rt, telegram_id, group_id) is None:
+        return None
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        row = (
+            await conn.execute(
+                select(
+                    membership.c.id,
+                    membership.c.number,
+                    membership.c.person_id,
+                    person.c.first_name,
+                    person.c.telegram_id,
+                )
+                .join(person, person.c.id == membership.c.person_id)
+                .where(
+                    membership.c.id == membership_id,
+                    membership.c.group_id == group_id,
+                    membership.c.role == "member",
+                    membership.c.status.in_(("active", "paused")),
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        await conn.execute(
+            update(membership).where(membership.c.id == membership_id).values(status="removed")
+        )
+        # Nothing more from the programme reaches them, not even what was already queued.
+        await conn.execute(
+            update(outbox_table)
+            .where(
+                outbox_table.c.membership_id == membership_id,
+                outbox_table.c.status == outbox.PENDING,
+            )
+            .values(status=outbox.EXPIRED, last_error="removed")
+        )
+        await outbox.enqueue(
+            conn,
+            key=f"g{group_id}:removed:m{membership_id}",
+            chat_id=row.telegram_id,
+            kind="removed",
+            due_at=now,
+            person_id=row.person_id,
+            group_id=group_id,
+        )
+    rt.wake_sender()
+    log.info("group_admin.member_removed group=%s membership=%s", group_id, membership_id)
+    return MemberEntry(row.id, row.number, row.first_name)
+
+
+# --- session log -------------------------------------------------------------------------------
+
+
+async def record_session(
+    rt: Runtime,
+    telegram_id: int,
+    group_id: int,
+    week: int,
+    *,
+    held: bool,
+    attendance: int | None,
+) -> GroupRow | None:
+    g = await authorize(rt, telegram_id, group_id)
+    if g is None:
+        return None
+    schedule = await _schedule(rt, g)
+    if schedule is None or not 1 <= week <= schedule.last_meeting_week(rt.clock.now()):
+        return None
+    if attendance is not None and not 0 <= attendance <= MAX_ATTENDANCE:
+        return None
+    async with rt.engine.begin() as conn:
+        await sessions.record(
+            conn, group_id, week, held=held, attendance=attendance, now=rt.clock.now()
+        )
+    log.info("group_admin.session_logged group=%s week=%s", group_id, week)
+    return g
+
+
+# --- the group's own Telegram chat ---------------------------------------------------------------
+
+CHAT_CODE_LIFETIME = timedelta(days=1)
+
+
+async def chat_link_code(rt: Runtime, telegram_id: int, group_id: int) -> str | None:
+    """A one-time code for /link in the group chat, valid a day."""
+    if await authorize(rt, telegram_id, group_id) is None:
+        return None
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        return await invites.create(
+            conn,
+            kind="chat",
+            group_id=group_id,
+            now=now,
+            expires_at=now + CHAT_CODE_LIFETIME,
+            single_use=True,
+        )
+
+
+async def link_chat(rt: Runtime, telegram_id: int, code: str, chat_id: int) -> GroupRow | None:
+    """Link a Telegram group chat; only the group's own facilitator can, with a fresh code."""
+    now = rt.clock.now()
+    async with rt.engine.connect() as conn:
+        inv = await invites.find(conn, code)
+    if inv is None or inv.kind != "chat" or not inv.usable(now) or inv.group_id is None:
+        return None
+    if await authorize(rt, telegram_id, inv.group_id) is None:
+        return None
+    async with rt.engine.begin() as conn:
+        await group_settings.unlink_chat(conn, chat_id)  # one chat serves one group
+        await group_settings.set_values(conn, inv.group_id, chat_id=chat_id)
+        await invites.mark_used(conn, inv.id, now)
+        g = await groups.get(conn, inv.group_id)
+    log.info("group_admin.chat_linked group=%s", inv.group_id)
+    return g
+
+
+async def unlink_chat(rt: Runtime, chat_id: int) -> None:
+    async with rt.engine.begin() as conn:
+        n = await group_settings.unlink_chat(conn, chat_id)
+    if n:
+        log.info("group_admin.chat_unlinked")
+
+
+# --- a new group from the /newgroup wizard ------------------------------------------------------
+
+
+async def create_group(rt: Runtime, telegram_id: int, spec: GroupSpec) -> tuple[int, str] | None:
+    """Create the group with its invite link; its creator becomes its facilitator."""
+    actor = await facilitation.actor(rt, telegram_id)
+    if not may(actor, Action.CREATE_GROUP):
+        return None
+    ((gid, code),) = await create_groups(rt, [spec])
+    person_id = await facilitation.person_id_of(rt, telegram_id)
+    assert person_id is not None
+    async with rt.engine.begin() as conn:
+        await staff.add_facilitation(conn, gid, person_id, rt.clock.now())
+        g = await groups.get(conn, gid)
+        assert g is not None
+        await refresh_cursor(conn, rt, g)
+    log.info("group_admin.group_created group=%s", gid)
+    return gid, code

@@ -1,0 +1,149 @@
+"""Broadcasts: a facilitator's message (or one-off reminder) to the whole group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, cast, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.memberships import receiving_at
+from bot.storage.sql import insert_ignore
+from bot.storage.tables import broadcast, membership, outbox, person
+
+KINDS = ("text", "photo", "voice", "audio", "reminder")
+
+
+@dataclass(frozen=True)
+class BroadcastRow:
+    id: int
+    group_id: int
+    author_id: int | None
+    kind: str
+    text: str | None
+    file_id: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+    send_at: datetime | None
+    summarized_at: datetime | None
+
+
+def _row(r: object) -> BroadcastRow:
+    m = r._mapping  # type: ignore[attr-defined]
+    return BroadcastRow(**{k: m[k] for k in BroadcastRow.__dataclass_fields__})
+
+
+async def create(
+    conn: AsyncConnection,
+    *,
+    group_id: int,
+    author_id: int,
+    kind: str,
+    text: str | None,
+    file_id: str | None,
+    send_at: datetime | None,
+    now: datetime,
+) -> int:
+    result = await conn.execute(
+        broadcast.insert().values(
+            group_id=group_id,
+            author_id=author_id,
+            kind=kind,
+            text=text,
+            file_id=file_id,
+            created_at=now,
+            send_at=send_at,
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+async def get(conn: AsyncConnection, broadcast_id: int) -> BroadcastRow | None:
+    row = (await conn.execute(select(broadcast).where(broadcast.c.id == broadcast_id))).first()
+    return _row(row) if row else None
+
+
+async def confirm(conn: AsyncConnection, broadcast_id: int, now: datetime) -> bool:
+    """Mark confirmed once; False if it already was (a double tap sends nothing twice)."""
+    result = await conn.execute(
+        update(broadcast)
+        .where(broadcast.c.id == broadcast_id, broadcast.c.confirmed_at.is_(None))
+        .values(confirmed_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def awaiting_summary(conn: AsyncConnection) -> list[BroadcastRow]:
+    rows = await conn.execute(
+        select(broadcast).where(
+            broadcast.c.confirmed_at.is_not(None),
+            broadcast.c.summarized_at.is_(None),
+            broadcast.c.kind != "reminder",
+        )
+    )
+    return [_row(r) for r in rows]
+
+
+async def outcome(conn: AsyncConnection, broadcast_id: int) -> dict[str, int]:
+    """Statuses of the broadcast's messages to members."""
+    rows = await conn.execute(
+        select(outbox.c.status, func.count())
+        .where(outbox.c.kind == "broadcast", outbox.c.ref == str(broadcast_id))
+        .group_by(outbox.c.status)
+    )
+    return {s: n for s, n in rows}
+
+
+async def mark_summarized(conn: AsyncConnection, broadcast_id: int, now: datetime) -> None:
+    await conn.execute(
+        update(broadcast).where(broadcast.c.id == broadcast_id).values(summarized_at=now)
+    )
+
+
+async def fan_out(
+    conn: AsyncConnection,
+    *,
+    broadcast_id: int,
+    group_id: int,
+    kind: str,
+    due_at: datetime,
+) -> int:
+    """One outbox row per receiving member, key b{broadcast}:m{membership}: never twice."""
+    key = literal(f"b{broadcast_id}:m", String) + cast(membership.c.id, String)
+    source = (
+        select(
+            key,
+            person.c.telegram_id,
+            person.c.id,
+            membership.c.id,
+            literal(group_id),
+            literal(kind, String),
+            literal(str(broadcast_id), String),
+            literal(due_at, outbox.c.due_at.type),
+            literal("pending", String),
+            literal(0),
+        )
+        .select_from(membership.join(person, person.c.id == membership.c.person_id))
+        .where(
+            membership.c.group_id == group_id,
+            membership.c.role == "member",
+            receiving_at(due_at),
+        )
+    )
+    stmt = insert_ignore(conn, outbox, "key").from_select(
+        [
+            "key",
+            "chat_id",
+            "person_id",
+            "membership_id",
+            "group_id",
+            "kind",
+            "ref",
+            "due_at",
+            "status",
+            "attempts",
+        ],
+        source,
+    )
+    return (await conn.execute(stmt)).rowcount or 0

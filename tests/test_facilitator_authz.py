@@ -1,0 +1,100 @@
+"""Every facilitator action, tried as a member, as another group's facilitator and as a
+stranger: refused with the same plain words, nothing changed, nothing revealed (the answer for
+a real group is the same as for a group that does not exist)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.handlers.callbacks import (
+    GROUP_ACTIONS,
+    export_data,
+    group_action_data,
+    pick_data,
+    remind_data,
+    session_count_data,
+    session_held_data,
+)
+from bot.services import broadcasts
+from bot.storage.tables import metadata
+from tests.conftest import Foyer
+from tests.facilitator_helpers import make_facilitator
+
+REFUSED = "Sorry, this is only for the group's facilitators."
+MISSING = 987654
+
+
+async def snapshot(f: Foyer) -> dict[str, list[Any]]:
+    """Every row of every table, but for two records of the conversation itself: a person's
+    last-seen time and the list of sent messages kept for erasure (the refusals are messages)."""
+    out = {}
+    async with f.rt.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if table.name == "erasable":
+                continue
+            cols = [c for c in table.c if c.name != "last_seen_at"]
+            out[table.name] = [tuple(r) for r in (await conn.execute(select(*cols))).all()]
+    return out
+
+
+def buttons_for(gid: int) -> list[str]:
+    with_arg = {"d": 1, "dy": 1, "t": 0}
+    data = [group_action_data(gid, a, with_arg.get(a)) for a in GROUP_ACTIONS]
+    data += [session_held_data(gid, 1, True), session_held_data(gid, 1, False)]
+    data += [session_count_data(gid, 1, 5)]
+    data += [pick_data(p, gid) for p in "brpe"]
+    data += [remind_data(gid, w) for w in ("h1", "ev", "tm", "mb")]
+    data += [export_data(gid, s) for s in ("all", "4w", "12w")]
+    return data
+
+
+async def test_every_action_is_refused_for_everyone_else(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group()
+    other_gid, _ = await foyer.create_group(name="Other group")
+    await foyer.join(code)
+    fac = await make_facilitator(foyer, gid)
+    member = await foyer.join(code)
+    other_fac = await make_facilitator(foyer, other_gid)
+    stranger = foyer.new_user()
+    draft = await broadcasts.draft(foyer.rt, fac, gid, kind="text", text="hi", file_id=None)
+    assert draft is not None
+    await foyer.tick()
+    await foyer.settle()
+
+    before = await snapshot(foyer)
+    for who in (member, other_fac, stranger):
+        foyer.emu.send_text(who, "/start")
+        anchor = await foyer.last_message(who)
+        for data in buttons_for(gid):
+            qid = foyer.emu.press_button(who, anchor.message_id, data)
+            answer = await foyer.emu.wait_for_callback_answer(qid)
+            missing = foyer.emu.press_button(
+                who, anchor.message_id, data.replace(f":{gid}", f":{MISSING}", 1)
+            )
+            answer_missing = await foyer.emu.wait_for_callback_answer(missing)
+            assert answer.get("text") == REFUSED, (who, data, answer)
+            assert answer_missing.get("text") == answer.get("text"), (who, data)
+        # Someone else's broadcast cannot be sent or cancelled.
+        for data in (f"bc:{draft.id}:y", f"bc:{draft.id}:n"):
+            qid = foyer.emu.press_button(who, anchor.message_id, data)
+            await foyer.emu.wait_for_callback_answer(qid)
+        for command in ("/groups", "/newgroup", "/broadcast", "/remind", "/report", "/export"):
+            foyer.emu.send_text(who, command)
+            reply = await foyer.last_message(who)
+            if who == other_fac and command != "/newgroup":
+                assert "Kati Men" not in reply.text, command  # only their own group shows
+            elif who != other_fac:
+                assert reply.text == REFUSED, (who, command)
+        foyer.emu.send_text(who, f"/newfacilitator {gid}")
+        assert (await foyer.last_message(who)).text == REFUSED
+        foyer.emu.send_text(who, "/cancel")
+        await foyer.last_message(who)
+    await foyer.emu.wait_idle()
+    await foyer.tick()
+    await foyer.settle()
+    after = await snapshot(foyer)
+    assert after == before
+    # Nothing reached the group's members or the group's facilitator meanwhile.
+    assert not any("hi" == (m.text or "").rsplit("\n", 1)[-1] for m in foyer.emu.messages(member))

@@ -1,0 +1,120 @@
+"""/broadcast and /remind: preview, confirm or cancel, the outbox, and the summary back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import build_application, running
+from bot.clock import OffsetClock
+from bot.emulator import BotAPIEmulator
+from bot.runtime import runtime_of
+from bot.storage.tables import broadcast, outbox
+from tests.conftest import Foyer, make_settings
+from tests.facilitator_helpers import count, make_facilitator, rows, tap
+
+
+async def _draft_voice(f: Foyer, fac: int) -> object:
+    f.emu.send_text(fac, "/broadcast")
+    assert "a voice note" in (await f.last_message(fac)).text
+    voice = f.emu.send_voice(fac, duration=12)
+    preview = await f.last_message(fac)
+    assert preview.kind == "voice" and preview.file.file_id == voice.file.file_id
+    return await f.last_message(fac)
+
+
+async def test_voice_broadcast_reaches_every_member_once_with_a_summary(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group()
+    members = [await foyer.join(code) for _ in range(3)]
+    fac = await make_facilitator(foyer, gid)
+    foyer.emu.block(members[2])  # one member blocked Foyer meanwhile
+    question = await _draft_voice(foyer, fac)
+    assert "Send it to the 3 members of" in question.text
+    assert await count(foyer, outbox, outbox.c.kind == "broadcast") == 0  # nothing before yes
+
+    await tap(foyer, fac, question, "Send")
+    assert await count(foyer, outbox, outbox.c.kind == "broadcast") == 3
+    await foyer.settle()
+    for uid in members[:2]:
+        got = [m for m in foyer.emu.messages(uid) if m.kind == "voice"]
+        assert len(got) == 1 and got[0].caption == "Message from your facilitator"
+    # A second tap on Send (or a forged one) sends nothing more.
+    (bid,) = (await rows(foyer, select(broadcast.c.id)))[0]
+    qid = foyer.emu.press_button(fac, question.message_id, f"bc:{bid}:y")
+    assert "no longer works" in (await foyer.emu.wait_for_callback_answer(qid))["text"]
+    await foyer.tick()
+    summary = await foyer.emu.wait_for_message(fac, lambda m: "has gone out" in m.text)
+    assert "Delivered to 2 members." in summary.text and "Blocked Foyer: 1" in summary.text
+    assert "Could not be delivered: 0" in summary.text
+    await foyer.tick()
+    await foyer.settle()
+    assert len([m for m in foyer.emu.messages(fac) if "has gone out" in (m.text or "")]) == 1
+    assert await count(foyer, outbox, outbox.c.kind == "broadcast") == 3
+
+
+async def test_voice_broadcast_across_a_restart_sends_nothing_twice(
+    emu: BotAPIEmulator, db_url: str, clock: OffsetClock
+) -> None:
+    app = build_application(make_settings(emu, db_url), clock=clock)
+    async with running(app, poll_timeout=1):
+        f = Foyer(app=app, rt=runtime_of(app), emu=emu, clock=clock)
+        gid, code = await f.create_group()
+        members = [await f.join(code) for _ in range(3)]
+        fac = await make_facilitator(f, gid)
+        question = await _draft_voice(f, fac)
+        # Telegram fails the first sends: the rows are still pending when Foyer stops.
+        emu.inject("sendVoice", 502, times=2)
+        await tap(f, fac, question, "Send")
+        await emu.wait_until(lambda: len(emu.calls("sendVoice")) >= 2, what="two failed sends")
+    delivered = sum(len([m for m in emu.messages(u) if m.kind == "voice"]) for u in members)
+    assert delivered < 3
+    app2 = build_application(make_settings(emu, db_url), clock=clock)
+    async with running(app2, poll_timeout=1):
+        f2 = Foyer(app=app2, rt=runtime_of(app2), emu=emu, clock=clock)
+        await f2.settle_after(timedelta(minutes=5))  # past the retry backoff
+        for uid in members:
+            assert len([m for m in emu.messages(uid) if m.kind == "voice"]) == 1
+        await f2.tick()
+        summary = await emu.wait_for_message(fac, lambda m: "has gone out" in m.text)
+        assert "Delivered to 3 members." in summary.text
+
+
+async def test_cancel_sends_nothing_and_text_is_escaped(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group()
+    member = await foyer.join(code)
+    fac = await make_facilitator(foyer, gid)
+    foyer.emu.send_text(fac, "/broadcast")
+    await foyer.last_message(fac)
+    foyer.emu.send_text(fac, "Meeting <moved> to the mosque & school")
+    preview = await foyer.last_message(fac)
+    assert preview.text.endswith("Meeting <moved> to the mosque & school")
+    question = await foyer.last_message(fac)
+    done = await tap(foyer, fac, question, "Cancel")
+    assert "Nothing was sent" in done.text
+    assert await count(foyer, broadcast) == 0
+    await foyer.tick()
+    await foyer.settle()
+    assert not any("mosque" in (m.text or "") for m in foyer.emu.messages(member))
+
+
+async def test_remind_at_a_chosen_time(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group()
+    member = await foyer.join(code)
+    fac = await make_facilitator(foyer, gid)
+    foyer.emu.send_text(fac, "/remind")
+    when = await foyer.last_message(fac)
+    await foyer.press(fac, when, "Tomorrow at 08:00")
+    preview = await foyer.last_message(fac)
+    assert preview.text.startswith("Reminder from your facilitator: our group meets on Thursday")
+    question = await foyer.last_message(fac)
+    await tap(foyer, fac, question, "Send")
+    due = await rows(foyer, select(outbox.c.due_at).where(outbox.c.kind == "remind"))
+    assert due == [(datetime(2026, 12, 2, 8, 0, tzinfo=UTC),)]
+    await foyer.settle()
+    assert not any("Reminder from" in (m.text or "") for m in foyer.emu.messages(member))
+    await foyer.advance_to(datetime(2026, 12, 2, 8, 0, tzinfo=UTC))
+    await foyer.settle()
+    assert [m.text for m in foyer.emu.messages(member) if "Reminder from" in (m.text or "")] == [
+        preview.text
+    ]
