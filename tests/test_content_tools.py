@@ -442,3 +442,16 @@ def test_folder_check_includes_referral_resources(
     locales = write_catalogs(tmp_path / "locales", CLEAN)
     code, lines = run_check(folder, locales, capsys)
     assert (code, lines) == (1, [f"{resources}:-:-: generic.toml is missing"])
+
+
+def test_folder_check_includes_distress_word_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "content"
+    distress = folder / "distress"
+    distress.mkdir(parents=True)
+    (folder / "clean.toml").write_text(CLEAN.read_text())
+    (distress / "en.toml").write_text("violence = 3\n")
+    locales = write_catalogs(tmp_path / "locales", CLEAN)
+    code, lines = run_check(folder, locales, capsys)
+    assert (code, lines) == (1, [f"{distress}:-:-: en.toml:violence: needs a non-empty 'words' list"])

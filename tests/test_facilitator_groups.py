@@ -154,3 +154,17 @@ async def test_group_chat_link_gets_reminders_and_reads_nothing_else(foyer: Foye
             break
         await asyncio.sleep(0.02)
     assert await rows(foyer, select(group.c.chat_id)) == [(None,)]
+
+
+async def test_removed_member_cannot_rejoin_with_a_link(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group()
+    member = await foyer.join(code)
+    uid = await make_facilitator(foyer, gid)
+    listing = await tap(foyer, uid, await _menu(foyer, uid), "Members")
+    ask = await tap(foyer, uid, listing, "Remove Member 1")
+    await tap(foyer, uid, ask, "Yes")
+    await foyer.settle()
+    foyer.emu.send_text(member, f"/start {code}")
+    assert "cannot bring you back" in (await foyer.last_message(member)).text
+    statuses = await rows(foyer, select(membership.c.status).where(membership.c.role == "member"))
+    assert statuses == [("removed",)]

@@ -139,6 +139,7 @@ def check_path(
         )
     if folder is not None:
         _check_resources(folder, report, today)
+        _check_distress_lists(folder, report)
     report.problems.sort(key=_order)
     return report
 
@@ -414,6 +415,19 @@ def _check_resources(folder: Path, report: Report, today: date | None) -> None:
     for lines, bucket in ((errors, report.problems), (warnings, report.flagged)):
         for line in lines:
             bucket.append(_resource_problem(root, line))
+
+
+def _check_distress_lists(folder: Path, report: Report) -> None:
+    """Distress keyword lists beside the curricula (conversations/distress/<lang>.toml)."""
+    root = folder / "distress"
+    if not root.is_dir():
+        return
+    from bot.domain import distress
+
+    try:
+        distress.load_lists(root)
+    except distress.DistressListError as exc:
+        report.problems.append(Problem(str(root), "-", "-", str(exc)))
 
 
 def _resource_problem(root: Path, line: str) -> Problem:

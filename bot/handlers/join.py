@@ -41,6 +41,11 @@ def _problem_text(problem: InviteProblem) -> str:
             "This link is not an invitation to join a group as a member. "
             "Please ask your facilitator for the group's link."
         )
+    if problem is InviteProblem.REMOVED:
+        return _(
+            "This link cannot bring you back into this group. If you would like to talk about "
+            "it, please speak with your facilitator. Nothing has changed."
+        )
     if problem is InviteProblem.ALREADY:
         return _("You are already in this group. Send /help to see what you can do.")
     return _bad_link_text()

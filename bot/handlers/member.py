@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.domain.words import command_for_word
 from bot.handlers.callbacks import ROUTES, parse_simple, simple_data
 from bot.handlers.common import current_person, edit, reply, rt
+from bot.handlers.safety import show_help
 from bot.i18n import LANGUAGE_NAMES, _, current_language, format_day, ngettext, use_language
 from bot.services import participation
 from bot.settings import SUPPORTED_LANGUAGES
@@ -38,21 +39,9 @@ async def _member_or_explain(update: Update) -> PersonRow | None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lines = [
-        _("<b>Help</b>"),
-        _(
-            "If you or someone else is in danger, contact the local emergency services or a "
-            "person you trust now. Foyer is not an emergency service."
-        ),
-        _("What you can send:"),
-        _("/language: change the language"),
-        _("/pause: take a break for a few weeks"),
-        _("/resume: start receiving messages again"),
-        _("/progress: see your own answers"),
-        _("/stop: stop receiving messages"),
-        _("You can also send a single word, such as HELP or STOP."),
-    ]
-    await reply(update, "\n".join(lines))
+    # The safety interceptor answers /help and the help words first, from any state; this
+    # stays for any path that reaches it directly (the word "help" in the fallback below).
+    await show_help(update, context)
 
 
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,6 +20,7 @@ class InviteProblem(StrEnum):
     UNKNOWN = "unknown"  # never existed, or revoked/expired: the person is told the same thing
     WRONG_KIND = "wrong_kind"
     ALREADY = "already"
+    REMOVED = "removed"  # removed by a facilitator: a link alone does not bring him back
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ async def check_member_invite(rt: Runtime, code: str, telegram_id: int) -> Invit
             m = await memberships.find(conn, person.id, g.id)
             if m is not None and m.status in memberships.ACTIVE_STATES:
                 return InviteCheck(g, InviteProblem.ALREADY, g.curriculum_id)
+            if m is not None and m.status == "removed":
+                return InviteCheck(None, InviteProblem.REMOVED)
     return InviteCheck(g, None, g.curriculum_id)
 
 
@@ -72,6 +75,7 @@ async def enroll(
     language: str,
     progress_opt_in: bool,
     first_name: str | None,
+    discreet: bool = False,
 ) -> Enrolled | InviteProblem:
     check = await check_member_invite(rt, code, telegram_id)
     if check.problem is not None or check.group is None:
@@ -83,7 +87,12 @@ async def enroll(
     week = schedule.current_week(now)
     async with rt.engine.begin() as conn:
         person = await people.get_or_create(
-            conn, telegram_id=telegram_id, language=language, first_name=first_name, now=now
+            conn,
+            telegram_id=telegram_id,
+            language=language,
+            first_name=first_name,
+            now=now,
+            discreet=discreet,
         )
         m = await memberships.enroll(
             conn,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, cast, func, literal, or_, select, update
+from sqlalchemy import String, and_, bindparam, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.memberships import receiving_at
@@ -205,6 +205,25 @@ async def mark_sent(conn: AsyncConnection, row_id: int, message_id: int, now: da
         update(outbox)
         .where(outbox.c.id == row_id)
         .values(status=SENT, message_id=message_id, sent_at=now, attempts=outbox.c.attempts + 1)
+    )
+
+
+async def mark_sent_many(
+    conn: AsyncConnection, sent: Sequence[tuple[int, int]], now: datetime
+) -> None:
+    """mark_sent for several (row id, message id) pairs in one executemany (a group commit)."""
+    if not sent:
+        return
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == bindparam("b_row_id"))
+        .values(
+            status=SENT,
+            message_id=bindparam("b_message_id"),
+            sent_at=now,
+            attempts=outbox.c.attempts + 1,
+        ),
+        [{"b_row_id": row_id, "b_message_id": message_id} for row_id, message_id in sent],
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.tables import outbox, person
@@ -20,6 +21,8 @@ class PersonRow:
     discreet: bool
     blocked: bool
     last_seen_at: datetime | None
+    silent: bool = False
+    auto_erase_hours: int | None = None
 
 
 def _row(r: object) -> PersonRow:
@@ -32,6 +35,8 @@ def _row(r: object) -> PersonRow:
         discreet=m["discreet"],
         blocked=m["blocked"],
         last_seen_at=m["last_seen_at"],
+        silent=m["silent"],
+        auto_erase_hours=m["auto_erase_hours"],
     )
 
 
@@ -47,12 +52,15 @@ async def get_or_create(
     language: str,
     first_name: str | None,
     now: datetime,
+    discreet: bool | None = None,
 ) -> PersonRow:
     found = await by_telegram_id(conn, telegram_id)
     if found is not None:
         values: dict[str, object] = {"language": language, "blocked": False, "last_seen_at": now}
         if first_name is not None:
             values["first_name"] = first_name
+        if discreet is not None:
+            values["discreet"] = discreet
         await conn.execute(update(person).where(person.c.id == found.id).values(**values))
         refreshed = await by_telegram_id(conn, telegram_id)
         assert refreshed is not None
@@ -62,7 +70,7 @@ async def get_or_create(
             telegram_id=telegram_id,
             language=language,
             first_name=first_name,
-            discreet=False,
+            discreet=bool(discreet),
             blocked=False,
             created_at=now,
             last_seen_at=now,
@@ -92,3 +100,34 @@ async def mark_blocked(conn: AsyncConnection, chat_id: int) -> None:
         .where(outbox.c.chat_id == chat_id, outbox.c.status == "pending")
         .values(status="blocked")
     )
+
+
+async def get(conn: AsyncConnection, person_id: int) -> PersonRow | None:
+    row = (await conn.execute(select(person).where(person.c.id == person_id))).first()
+    return _row(row) if row else None
+
+
+async def set_privacy(
+    conn: AsyncConnection,
+    person_id: int,
+    *,
+    discreet: bool | None = None,
+    silent: bool | None = None,
+    auto_erase_hours: int | Literal["keep"] | None = "keep",
+) -> None:
+    """Discreet mode, silent notifications and auto-erase (None: off); unnamed ones stay."""
+    values: dict[str, object] = {}
+    if discreet is not None:
+        values["discreet"] = discreet
+    if silent is not None:
+        values["silent"] = silent
+    if auto_erase_hours != "keep":
+        values["auto_erase_hours"] = auto_erase_hours
+    if values:
+        await conn.execute(update(person).where(person.c.id == person_id).values(**values))
+
+
+async def inactive_since(conn: AsyncConnection, before: datetime) -> list[int]:
+    """People not seen since `before` (never seen: by the day they were created)."""
+    seen = func.coalesce(person.c.last_seen_at, person.c.created_at)
+    return list((await conn.execute(select(person.c.id).where(seen < before))).scalars())

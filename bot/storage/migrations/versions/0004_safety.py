@@ -1,4 +1,5 @@
-"""safety (reserved for the safety work; no-op until it needs schema)
+"""safety: no schema change (0002 already holds concern, erasable and the person's discreet,
+silent and auto_erase_hours columns); kept so the revision chain stays as planned
 
 Revision ID: 0004
 Revises: 0003

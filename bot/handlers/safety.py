@@ -1,0 +1,331 @@
+"""Help, always: /help, the help words and the deployment's safe word answer from any state,
+before any dialogue sees the message; distress words in anything a person types lead to a warm
+"did I understand you?". These run in handler group -5 and stop the update there, so no
+dialogue consumes the word. Nothing a person typed is stored or logged here.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.domain.distress import DistressCategory, detect, fold
+from bot.domain.resources import Category, Entry
+from bot.domain.words import command_for_word
+from bot.handlers import discreet
+from bot.handlers.callbacks import ROUTES, parse_safety, safety_data
+from bot.handlers.common import Buttons, current_person, is_private, rt
+from bot.i18n import _, current_language, fallback_chain
+from bot.services import privacy, safety
+from bot.services.safety import Resources
+
+log = logging.getLogger(__name__)
+
+INTERCEPT_GROUP = -5
+REMEMBER_GROUP = -6
+# Pending free-text dialogues (a concern, a focal point's answer) live only in memory, here.
+AWAITING_KEY = "foyer.awaiting_text"
+_SAFE_WORD_MAX_WORDS = 6
+
+
+# --- what help shows -----------------------------------------------------------------------
+
+
+def _category_title(cat: Category) -> str:
+    return {
+        Category.EMERGENCY: _("Emergency"),
+        Category.WOMEN: _("Women's organisations"),
+        Category.HEALTH: _("Health"),
+        Category.LEGAL: _("Legal aid"),
+    }[cat]
+
+
+def _entry_line(e: Entry, chain: list[str]) -> str:
+    line = "• " + html.escape(e.text("name", chain) or e.name)
+    if e.phone:
+        line += f": <b>{html.escape(e.phone)}</b>"
+    how = e.text("how", chain)
+    if how:
+        line += f"\n  {html.escape(how)}"
+    return line
+
+
+def resources_text(res: Resources) -> str:
+    chain = fallback_chain(current_language())
+    parts = [
+        _("<b>Help</b>"),
+        _(
+            "If you or someone else is in danger, contact the local emergency services or a "
+            "person you trust now. Foyer is not an emergency service."
+        ),
+    ]
+    for cat in Category:
+        entries = res.by_category.get(cat) or []
+        if entries:
+            lines = [f"<b>{_category_title(cat)}</b>"]
+            lines += [_entry_line(e, chain) for e in entries]
+            parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def emergency_numbers(res: Resources) -> list[str]:
+    return [e.phone for e in res.by_category.get(Category.EMERGENCY, []) if e.phone]
+
+
+def _commands_text() -> str:
+    return "\n".join(
+        [
+            _("What you can send:"),
+            _("/concern: send feedback or a complaint, in confidence"),
+            _("/settings: discreet messages, silent notifications, automatic deletion"),
+            _("/erase: delete Foyer's recent messages from this chat"),
+            _("/mydata: receive everything Foyer stores about you"),
+            _("/forget: delete everything Foyer stores about you"),
+            _("/language: change the language"),
+            _("/pause: take a break for a few weeks"),
+            _("/resume: start receiving messages again"),
+            _("/progress: see your own answers"),
+            _("/stop: stop receiving messages"),
+            _("You can also send a single word, such as HELP or STOP."),
+        ]
+    )
+
+
+def _talk_button(context: ContextTypes.DEFAULT_TYPE) -> Buttons | None:
+    if not safety.focal_points(rt(context)):
+        return None
+    return [[(_("Talk to a person"), safety_data("help", "t"))]]
+
+
+async def show_help(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, edit: bool = False
+) -> None:
+    """Resources for the person's country and language, then what they can send."""
+    res = await safety.resources_for(rt(context), current_person(), current_language())
+    text = "\n\n".join([resources_text(res), _commands_text()])
+    buttons = _talk_button(context)
+    if edit:
+        await discreet.edit(update, context, text, buttons)
+    else:
+        await discreet.send(update, context, text, buttons)
+    log.info("safety.help_shown")
+
+
+# --- the interceptor -----------------------------------------------------------------------
+
+
+def is_help_request(text: str, safe_word: str | None) -> bool:
+    """/help (with or without the bot's name), a help word, or the deployment's safe word."""
+    first = text.strip().split(maxsplit=1)[0] if text.strip() else ""
+    if first.split("@", 1)[0].lower() == "/help":
+        return True
+    if command_for_word(text) == "help":
+        return True
+    if safe_word:
+        words = fold(text)
+        target = fold(safe_word)
+        if len(words) <= _SAFE_WORD_MAX_WORDS and target and target[0] in words:
+            return True
+    return False
+
+
+# Other features' "one typed answer" stores in bot_data, keyed by Telegram user id (the
+# facilitators' broadcast text, for one): their text is theirs, not a cry for help to intercept.
+OTHER_TEXT_DIALOGUES = ("foyer.facilitator_awaiting",)
+
+
+def _other_dialogue(context: ContextTypes.DEFAULT_TYPE, user_id: int, *, drop: bool) -> bool:
+    found = False
+    for key in OTHER_TEXT_DIALOGUES:
+        store = context.application.bot_data.get(key)
+        if isinstance(store, dict) and user_id in store:
+            found = True
+            if drop:
+                store.pop(user_id, None)
+    return found
+
+
+def cancel_awaiting(context: ContextTypes.DEFAULT_TYPE, user_id: int | None = None) -> bool:
+    """Drop a pending free-text dialogue (ours, and others' when user_id is given)."""
+    data = context.user_data
+    ours = data is not None and data.pop(AWAITING_KEY, None) is not None
+    others = user_id is not None and _other_dialogue(context, user_id, drop=True)
+    return ours or others
+
+
+def awaiting(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Is a free-text dialogue waiting for this person's next message (and not yet stale)?"""
+    data = context.user_data
+    pending = data.get(AWAITING_KEY) if data is not None else None
+    if pending is None:
+        return False
+    until = pending[-1]
+    if not isinstance(until, datetime) or rt(context).clock.now() > until:
+        data.pop(AWAITING_KEY, None)  # type: ignore[union-attr]
+        return False
+    return True
+
+
+async def intercept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not is_private(update):
+        return
+    text = message.text or message.caption
+    if not text:
+        return
+    user_id = update.effective_user.id if update.effective_user else 0
+    if is_help_request(text, rt(context).settings.safe_word):
+        if cancel_awaiting(context, user_id):
+            await discreet.send(
+                update,
+                context,
+                _("What you were writing was not sent. You can start again later."),
+            )
+        await show_help(update, context)
+        raise ApplicationHandlerStop
+    if text.startswith("/") or awaiting(context) or _other_dialogue(context, user_id, drop=False):
+        return  # commands go on; a concern dialogue checks its own text after storing it
+    categories = detect(text)
+    if categories:
+        await offer_help(update, context, categories)
+        raise ApplicationHandlerStop
+
+
+async def offer_help(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, categories: set[DistressCategory]
+) -> None:
+    """A warm acknowledgement and one question; yes shows help, no carries on."""
+    lines = [
+        _(
+            "Thank you for telling me. It sounds like something hard may be happening, and you "
+            "do not have to face it alone."
+        )
+    ]
+    if categories & {DistressCategory.EMERGENCY, DistressCategory.SELF_HARM}:
+        res = await safety.resources_for(rt(context), current_person(), current_language())
+        numbers = emergency_numbers(res)
+        if numbers:
+            lines.append(
+                _("If you are in danger right now, call {numbers}.").format(
+                    numbers=", ".join(f"<b>{html.escape(n)}</b>" for n in numbers)
+                )
+            )
+    lines.append(_("Did I understand you? Do you want to see where to find help?"))
+    await discreet.send(
+        update,
+        context,
+        "\n\n".join(lines),
+        [
+            [(_("Yes, show me help"), safety_data("distress", "y"))],
+            [(_("No, carry on"), safety_data("distress", "n"))],
+        ],
+    )
+    log.info("safety.distress_offered")
+
+
+async def on_distress_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    value = parse_safety("distress", query.data or "")
+    if value is None:
+        await query.answer(_("This button no longer works."))
+        return
+    await query.answer()
+    if value == "y":
+        await show_help(update, context, edit=True)
+    else:
+        await discreet.edit(
+            update,
+            context,
+            _("All right. I am here whenever you need help: just send /help."),
+        )
+
+
+# --- talk to a person ----------------------------------------------------------------------
+
+
+async def on_help_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    value = parse_safety("help", query.data or "")
+    runtime = rt(context)
+    if value is None or not safety.focal_points(runtime):
+        await query.answer(_("This button no longer works."))
+        return
+    await query.answer()
+    if value == "t":
+        await discreet.send(
+            update,
+            context,
+            _(
+                "Do you want someone from the programme's safeguarding team to contact you? "
+                "If you agree, Foyer tells them that you asked, with your Telegram username, "
+                "and nothing else: not your answers, not what you wrote."
+            ),
+            [
+                [(_("Yes, tell them"), safety_data("help", "y"))],
+                [(_("No, not now"), safety_data("help", "n"))],
+            ],
+        )
+    elif value == "n":
+        await discreet.edit(
+            update, context, _("All right. Nobody has been told. Send /help at any time.")
+        )
+    else:
+        user = update.effective_user
+        assert user is not None
+        await safety.request_contact(runtime, user.id, user.username)
+        lines = [
+            _(
+                "Done. The safeguarding team has been told that you want to talk. Someone will "
+                "write to you here on Telegram, usually within {days} days."
+            ).format(days=runtime.settings.concern_response_days),
+        ]
+        if not user.username:
+            lines.append(
+                _(
+                    "You have no Telegram username, so they will reach you through a link to "
+                    "your chat. If that does not work, ask your facilitator to put you in touch."
+                )
+            )
+        lines.append(
+            _("If you are in danger before then, call an emergency number: send /help to see them.")
+        )
+        await discreet.edit(update, context, "\n\n".join(lines))
+
+
+# --- remembering incoming messages for /erase and auto-erase -------------------------------
+
+
+async def remember_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Note the id (never the text) of what a person sends, so Foyer can delete it later."""
+    person = current_person()
+    message = update.message
+    if person is None or message is None or not is_private(update):
+        return
+    await privacy.remember_message(
+        rt(context), person, message.chat_id, message.message_id, from_person=True
+    )
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, remember_incoming), group=REMEMBER_GROUP)
+    app.add_handler(
+        MessageHandler(private & (filters.TEXT | filters.CAPTION), intercept),
+        group=INTERCEPT_GROUP,
+    )
+    app.add_handler(CallbackQueryHandler(on_help_button, pattern=ROUTES["safety_help"]))
+    app.add_handler(CallbackQueryHandler(on_distress_answer, pattern=ROUTES["distress"]))

@@ -1,0 +1,70 @@
+"""Help, always: which referral resources a person sees, and asking for a person to talk to."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from bot.domain.resources import Category, Entry, by_language, for_country, load_all, resources_dir
+from bot.runtime import Runtime
+from bot.storage import groups, memberships, outbox
+from bot.storage.people import PersonRow
+from bot.storage.personal_data import CONTACT_KIND
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Resources:
+    country: str | None  # ISO code of the person's group, None when unknown
+    by_category: dict[Category, list[Entry]]
+
+
+async def country_of(rt: Runtime, person: PersonRow | None) -> str | None:
+    """The country of the person's first current group (resources follow where they live)."""
+    if person is None:
+        return None
+    async with rt.engine.connect() as conn:
+        for m in await memberships.of_person(conn, person.id):
+            if m.status in memberships.ACTIVE_STATES:
+                g = await groups.get(conn, m.group_id)
+                if g is not None and g.country:
+                    return g.country
+    return None
+
+
+async def resources_for(rt: Runtime, person: PersonRow | None, lang: str) -> Resources:
+    country = await country_of(rt, person)
+    found = for_country(load_all(resources_dir(rt.settings.content_dir)), country)
+    return Resources(country, {cat: by_language(es, lang) for cat, es in found.items()})
+
+
+def focal_points(rt: Runtime) -> list[int]:
+    return sorted(rt.settings.safeguarding_ids)
+
+
+async def request_contact(rt: Runtime, telegram_id: int, username: str | None) -> int:
+    """Tell every focal point that this person asked to be contacted; returns how many.
+
+    The handle travels in the outbox row's ref only until that message is sent (the sender
+    clears it), so the database does not keep who asked for help.
+    """
+    handle = f"{telegram_id}:{username or ''}"
+    token = secrets.token_hex(6)  # the key names nobody, and a second request is a new one
+    now = rt.clock.now()
+    count = 0
+    async with rt.engine.begin() as conn:
+        for focal in focal_points(rt):
+            count += await outbox.enqueue(
+                conn,
+                key=f"contact:{token}:f{focal}",
+                chat_id=focal,
+                kind=CONTACT_KIND,
+                due_at=now,
+                ref=handle,
+            )
+    if count:
+        rt.wake_sender()
+    log.info("safety.contact_requested focal_points=%s", count)
+    return count
