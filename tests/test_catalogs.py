@@ -62,7 +62,9 @@ def test_placeholders_and_tags_match(lang: str) -> None:
         want = set(PLACEHOLDER.findall(ids[-1]))
         tags = sorted(re.findall(r"</?[a-z]+>", ids[0]))
         for s in strings:
-            if s and (set(PLACEHOLDER.findall(s)) != want or sorted(re.findall(r"</?[a-z]+>", s)) != tags):
+            if s and (
+                set(PLACEHOLDER.findall(s)) != want or sorted(re.findall(r"</?[a-z]+>", s)) != tags
+            ):
                 bad.append(f"{ids[0]!r} -> {s!r}")
     assert bad == []
 
@@ -72,7 +74,9 @@ def test_placeholders_and_tags_match(lang: str) -> None:
 def test_catalog_compiles_with_msgfmt(lang: str, tmp_path: Path) -> None:
     for po in (locales_dir() / lang / "LC_MESSAGES").glob("*.po"):
         result = subprocess.run(
-            ["msgfmt", "-c", "-o", str(tmp_path / "out.mo"), str(po)], capture_output=True, text=True
+            ["msgfmt", "-c", "-o", str(tmp_path / "out.mo"), str(po)],
+            capture_output=True,
+            text=True,
         )
         assert result.returncode == 0, result.stderr
 
@@ -84,9 +88,7 @@ def test_bambara_plural_form() -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_catalog_passes_babel_checks(lang: str) -> None:
     """Babel's own checks (format strings, plural counts): what start-up compilation relies on."""
-    problems = [
-        f"{message.id!r}: {errors}" for message, errors in catalog(lang).check() if errors
-    ]
+    problems = [f"{message.id!r}: {errors}" for message, errors in catalog(lang).check() if errors]
     assert problems == []
 
 

@@ -454,4 +454,7 @@ def test_folder_check_includes_distress_word_lists(
     (distress / "en.toml").write_text("violence = 3\n")
     locales = write_catalogs(tmp_path / "locales", CLEAN)
     code, lines = run_check(folder, locales, capsys)
-    assert (code, lines) == (1, [f"{distress}:-:-: en.toml:violence: needs a non-empty 'words' list"])
+    assert (code, lines) == (
+        1,
+        [f"{distress}:-:-: en.toml:violence: needs a non-empty 'words' list"],
+    )

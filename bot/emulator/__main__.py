@@ -24,6 +24,7 @@ async def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         group_privacy=not args.no_privacy,
+        auto_chats=args.auto_chats,
     )
     async with emulator:
         logging.getLogger(__name__).info("Bot API emulator on %s", emulator.base_url)
@@ -44,6 +45,11 @@ def main() -> None:
         "--no-privacy",
         action="store_true",
         help="deliver every group message, not only commands and mentions",
+    )
+    parser.add_argument(
+        "--auto-chats",
+        action="store_true",
+        help="open a private chat on the first send to an unknown user id (benchmarks)",
     )
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args()

@@ -58,12 +58,13 @@ class BotAPIEmulator(SimulatedUsers, Inspection):
         clock: Callable[[], datetime] | None = None,
         group_privacy: bool = True,
         accept_unknown_file_ids: bool = False,
+        auto_chats: bool = False,
     ) -> None:
         self.token = token
         self.spec = ApiSpec.load(spec_path)
         identifier = bot_id if bot_id is not None else int(token.split(":", 1)[0])
         self.state = EmulatorState(
-            identifier, bot_username, bot_name, clock or utc_now, group_privacy
+            identifier, bot_username, bot_name, clock or utc_now, group_privacy, auto_chats
         )
         self.methods = BotMethods(self.state, accept_unknown_file_ids)
         self.faults = FaultInjector()

@@ -48,6 +48,7 @@ class EmulatorState:
         bot_name: str,
         clock: Clock,
         group_privacy: bool = True,
+        auto_chats: bool = False,
     ) -> None:
         self.bot_id = bot_id
         self.bot_username = bot_username
@@ -56,6 +57,9 @@ class EmulatorState:
         # Telegram's default privacy mode: in groups the bot only sees commands, replies to
         # its own messages and mentions of it.
         self.group_privacy = group_privacy
+        # Benchmarks: a send to an unknown positive id opens that user's private chat, as if
+        # every seeded person had pressed Start (Telegram itself answers "chat not found").
+        self.auto_chats = auto_chats
         self.users: dict[int, SimUser] = {}
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
@@ -133,6 +137,8 @@ class EmulatorState:
         chat: Chat | None = None
         if isinstance(chat_id, int):
             chat = self.chats.get(chat_id)
+            if chat is None and self.auto_chats and chat_id > 0:
+                chat = self.private_chat(self.user(chat_id))
         elif isinstance(chat_id, str) and chat_id.startswith("@"):
             name = chat_id[1:].lower()
             chat = next(
