@@ -57,11 +57,16 @@ def shipped_curricula() -> list[Curriculum]:
 
 
 def all_strings() -> list[tuple[str, str]]:
-    return [pair for cur in shipped_curricula() for pair in translatable_strings(cur)]
+    from bot.content.extract import staff_strings
+    from bot.paths import conversations_dir
+
+    curricula = [pair for cur in shipped_curricula() for pair in translatable_strings(cur)]
+    return curricula + staff_strings(conversations_dir())
 
 
 def limit_for(context: str) -> int:
-    return TEXT_LIMIT if context.endswith(":code_of_conduct") else MESSAGE_GUIDELINE
+    conduct = context.endswith(":code_of_conduct") or context.startswith("staff:")
+    return TEXT_LIMIT if conduct else MESSAGE_GUIDELINE
 
 
 def load_catalog(lang: str) -> Catalog:

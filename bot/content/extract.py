@@ -124,3 +124,35 @@ def extract_curriculum(
     lines = _LineFinder(text)
     for context, message in translatable_strings(cur):
         yield lines.find(message), FUNCNAME, (context, message), _comments(context, message)
+
+
+def staff_context(stem: str) -> str:
+    """'facilitators-code-of-conduct' -> 'staff:facilitators_code_of_conduct'."""
+    return "staff:" + stem.replace("-", "_")
+
+
+def extract_staff_text(
+    fileobj: IO[bytes],
+    keywords: Collection[str],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
+    """Yield the one ``text`` of a staff file (conversations/staff/*.toml), e.g. the facilitators'
+    code of conduct, under the context ``staff:<file stem with underscores>``."""
+    name = getattr(fileobj, "name", "<staff>")
+    raw = tomllib.loads(fileobj.read().decode("utf-8"))
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise CurriculumError(f"{name}:-:text: a non-empty text is needed")
+    stem = name.rsplit("/", 1)[-1].removesuffix(".toml")
+    yield 1, FUNCNAME, (staff_context(stem), text.strip()), ["Shown to every new facilitator."]
+
+
+def staff_strings(root: Any) -> list[tuple[str, str]]:
+    """(context, text) of every staff file under a conversations folder (for checks and tests)."""
+    out = []
+    for path in sorted(root.glob("staff/*.toml")):
+        with path.open("rb") as fh:
+            for _line, _func, (context, text), _notes in extract_staff_text(fh, (), (), {}):
+                out.append((context, text))
+    return out
