@@ -299,3 +299,39 @@ async def test_forged_couples_checkin_changes_nothing(foyer: Foyer) -> None:
     from bot.storage.tables import checkin
 
     assert await rows(foyer, checkin) == 0
+
+
+async def test_facilitator_invites_a_partner_directly(foyer: Foyer) -> None:
+    from tests.facilitator_helpers import make_facilitator, tap
+
+    gid, code = await foyer.create_group(couples_weeks="2")
+    member = await foyer.join(code, show_name=True)
+    fac = await make_facilitator(foyer, gid)
+    foyer.emu.send_text(fac, "/groups")
+    menu = await tap(foyer, fac, await foyer.last_message(fac), "Kati Men")
+    pick = await tap(foyer, fac, menu, "Invite a member's partner")
+    link = await tap(foyer, fac, pick, "Amadou")
+    partner_code = LINK.search(link.text).group(1)  # type: ignore[union-attr]
+    before = [m.text for m in foyer.emu.messages(member)]
+    partner = await partner_joins(foyer, partner_code, language="English")
+    async with foyer.rt.engine.connect() as conn:
+        row = (await conn.execute(select(membership).where(membership.c.role == "partner"))).one()
+        his = (
+            await conn.execute(select(membership.c.id).where(membership.c.role == "member"))
+        ).scalar_one()
+    assert row.partner_of == his
+    assert [m.text for m in foyer.emu.messages(member)] == before  # he is told nothing
+    assert "couples exercises" in foyer.emu.messages(partner)[-1].text
+
+    # Another group's facilitator cannot make links for this group's members.
+    other_gid, _other = await foyer.create_group(name="Other")
+    intruder = await make_facilitator(foyer, other_gid)
+    foyer.emu.send_text(intruder, "/groups")
+    own = await foyer.last_message(intruder)
+    qid = foyer.emu.press_button(intruder, own.message_id, f"fg:{gid}:pm:{row.partner_of}")
+    await foyer.emu.wait_for_callback_answer(qid)
+    async with foyer.rt.engine.connect() as conn:
+        made = (
+            await conn.execute(select(func.count()).where(invite.c.kind == "partner"))
+        ).scalar_one()
+    assert made == 1

@@ -167,9 +167,10 @@ GROUP_ACTIONS = (
     "s", "sm", "sd",  # schedule: menu, new meeting time, new delivery time
     "k",  # link the group's Telegram chat
     "rp", "ex",  # report, export
+    "pi", "pm",  # partner invitations: choose the member, make the link for his partner
 )  # fmt: skip
 _GROUP_ACTION = re.compile(r"^fg:(\d{1,9}):([a-z]{1,3})(?::(\d{1,10}))?$")
-_WITH_ARG = {"d": True, "dy": True, "t": True}
+_WITH_ARG = {"d": True, "dy": True, "t": True, "pm": True}
 
 
 def group_action_data(group_id: int, action: str, arg: int | None = None) -> str:

@@ -19,8 +19,9 @@ from bot.handlers.facilitator_common import (
     refuse,
 )
 from bot.handlers.facilitator_roles import invite_link
-from bot.i18n import _, current_language, format_when, ngettext
-from bot.services import group_admin
+from bot.i18n import _, current_language, format_day, format_when, ngettext
+from bot.services import couples, group_admin
+from bot.services.couples import PartnerProblem
 from bot.services.group_admin import MemberEntry, Overview
 
 TOGGLE_NAMES = ("reminder_24h", "reminder_1h", "weekly_summary")
@@ -73,6 +74,7 @@ def _menu_buttons(o: Overview) -> Buttons:
             (_("Export CSV"), group_action_data(gid, "ex")),
         ],
         [(_("Link the group chat"), group_action_data(gid, "k"))],
+        [(_("Invite a member's partner"), group_action_data(gid, "pi"))],
     ]
 
 
@@ -436,6 +438,67 @@ async def _remove(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAc
     )
 
 
+# --- partner invitations (couples track) -------------------------------------------------------
+
+
+async def _partner_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
+    uid = update.effective_user.id  # type: ignore[union-attr]
+    rows = await group_admin.members(rt(context), uid, a.group_id)
+    if rows is None:
+        await refuse(update)
+        return
+    if not rows:
+        await edit(update, _("Nobody has joined yet."), [[_back(a.group_id)]])
+        return
+    buttons = [
+        [(member_label(m)[:60], group_action_data(a.group_id, "pm", m.membership_id))]
+        for m in rows[:50]
+    ]
+    buttons.append([_back(a.group_id)])
+    await edit(
+        update,
+        _(
+            "Whose partner do you want to invite? You will get a one-time link to give to her "
+            "yourself, for example at a couples session."
+        ),
+        buttons,
+    )
+
+
+async def _partner_link(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
+    uid = update.effective_user.id  # type: ignore[union-attr]
+    assert a.arg is not None
+    made = await couples.invite_partner_for(rt(context), uid, a.group_id, a.arg)
+    if made is None:
+        await refuse(update)
+        return
+    if isinstance(made, PartnerProblem):
+        text = (
+            _("This group does not have couples exercises.")
+            if made is PartnerProblem.NO_TRACK
+            else _("This person is no longer in the group.")
+        )
+        await edit(update, text, [[_back(a.group_id)]])
+        return
+    await edit(
+        update,
+        "\n\n".join(
+            [
+                _("A one-time invitation for the partner, valid until {day}:").format(
+                    day=format_day(made.expires_at, made.group.timezone, current_language())
+                ),
+                html.escape(invite_link(context.bot.username, made.code)),
+                _(
+                    "Give it to her in person if you can. Foyer never tells the member whether "
+                    "she opens it, joins or leaves, and never shows either of them what the "
+                    "other answers."
+                ),
+            ]
+        ),
+        [[_back(a.group_id)]],
+    )
+
+
 ACTIONS = {
     "m": _menu,
     "i": _invite,
@@ -455,6 +518,8 @@ ACTIONS = {
     "l": _members,
     "d": _remove_ask,
     "dy": _remove,
+    "pi": _partner_pick,
+    "pm": _partner_link,
 }
 
 

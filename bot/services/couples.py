@@ -71,6 +71,42 @@ async def invite_partner(rt: Runtime, person_id: int) -> PartnerInvite | Partner
     return PartnerInvite(code=code, expires_at=expires, group=g)
 
 
+async def invite_partner_for(
+    rt: Runtime, facilitator_telegram_id: int, group_id: int, membership_id: int
+) -> PartnerInvite | PartnerProblem | None:
+    """The recommended path: a facilitator makes the partner's link for a member of his group.
+    None when this person does not facilitate the group (refused, nothing revealed)."""
+    from bot.services.facilitation import authorize, person_id_of
+
+    g = await authorize(rt, facilitator_telegram_id, group_id)
+    if g is None:
+        return None
+    cur = rt.curricula.get(g.curriculum_id)
+    if cur is None or not has_couples_track(cur, g.couples_weeks):
+        return PartnerProblem.NO_TRACK
+    async with rt.engine.connect() as conn:
+        m = await memberships.get(conn, membership_id)
+    if m is None or m.group_id != g.id or m.role != "member":
+        return PartnerProblem.UNKNOWN
+    if m.status not in memberships.ACTIVE_STATES:
+        return PartnerProblem.UNKNOWN
+    now = rt.clock.now()
+    expires = now + timedelta(days=PARTNER_INVITE_DAYS)
+    async with rt.engine.begin() as conn:
+        code = await invites.create(
+            conn,
+            kind="partner",
+            group_id=g.id,
+            now=now,
+            expires_at=expires,
+            single_use=True,
+            membership_id=m.id,
+            created_by=await person_id_of(rt, facilitator_telegram_id),
+        )
+    log.info("couples.invite_by_facilitator group=%s membership=%s", g.id, m.id)
+    return PartnerInvite(code=code, expires_at=expires, group=g)
+
+
 @dataclass(frozen=True)
 class PartnerCheck:
     problem: PartnerProblem | None
