@@ -40,7 +40,7 @@ async def snapshot(f: Foyer) -> dict[str, list[Any]]:
 
 
 def buttons_for(gid: int) -> list[str]:
-    with_arg = {"d": 1, "dy": 1, "t": 0}
+    with_arg = {"d": 1, "dy": 1, "t": 0, "pm": 1}
     data = [group_action_data(gid, a, with_arg.get(a)) for a in GROUP_ACTIONS]
     data += [session_held_data(gid, 1, True), session_held_data(gid, 1, False)]
     data += [session_count_data(gid, 1, 5)]
