@@ -22,7 +22,17 @@ from bot.clock import Clock, SystemClock
 from bot.content.registry import Curricula
 from bot.delivery import planner, retention
 from bot.delivery.sender import Sender
-from bot.handlers import checkin, concern, data_rights, join, member, partner, safety, settings_menu
+from bot.handlers import (
+    checkin,
+    concern,
+    data_rights,
+    join,
+    member,
+    partner,
+    partner_staff,
+    safety,
+    settings_menu,
+)
 from bot.handlers.common import load_person, on_error
 from bot.i18n import _, use_language
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
@@ -76,6 +86,7 @@ def _register_handlers(app: FoyerApp) -> None:
     member.register(app)
     checkin.register(app)
     partner.register(app)
+    partner_staff.register(app)
     _register_facilitators(app)
     app.add_handler(CallbackQueryHandler(_stale_button))
     member.register_fallbacks(app)

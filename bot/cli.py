@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     _group_parsers(sub)
     _content_parsers(sub)
     _facilitator_parsers(sub)
+    _partner_contact_parsers(sub)
     return p
 
 
@@ -94,6 +95,36 @@ def _facilitator_parsers(sub: argparse._SubParsersAction) -> None:
     )
     rev.add_argument("telegram_id", type=int, help="the facilitator's Telegram user id")
     rev.set_defaults(func=_cmd("bot.commands.facilitators:revoke"))
+
+
+def _partner_contact_parsers(sub: argparse._SubParsersAction) -> None:
+    pc = sub.add_parser(
+        "partner-contact",
+        help="register women's organisation contacts who invite members' partners",
+        description="Partner contacts (for example from a women's organisation) may invite the "
+        "partners of a group's members to the couples exercises, so the invitation need not "
+        "pass through the man.",
+    )
+    ps = pc.add_subparsers(dest="contact_command", metavar="ACTION", required=True)
+    inv = ps.add_parser(
+        "invite",
+        help="print a one-time link that makes its opener a group's partner contact (7 days)",
+        description="Print a one-time deep link, valid 7 days, that makes its opener the "
+        "partner contact of one group once they accept the facilitators' code of conduct.",
+    )
+    inv.add_argument("--group", type=int, required=True, help="the group (id)")
+    inv.add_argument("--json", action="store_true", help="print JSON")
+    inv.set_defaults(func=_cmd("bot.commands.partner_contacts:invite"))
+    lst = ps.add_parser("list", help="list partner contacts", description="List partner contacts.")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    lst.set_defaults(func=_cmd("bot.commands.partner_contacts:list_contacts"))
+    rev = ps.add_parser(
+        "revoke",
+        help="end someone's partner-contact role",
+        description="End a partner contact's role for every group.",
+    )
+    rev.add_argument("telegram_id", type=int, help="the contact's Telegram user id")
+    rev.set_defaults(func=_cmd("bot.commands.partner_contacts:revoke"))
 
 
 def _group_parsers(sub: argparse._SubParsersAction) -> None:

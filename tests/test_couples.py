@@ -335,3 +335,62 @@ async def test_facilitator_invites_a_partner_directly(foyer: Foyer) -> None:
             await conn.execute(select(func.count()).where(invite.c.kind == "partner"))
         ).scalar_one()
     assert made == 1
+
+
+async def test_partner_contact_registered_by_an_admin_invites_a_partner(foyer: Foyer) -> None:
+    from bot.services import couples
+
+    gid, code = await foyer.create_group(couples_weeks="2")
+    member = await foyer.join(code, show_name=True)
+    contact_code = await couples.create_contact_invite(foyer.rt, gid)
+    assert contact_code is not None
+    contact = foyer.new_user(first_name="Fatoumata")
+    foyer.emu.send_text(contact, f"/start {contact_code}")
+    offer = await foyer.last_message(contact)
+    assert "code of conduct" in offer.text
+    await foyer.press(contact, offer, "I accept")
+    assert "/partnerinvite" in (await foyer.emu.wait_for_edit(contact, offer.message_id)).text
+
+    foyer.emu.send_text(contact, "/partnerinvite")
+    pick_group = await foyer.last_message(contact)
+    await foyer.press(contact, pick_group, "Kati Men")
+    pick_member = await foyer.emu.wait_for_edit(contact, pick_group.message_id)
+    await foyer.press(contact, pick_member, "Amadou")
+    link = await foyer.emu.wait_for_edit(contact, pick_group.message_id)
+    partner_code = LINK.search(link.text).group(1)  # type: ignore[union-attr]
+    before = [m.text for m in foyer.emu.messages(member)]
+    await partner_joins(foyer, partner_code, language="English")
+    assert [m.text for m in foyer.emu.messages(member)] == before
+
+    # The used contact link cannot register anyone else; revoking ends the role.
+    other = foyer.new_user()
+    foyer.emu.send_text(other, f"/start {contact_code}")
+    assert "does not work" in (await foyer.last_message(other)).text
+    assert await couples.revoke_contact(foyer.rt, contact)
+    foyer.emu.send_text(contact, "/partnerinvite")
+    refused = await foyer.last_message(contact)
+    assert "no group with couples exercises" in refused.text
+    qid = foyer.emu.press_button(contact, pick_group.message_id, f"km:{gid}:1")
+    await foyer.emu.wait_for_callback_answer(qid)
+    async with foyer.rt.engine.connect() as conn:
+        made = (
+            await conn.execute(select(func.count()).where(invite.c.kind == "partner"))
+        ).scalar_one()
+    assert made == 1
+
+
+async def test_partner_invite_command_refuses_members_and_strangers(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group(couples_weeks="2")
+    member = await foyer.join(code)
+    stranger = foyer.new_user()
+    for uid in (member, stranger):
+        foyer.emu.send_text(uid, "/partnerinvite")
+        answer = (await foyer.last_message(uid)).text
+        assert "Kati" not in answer
+        foyer.emu.send_text(uid, "/start")
+        anchor = await foyer.last_message(uid)
+        qid = foyer.emu.press_button(uid, anchor.message_id, f"kg:{gid}")
+        await foyer.emu.wait_for_callback_answer(qid)
+    async with foyer.rt.engine.connect() as conn:
+        made = (await conn.execute(select(func.count()).select_from(invite))).scalar_one()
+    assert made == 1  # only the group's own member invite

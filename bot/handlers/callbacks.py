@@ -350,6 +350,37 @@ def parse_safety(kind: str, data: str) -> str | None:
     return data.split(":", 1)[1] if m else None
 
 
+# Partner invitations made by staff: kg:<group> (choose the member), km:<group>:<membership>;
+# a partner contact's own registration: kc:<code> (accept), kx (decline).
+_STAFF_PARTNER = re.compile(r"^k(?:g:(\d{1,9})|m:(\d{1,9}):(\d{1,10}))$")
+_CONTACT = re.compile(rf"^k(?:c:({_CODE})|x)$")
+
+
+def staff_partner_data(group_id: int, membership_id: int | None = None) -> str:
+    return f"kg:{group_id}" if membership_id is None else f"km:{group_id}:{membership_id}"
+
+
+def parse_staff_partner(data: str) -> tuple[int, int | None] | None:
+    m = _STAFF_PARTNER.match(data)
+    if not m:
+        return None
+    if m[1] is not None:
+        return int(m[1]), None
+    return int(m[2]), int(m[3])
+
+
+def contact_data(code: str | None) -> str:
+    return f"kc:{code}" if code else "kx"
+
+
+def parse_contact(data: str) -> str | None:
+    """The code to accept, "" to decline, None for anything else."""
+    m = _CONTACT.match(data)
+    if not m:
+        return None
+    return m[1] or ""
+
+
 # Patterns for CallbackQueryHandler routing (strict parsing happens in the handler).
 ROUTES = {
     "join": r"^j[lcpnax]:",
@@ -359,6 +390,8 @@ ROUTES = {
     "stop": r"^st:",
     "couples_checkin": r"^cc:",
     "partner": r"^p[lax]:",
+    "staff_partner": r"^k[gm]:",
+    "contact": r"^k[cx]",
     "fac_group": r"^fg:",
     "fac_conduct": r"^fc:",
     "fac_admin_invite": r"^fi:",

@@ -12,6 +12,7 @@ from bot.domain.policy import Action, Actor, may
 from bot.handlers.common import reply, rt
 from bot.i18n import _
 from bot.services import facilitation
+from bot.services.group_admin import MemberEntry
 from bot.storage.groups import GroupRow
 
 _AWAITING = "foyer.facilitator_awaiting"
@@ -97,3 +98,8 @@ class AwaitingInput(filters.MessageFilter):
             and user.id in _store(self._app)
             and not (message.text or "").startswith("/")
         )
+
+
+def member_label(m: MemberEntry) -> str:
+    """The first name the member chose to show, or "Member 7"."""
+    return m.first_name or _("Member {number}").format(number=m.number)

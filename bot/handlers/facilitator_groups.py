@@ -16,20 +16,17 @@ from bot.handlers.facilitator_common import (
     expect,
     facilitator_or_refuse,
     group_or_refuse,
+    member_label,
     refuse,
 )
 from bot.handlers.facilitator_roles import invite_link
-from bot.i18n import _, current_language, format_day, format_when, ngettext
+from bot.handlers.partner_staff import invitation_text
+from bot.i18n import _, current_language, format_when, ngettext
 from bot.services import couples, group_admin
 from bot.services.couples import PartnerProblem
-from bot.services.group_admin import MemberEntry, Overview
+from bot.services.group_admin import Overview
 
 TOGGLE_NAMES = ("reminder_24h", "reminder_1h", "weekly_summary")
-
-
-def member_label(m: MemberEntry) -> str:
-    """The first name the member chose to show, or "Member 7"."""
-    return m.first_name or _("Member {number}").format(number=m.number)
 
 
 def overview_text(o: Overview) -> str:
@@ -480,23 +477,7 @@ async def _partner_link(update: Update, context: ContextTypes.DEFAULT_TYPE, a: G
         )
         await edit(update, text, [[_back(a.group_id)]])
         return
-    await edit(
-        update,
-        "\n\n".join(
-            [
-                _("A one-time invitation for the partner, valid until {day}:").format(
-                    day=format_day(made.expires_at, made.group.timezone, current_language())
-                ),
-                html.escape(invite_link(context.bot.username, made.code)),
-                _(
-                    "Give it to her in person if you can. Foyer never tells the member whether "
-                    "she opens it, joins or leaves, and never shows either of them what the "
-                    "other answers."
-                ),
-            ]
-        ),
-        [[_back(a.group_id)]],
-    )
+    await edit(update, invitation_text(made, context.bot.username), [[_back(a.group_id)]])
 
 
 ACTIONS = {

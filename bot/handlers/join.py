@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain.curriculum import context_key
-from bot.handlers import facilitator_roles, partner
+from bot.handlers import facilitator_roles, partner, partner_staff
 from bot.handlers.callbacks import ROUTES, JoinStep, join_data, parse_join
 from bot.handlers.common import Buttons, current_person, edit, reply, rt
 from bot.i18n import (
@@ -79,6 +79,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind = await invite_kind(rt(context), code)
     if kind == "partner":
         await partner.start_partner(update, context, code)
+        return
+    if kind == "partner_contact":
+        await partner_staff.start_contact(update, context, code)
         return
     if kind == "facilitator":
         await facilitator_roles.start_facilitator(update, context, code)

@@ -13,7 +13,8 @@ from enum import StrEnum
 
 from bot.domain.couples import has_couples_track
 from bot.runtime import Runtime
-from bot.storage import groups, invites, memberships, people
+from bot.services.group_admin import MemberEntry, listed_members
+from bot.storage import groups, invites, memberships, partner_contacts, people
 from bot.storage.groups import GroupRow
 
 log = logging.getLogger(__name__)
@@ -71,14 +72,36 @@ async def invite_partner(rt: Runtime, person_id: int) -> PartnerInvite | Partner
     return PartnerInvite(code=code, expires_at=expires, group=g)
 
 
-async def invite_partner_for(
-    rt: Runtime, facilitator_telegram_id: int, group_id: int, membership_id: int
-) -> PartnerInvite | PartnerProblem | None:
-    """The recommended path: a facilitator makes the partner's link for a member of his group.
-    None when this person does not facilitate the group (refused, nothing revealed)."""
-    from bot.services.facilitation import authorize, person_id_of
+async def _may_invite_partners(rt: Runtime, telegram_id: int, group_id: int) -> GroupRow | None:
+    """The group, if this person facilitates it or is its registered partner contact."""
+    from bot.services.facilitation import authorize
 
-    g = await authorize(rt, facilitator_telegram_id, group_id)
+    g = await authorize(rt, telegram_id, group_id)
+    if g is not None:
+        return g
+    async with rt.engine.connect() as conn:
+        p = await people.by_telegram_id(conn, telegram_id)
+        if p is None or group_id not in await partner_contacts.groups_of(conn, p.id):
+            return None
+        return await groups.get(conn, group_id)
+
+
+async def members_for_invitation(
+    rt: Runtime, telegram_id: int, group_id: int
+) -> list[MemberEntry] | None:
+    if await _may_invite_partners(rt, telegram_id, group_id) is None:
+        return None
+    return await listed_members(rt, group_id)
+
+
+async def invite_partner_for(
+    rt: Runtime, staff_telegram_id: int, group_id: int, membership_id: int
+) -> PartnerInvite | PartnerProblem | None:
+    """The recommended path: the group's facilitator or partner contact makes the partner's link
+    for a member. None when this person may not (refused, nothing revealed)."""
+    from bot.services.facilitation import person_id_of
+
+    g = await _may_invite_partners(rt, staff_telegram_id, group_id)
     if g is None:
         return None
     cur = rt.curricula.get(g.curriculum_id)
@@ -101,7 +124,7 @@ async def invite_partner_for(
             expires_at=expires,
             single_use=True,
             membership_id=m.id,
-            created_by=await person_id_of(rt, facilitator_telegram_id),
+            created_by=await person_id_of(rt, staff_telegram_id),
         )
     log.info("couples.invite_by_facilitator group=%s membership=%s", g.id, m.id)
     return PartnerInvite(code=code, expires_at=expires, group=g)
@@ -165,3 +188,89 @@ async def enroll_partner(
         await invites.mark_used(conn, check.invite_id, now)
     log.info("couples.partner_joined group=%s membership=%s", check.group.id, m.id)
     return check.group
+
+
+# --- partner contacts (registered by an admin) ---------------------------------------------
+
+CONTACT = "partner_contact"
+
+
+async def create_contact_invite(rt: Runtime, group_id: int) -> str | None:
+    """A one-time link, valid 7 days, that makes its opener the group's partner contact."""
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        if await groups.get(conn, group_id) is None:
+            return None
+        code = await invites.create(
+            conn,
+            kind=CONTACT,
+            group_id=group_id,
+            now=now,
+            expires_at=now + timedelta(days=PARTNER_INVITE_DAYS),
+            single_use=True,
+        )
+    log.info("couples.contact_invite_created group=%s", group_id)
+    return code
+
+
+async def check_contact_invite(rt: Runtime, code: str) -> GroupRow | None:
+    async with rt.engine.connect() as conn:
+        inv = await invites.find(conn, code)
+        if inv is None or inv.kind != CONTACT or not inv.usable(rt.clock.now()):
+            return None
+        return await groups.get(conn, inv.group_id) if inv.group_id is not None else None
+
+
+async def accept_contact_invite(
+    rt: Runtime, code: str, telegram_id: int, language: str
+) -> GroupRow | None:
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        inv = await invites.find(conn, code)
+        if inv is None or inv.kind != CONTACT or not inv.usable(now) or inv.group_id is None:
+            return None
+        g = await groups.get(conn, inv.group_id)
+        if g is None:
+            return None
+        existing = await people.by_telegram_id(conn, telegram_id)
+        p = await people.get_or_create(
+            conn,
+            telegram_id=telegram_id,
+            language=existing.language if existing else language,
+            first_name=None,
+            now=now,
+        )
+        await partner_contacts.add(conn, p.id, g.id, now)
+        await invites.mark_used(conn, inv.id, now)
+    log.info("couples.contact_accepted person=%s group=%s", p.id, g.id)
+    return g
+
+
+async def groups_for_invitations(rt: Runtime, telegram_id: int) -> list[GroupRow]:
+    """Groups with a couples track where this person may invite partners."""
+    from bot.services.facilitation import actor
+
+    who = await actor(rt, telegram_id)
+    async with rt.engine.connect() as conn:
+        p = await people.by_telegram_id(conn, telegram_id)
+        ids = set(who.groups) if who.facilitator else set()
+        if p is not None:
+            ids |= set(await partner_contacts.groups_of(conn, p.id))
+        rows = [g for gid in sorted(ids) if (g := await groups.get(conn, gid)) is not None]
+    out = []
+    for g in rows:
+        cur = rt.curricula.get(g.curriculum_id)
+        if cur is not None and has_couples_track(cur, g.couples_weeks):
+            out.append(g)
+    return out
+
+
+async def list_contacts(rt: Runtime) -> list[partner_contacts.ContactRow]:
+    async with rt.engine.connect() as conn:
+        return await partner_contacts.list_all(conn)
+
+
+async def revoke_contact(rt: Runtime, telegram_id: int) -> bool:
+    async with rt.engine.begin() as conn:
+        p = await people.by_telegram_id(conn, telegram_id)
+        return p is not None and await partner_contacts.revoke(conn, p.id, rt.clock.now())

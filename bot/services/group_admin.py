@@ -235,6 +235,11 @@ class MemberEntry:
 async def members(rt: Runtime, telegram_id: int, group_id: int) -> list[MemberEntry] | None:
     if await authorize(rt, telegram_id, group_id) is None:
         return None
+    return await listed_members(rt, group_id)
+
+
+async def listed_members(rt: Runtime, group_id: int) -> list[MemberEntry]:
+    """Current members as staff may see them (chosen first name or number). Callers authorize."""
     async with rt.engine.connect() as conn:
         rows = await conn.execute(
             select(membership.c.id, membership.c.number, person.c.first_name)

@@ -250,3 +250,16 @@ facilitation = Table(
     UniqueConstraint("group_id", "person_id", name="uq_facilitation_group_person"),
     Index("ix_facilitation_person", "person_id"),
 )
+
+partner_contact = Table(
+    "partner_contact",
+    metadata,
+    # A women's organisation contact, registered by an admin, who may invite partners of the
+    # members of one group (the recommended path: the invitation does not pass through the man).
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    UniqueConstraint("person_id", "group_id", name="uq_partner_contact_person_group"),
+)

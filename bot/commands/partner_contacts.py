@@ -1,0 +1,59 @@
+"""foyer partner-contact ...: women's organisation contacts who invite members' partners."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from bot.cli import CliError
+from bot.commands.common import require_current_db, settings, with_runtime
+from bot.commands.groups import _bot_username, _link
+from bot.services import couples
+
+
+def invite(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    code = with_runtime(s, lambda rt: couples.create_contact_invite(rt, args.group))
+    if code is None:
+        raise CliError(f"there is no group {args.group}")
+    link = _link(_bot_username(s), code)
+    if args.json:
+        print(json.dumps({"invite_code": code, "invite_link": link, "group": args.group}))
+        return 0
+    print(f"partner contact invite code: {code}")
+    print(f"partner contact invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    print(f"it works once and expires in {couples.PARTNER_INVITE_DAYS} days")
+    return 0
+
+
+def list_contacts(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    rows = with_runtime(s, couples.list_contacts)
+    out = [
+        {
+            "telegram_id": r.telegram_id,
+            "group": r.group_id,
+            "status": "revoked" if r.revoked_at else "active",
+            "since": r.created_at.date().isoformat(),
+        }
+        for r in rows
+    ]
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    if not out:
+        print("no partner contacts yet: invite one with 'foyer partner-contact invite --group ID'")
+    for r in out:
+        print(f"{r['telegram_id']:>12}  group {r['group']}  {r['status']:<8}  since {r['since']}")
+    return 0
+
+
+def revoke(args: argparse.Namespace) -> int:
+    s = settings()
+    require_current_db(s)
+    if not with_runtime(s, lambda rt: couples.revoke_contact(rt, args.telegram_id)):
+        raise CliError(f"{args.telegram_id} is not an active partner contact")
+    print(f"{args.telegram_id} can no longer invite partners")
+    return 0
