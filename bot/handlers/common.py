@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +14,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.i18n import pick_language, set_language
+from bot.i18n import LANGUAGE_NAMES, _, pick_language, set_language
 from bot.runtime import Runtime, runtime_of
+from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import people
 from bot.storage.people import PersonRow
 
@@ -105,3 +107,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     frames = traceback.extract_tb(err.__traceback__) if err else []
     where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-4:]))
     log.error("handler.error update=%s error=%s at=%s", update_id, type(err).__name__, where)
+
+
+async def ask_language(
+    update: Update, telegram_lang: str | None, button: Callable[[str], str]
+) -> None:
+    """The first question of every invitation: the language, Telegram's own one listed first."""
+    order = sorted(SUPPORTED_LANGUAGES, key=lambda lang: lang != (telegram_lang or "")[:2])
+    await reply(
+        update,
+        _("Welcome! Which language do you want Foyer to use?"),
+        [[(LANGUAGE_NAMES[lang], button(lang))] for lang in order],
+    )

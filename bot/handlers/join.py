@@ -14,9 +14,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.domain.curriculum import context_key
 from bot.handlers import facilitator_roles, partner, partner_staff
 from bot.handlers.callbacks import ROUTES, JoinStep, join_data, parse_join
-from bot.handlers.common import Buttons, current_person, edit, reply, rt
+from bot.handlers.common import ask_language, current_person, edit, reply, rt
 from bot.i18n import (
-    LANGUAGE_NAMES,
     _,
     content_text,
     current_language,
@@ -24,7 +23,6 @@ from bot.i18n import (
     use_language,
 )
 from bot.services.enrollment import InviteProblem, check_member_invite, enroll, invite_kind
-from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage.invites import CODE_PATTERN
 
 
@@ -49,11 +47,6 @@ def _problem_text(problem: InviteProblem) -> str:
     if problem is InviteProblem.ALREADY:
         return _("You are already in this group. Send /help to see what you can do.")
     return _bad_link_text()
-
-
-def _language_buttons(code: str, telegram_lang: str | None) -> Buttons:
-    order = sorted(SUPPORTED_LANGUAGES, key=lambda lang: lang != (telegram_lang or "")[:2])
-    return [[(LANGUAGE_NAMES[lang], join_data("lang", code, lang))] for lang in order]
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -90,11 +83,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if check.problem is not None:
         await reply(update, _problem_text(check.problem))
         return
-    await reply(
-        update,
-        _("Welcome! Which language do you want Foyer to use?"),
-        _language_buttons(code, user.language_code),
-    )
+    await ask_language(update, user.language_code, lambda lang: join_data("lang", code, lang))
 
 
 def _consent_text() -> str:

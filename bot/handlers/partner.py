@@ -15,11 +15,10 @@ from bot.handlers.callbacks import (
     parse_partner,
     partner_data,
 )
-from bot.handlers.common import Buttons, current_person, edit, reply, rt
-from bot.i18n import LANGUAGE_NAMES, _, current_language, format_day, use_language
+from bot.handlers.common import ask_language, current_person, edit, reply, rt
+from bot.i18n import _, current_language, format_day, use_language
 from bot.services import couples, participation
 from bot.services.couples import PartnerProblem
-from bot.settings import SUPPORTED_LANGUAGES
 
 
 def _problem_text(problem: PartnerProblem) -> str:
@@ -77,11 +76,6 @@ async def partner_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
 
 
-def _language_buttons(code: str, telegram_lang: str | None) -> Buttons:
-    order = sorted(SUPPORTED_LANGUAGES, key=lambda lang: lang != (telegram_lang or "")[:2])
-    return [[(LANGUAGE_NAMES[lang], partner_data("lang", code, lang))] for lang in order]
-
-
 async def start_partner(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
     """/start with a partner invitation (called by the join handler)."""
     user = update.effective_user
@@ -90,11 +84,7 @@ async def start_partner(update: Update, context: ContextTypes.DEFAULT_TYPE, code
     if check.problem is not None:
         await reply(update, _problem_text(check.problem))
         return
-    await reply(
-        update,
-        _("Welcome! Which language do you want Foyer to use?"),
-        _language_buttons(code, user.language_code),
-    )
+    await ask_language(update, user.language_code, lambda lang: partner_data("lang", code, lang))
 
 
 def _partner_consent_text() -> str:

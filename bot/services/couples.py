@@ -55,6 +55,14 @@ async def invite_partner(rt: Runtime, person_id: int) -> PartnerInvite | Partner
     if found is None:
         return PartnerProblem.NOT_A_MEMBER
     membership_id, g = found
+    log.info("couples.invite_created group=%s membership=%s", g.id, membership_id)
+    return await _partner_invite(rt, g, membership_id, created_by=person_id)
+
+
+async def _partner_invite(
+    rt: Runtime, g: GroupRow, membership_id: int, created_by: int | None
+) -> PartnerInvite:
+    """A one-time partner link for one member, valid 7 days."""
     now = rt.clock.now()
     expires = now + timedelta(days=PARTNER_INVITE_DAYS)
     async with rt.engine.begin() as conn:
@@ -66,9 +74,8 @@ async def invite_partner(rt: Runtime, person_id: int) -> PartnerInvite | Partner
             expires_at=expires,
             single_use=True,
             membership_id=membership_id,
-            created_by=person_id,
+            created_by=created_by,
         )
-    log.info("couples.invite_created group=%s membership=%s", g.id, membership_id)
     return PartnerInvite(code=code, expires_at=expires, group=g)
 
 
@@ -113,21 +120,8 @@ async def invite_partner_for(
         return PartnerProblem.UNKNOWN
     if m.status not in memberships.ACTIVE_STATES:
         return PartnerProblem.UNKNOWN
-    now = rt.clock.now()
-    expires = now + timedelta(days=PARTNER_INVITE_DAYS)
-    async with rt.engine.begin() as conn:
-        code = await invites.create(
-            conn,
-            kind="partner",
-            group_id=g.id,
-            now=now,
-            expires_at=expires,
-            single_use=True,
-            membership_id=m.id,
-            created_by=await person_id_of(rt, staff_telegram_id),
-        )
-    log.info("couples.invite_by_facilitator group=%s membership=%s", g.id, m.id)
-    return PartnerInvite(code=code, expires_at=expires, group=g)
+    log.info("couples.invite_by_staff group=%s membership=%s", g.id, m.id)
+    return await _partner_invite(rt, g, m.id, await person_id_of(rt, staff_telegram_id))
 
 
 @dataclass(frozen=True)
