@@ -149,6 +149,10 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--starts", required=True, help="date of the first meeting, YYYY-MM-DD")
     create.add_argument("--language", default="en", help="the group's main language (en fr es bm)")
     create.add_argument(
+        "--country",
+        help="two-letter country code for the help resources (default: from the timezone)",
+    )
+    create.add_argument(
         "--couples-weeks",
         help="weeks whose couples exercise is also sent to partners, e.g. 3,6,9,12 "
         "(a couples curriculum such as couples-8 has a couples track every week)",

@@ -85,3 +85,16 @@ async def test_stop_can_be_cancelled_and_rejoined(foyer: Foyer) -> None:
     await foyer.join(code, user_id=uid)  # the same invite link brings him back
     async with foyer.rt.engine.connect() as conn:
         assert (await conn.execute(select(membership.c.status))).scalar_one() == "active"
+
+
+async def test_help_shows_the_resources_of_the_groups_country(foyer: Foyer) -> None:
+    """A Bamako group is in Mali (read off its timezone): /help lists Mali's numbers."""
+    _gid, code = await foyer.create_group(timezone="Africa/Bamako")
+    uid = await foyer.join(code)
+    foyer.emu.send_text(uid, "/help")
+    text = (await foyer.last_message(uid)).text
+    assert "17" in text and "Police" in text
+    _gid2, code2 = await foyer.create_group(name="Managua", timezone="America/Managua")
+    other = await foyer.join(code2)
+    foyer.emu.send_text(other, "/help")
+    assert "118" in (await foyer.last_message(other)).text

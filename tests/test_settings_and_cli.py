@@ -142,6 +142,7 @@ def test_group_commands_end_to_end(tmp_path: Path) -> None:
 
     shown = json.loads(foyer("group", "show", str(info["id"]), "--json", env=env).stdout)
     assert shown["delivers"] == "fri 09:00"  # the day after the meeting, 09:00
+    assert shown["country"] == "ML"  # read off the timezone, for the help resources
     assert shown["members"] == 0 and shown["current_week"] == 0
     assert shown["next_delivery"].endswith("09:00+00:00")
 
@@ -165,6 +166,7 @@ def test_group_commands_end_to_end(tmp_path: Path) -> None:
         (["--starts", "2020-01-02"], "past"),
         (["--starts", "03/12/2026"], "YYYY-MM-DD"),
         (["--language", "de"], "language"),
+        (["--country", "Mali"], "country"),
     ],
 )
 def test_group_create_rejects_bad_values(tmp_path: Path, args: list[str], needle: str) -> None:

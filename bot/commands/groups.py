@@ -137,6 +137,7 @@ def _describe(rt: Runtime, g: GroupRow, members: int, code: str | None) -> dict[
         "curriculum": g.curriculum_id,
         "language": g.language,
         "timezone": g.timezone,
+        "country": g.country,
         "meets": f"{WEEKDAYS[g.meet_weekday]} {g.meet_time:%H:%M}",
         "delivers": f"{WEEKDAYS[g.deliver_weekday]} {g.deliver_time:%H:%M}",
         "starts": g.starts_on.isoformat(),

@@ -18,7 +18,15 @@ from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import groups, invites
 
 FIELDS = (
-    "name", "curriculum", "timezone", "meets", "delivers", "starts", "language", "couples_weeks"
+    "name",
+    "curriculum",
+    "timezone",
+    "meets",
+    "delivers",
+    "starts",
+    "language",
+    "couples_weeks",
+    "country",
 )
 
 
@@ -29,6 +37,7 @@ class GroupSpec:
     language: str
     schedule: GroupSchedule
     couples_weeks: str = ""  # weeks of a men's curriculum that carry the couples exercise
+    country: str | None = None  # ISO code; None: read off the timezone
 
 
 def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) -> GroupSpec:
@@ -77,6 +86,9 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
                 + ",".join(str(w) for w in sorted(with_exercise))
             )
         couples = ",".join(str(w) for w in weeks)
+    country = (raw.get("country") or "").strip().upper() or None
+    if country is not None and not (len(country) == 2 and country.isalpha()):
+        raise ValueError("country: give a two-letter ISO code such as ML, NI or IN")
     schedule = GroupSchedule(
         timezone=tz,
         meet_weekday=meet_day,
@@ -87,7 +99,12 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
         weeks=cur.weeks,
     )
     return GroupSpec(
-        name=name, curriculum_id=cur_id, language=language, schedule=schedule, couples_weeks=couples
+        name=name,
+        curriculum_id=cur_id,
+        language=language,
+        schedule=schedule,
+        couples_weeks=couples,
+        country=country,
     )
 
 
@@ -105,6 +122,7 @@ async def create_groups(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, 
                 schedule=spec.schedule,
                 now=now,
                 couples_weeks=spec.couples_weeks,
+                country=spec.country,
             )
             code = await invites.create(conn, kind="member", group_id=gid, now=now)
             created.append((gid, code))

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.places import country_for_timezone
 from bot.domain.schedule import GroupSchedule
 from bot.storage.tables import group, membership
 
@@ -94,6 +95,7 @@ async def create(
     schedule: GroupSchedule,
     now: datetime,
     couples_weeks: str = "",
+    country: str | None = None,
 ) -> int:
     result = await conn.execute(
         group.insert().values(
@@ -109,6 +111,8 @@ async def create(
             checkin_after_days=schedule.checkin_after_days,
             postponed_weeks="",
             couples_weeks=couples_weeks,
+            # Referral resources follow the group's country: given, or read off its timezone.
+            country=country or country_for_timezone(schedule.timezone),
             paused=False,
             created_at=now,
             planned_until=now,
