@@ -96,3 +96,12 @@ def test_bad_weekday_times(text: str) -> None:
 def test_bad_timezones(name: str) -> None:
     with pytest.raises(ScheduleError):
         parse_timezone(name)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("thu 17:00", 3), ("Thursday 17:00", 3), ("jeudi 17:00", 3), ("ven. 09:00", 4),
+     ("jueves 17:00", 3), ("miércoles 9:00", 2), ("mie 9:00", 2), ("alamisa 17:00", 3)],
+)  # fmt: skip
+def test_weekdays_in_every_language(text: str, day: int) -> None:
+    assert parse_weekday_time(text)[0] == day

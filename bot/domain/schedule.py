@@ -7,10 +7,14 @@ schedule right across DST changes.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import get_day_names
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -36,12 +40,42 @@ class ScheduleError(ValueError):
     pass
 
 
+def _fold(word: str) -> str:
+    word = unicodedata.normalize("NFKD", word.casefold().strip().rstrip("."))
+    return "".join(ch for ch in word if not unicodedata.combining(ch))
+
+
+@cache
+def _weekday_names() -> dict[str, int]:
+    """Every full and short day name in Foyer's languages ('jeudi', 'jue', 'alamisa'...)."""
+    names: dict[str, int] = {}
+    for lang in ("en", "fr", "es", "bm"):
+        for width in ("wide", "abbreviated"):
+            for index, name in get_day_names(width, locale=lang).items():
+                names.setdefault(_fold(name), index)
+    for index, short in enumerate(WEEKDAYS):
+        names[short] = index
+    return names
+
+
+def parse_weekday(word: str) -> int:
+    """A day name in English, French, Spanish or Bambara, full or short -> 0 (Monday)..6."""
+    found = _weekday_names().get(_fold(word))
+    if found is None:
+        raise ScheduleError(f"{word!r}: expected a weekday, like thu or jeudi")
+    return found
+
+
 def parse_weekday_time(text: str) -> tuple[int, time]:
-    """'thu 17:00' -> (3, 17:00)."""
-    parts = text.strip().lower().split()
-    if len(parts) != 2 or parts[0][:3] not in WEEKDAYS:
+    """'thu 17:00', 'jeudi 17:00', 'jueves 17:00' -> (3, 17:00)."""
+    parts = text.strip().split()
+    if len(parts) != 2:
         raise ScheduleError(f"{text!r}: expected a weekday and a time, like 'thu 17:00'")
-    return WEEKDAYS.index(parts[0][:3]), parse_time(parts[1])
+    try:
+        day = parse_weekday(parts[0])
+    except ScheduleError:
+        raise ScheduleError(f"{text!r}: expected a weekday and a time, like 'thu 17:00'") from None
+    return day, parse_time(parts[1])
 
 
 def parse_time(text: str) -> time:
