@@ -122,7 +122,7 @@ async def test_help_shows_country_resources_and_talk_button(sfoyer: Foyer) -> No
 
 
 async def test_help_in_french_with_generic_fallback_without_a_country(sfoyer: Foyer) -> None:
-    _gid, code = await sfoyer.create_group()
+    _gid, code = await sfoyer.create_group(timezone="UTC")  # a timezone of no one country
     uid = await sfoyer.join(code, language="Français")
     msg = await ask(sfoyer, uid, "aide")  # the help word, in French
     assert "Services d'urgence" in msg.text  # generic guidance, its French text
