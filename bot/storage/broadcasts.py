@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, literal, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.memberships import receiving_at
-from bot.storage.sql import insert_ignore
-from bot.storage.tables import broadcast, membership, outbox, person
+from bot.storage import outbox as outbox_rows
+from bot.storage.tables import broadcast, outbox
 
 KINDS = ("text", "photo", "voice", "audio", "reminder")
 
@@ -110,40 +109,12 @@ async def fan_out(
     due_at: datetime,
 ) -> int:
     """One outbox row per receiving member, key b{broadcast}:m{membership}: never twice."""
-    key = literal(f"b{broadcast_id}:m", String) + cast(membership.c.id, String)
-    source = (
-        select(
-            key,
-            person.c.telegram_id,
-            person.c.id,
-            membership.c.id,
-            literal(group_id),
-            literal(kind, String),
-            literal(str(broadcast_id), String),
-            literal(due_at, outbox.c.due_at.type),
-            literal("pending", String),
-            literal(0),
-        )
-        .select_from(membership.join(person, person.c.id == membership.c.person_id))
-        .where(
-            membership.c.group_id == group_id,
-            membership.c.role == "member",
-            receiving_at(due_at),
-        )
+    return await outbox_rows.fan_out(
+        conn,
+        group_id=group_id,
+        week=None,
+        kind=kind,
+        due_at=due_at,
+        key_prefix=f"b{broadcast_id}:m",
+        ref=str(broadcast_id),
     )
-    stmt = insert_ignore(conn, outbox, "key").from_select(
-        [
-            "key",
-            "chat_id",
-            "person_id",
-            "membership_id",
-            "group_id",
-            "kind",
-            "ref",
-            "due_at",
-            "status",
-            "attempts",
-        ],
-        source,
-    )
-    return (await conn.execute(stmt)).rowcount or 0

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, bindparam, cast, func, literal, or_, select, update
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.memberships import receiving_at
@@ -27,14 +27,18 @@ async def fan_out(
     conn: AsyncConnection,
     *,
     group_id: int,
-    week: int,
+    week: int | None,
     kind: str,
     due_at: datetime,
     status: str = PENDING,
     roles: tuple[str, ...] = ("member",),
+    key_prefix: str | None = None,
+    ref: str | None = None,
 ) -> int:
-    """One row per receiving member of a group, in a single INSERT ... SELECT."""
-    key = literal(f"g{group_id}:w{week}:{kind}:m", String) + cast(membership.c.id, String)
+    """One row per receiving member of a group, in a single INSERT ... SELECT. Keys are the
+    prefix (by default ``g{group}:w{week}:{kind}:m``) plus the membership id."""
+    prefix = key_prefix or f"g{group_id}:w{week}:{kind}:m"
+    key = literal(prefix, String) + cast(membership.c.id, String)
     source = (
         select(
             key,
@@ -43,7 +47,8 @@ async def fan_out(
             membership.c.id,
             literal(group_id),
             literal(kind, String),
-            literal(week),
+            literal(week, Integer),
+            literal(ref, String),
             literal(due_at, outbox.c.due_at.type),
             literal(status, String),
             literal(0),
@@ -64,6 +69,7 @@ async def fan_out(
             "group_id",
             "kind",
             "week",
+            "ref",
             "due_at",
             "status",
             "attempts",
