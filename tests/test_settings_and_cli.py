@@ -216,3 +216,32 @@ def test_csv_import_bad_header(tmp_path: Path) -> None:
     f.write_text("name,colour\nA,red\n")
     result = foyer("group", "import", str(f), env=env)
     assert result.returncode == 2 and result.stderr.startswith("foyer: line 1:")
+
+
+def test_partner_contact_commands(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    foyer("db", "upgrade", env=env)
+    created = foyer(
+        "group",
+        "create",
+        "--name",
+        "Kati",
+        "--curriculum",
+        "tiny-4",
+        "--timezone",
+        "Africa/Bamako",
+        "--meets",
+        "thu 17:00",
+        "--starts",
+        _next_thursday(),
+        "--json",
+        env=env,
+    )
+    gid = json.loads(created.stdout)["id"]
+    invited = foyer("partner-contact", "invite", "--group", str(gid), "--json", env=env)
+    assert invited.returncode == 0 and json.loads(invited.stdout)["group"] == gid
+    missing = foyer("partner-contact", "invite", "--group", "99", env=env)
+    assert missing.returncode == 2 and "no group 99" in missing.stderr
+    assert json.loads(foyer("partner-contact", "list", "--json", env=env).stdout) == []
+    unknown = foyer("partner-contact", "revoke", "12345", env=env)
+    assert unknown.returncode == 2 and "not an active partner contact" in unknown.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -53,3 +54,15 @@ def with_runtime(s: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
             await rt.engine.dispose()
 
     return asyncio.run(go())
+
+
+def print_invite(
+    who: str, code: str, link: str | None, days: int, group: int | None, as_json: bool
+) -> None:
+    """A one-time staff invitation as the CLI prints it (who: "facilitator", "partner contact")."""
+    if as_json:
+        print(json.dumps({"invite_code": code, "invite_link": link, "group": group}))
+        return
+    print(f"{who} invite code: {code}")
+    print(f"{who} invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    print(f"it works once and expires in {days} days")

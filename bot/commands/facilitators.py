@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.cli import CliError
-from bot.commands.common import require_current_db, settings, with_runtime
+from bot.commands.common import print_invite, require_current_db, settings, with_runtime
 from bot.commands.groups import _bot_username, _link
 from bot.services import facilitation
 
@@ -19,12 +19,7 @@ def invite(args: argparse.Namespace) -> int:
     if code is None:
         raise CliError(f"there is no group {args.group}")
     link = _link(_bot_username(s), code)
-    if args.json:
-        print(json.dumps({"invite_code": code, "invite_link": link, "group": args.group}))
-        return 0
-    print(f"facilitator invite code: {code}")
-    print(f"facilitator invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
-    print(f"it works once and expires in {facilitation.INVITE_DAYS} days")
+    print_invite("facilitator", code, link, facilitation.INVITE_DAYS, args.group, args.json)
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from bot.cli import CliError
-from bot.commands.common import require_current_db, settings, with_runtime
+from bot.commands.common import print_invite, require_current_db, settings, with_runtime
 from bot.commands.groups import _bot_username, _link
 from bot.services import couples
 
@@ -18,12 +18,7 @@ def invite(args: argparse.Namespace) -> int:
     if code is None:
         raise CliError(f"there is no group {args.group}")
     link = _link(_bot_username(s), code)
-    if args.json:
-        print(json.dumps({"invite_code": code, "invite_link": link, "group": args.group}))
-        return 0
-    print(f"partner contact invite code: {code}")
-    print(f"partner contact invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
-    print(f"it works once and expires in {couples.PARTNER_INVITE_DAYS} days")
+    print_invite("partner contact", code, link, couples.PARTNER_INVITE_DAYS, args.group, args.json)
     return 0
 
 
