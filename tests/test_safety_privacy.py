@@ -3,6 +3,7 @@ and /erase within Telegram's 48 hours, /mydata, /forget and the member retention
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -272,3 +273,26 @@ async def test_member_retention_job_erases_the_long_inactive(sfoyer: Foyer) -> N
     f.clock.advance(timedelta(days=10))
     await privacy.retention(f.rt)
     assert await person_row(f, active) is not None
+
+
+async def test_every_reply_follows_discreet_mode_and_can_be_erased(sfoyer: Foyer) -> None:  # noqa: F811
+    """Not only programme messages: the answer to /pause is shaped and erasable too."""
+    f = sfoyer
+    _gid, code = await f.create_group()
+    uid = await join_discreet(f, code)
+    f.emu.send_text(uid, "/pause")
+    answer = await f.last_message(uid)
+    assert answer.protect_content
+
+    async def noted() -> bool:
+        async with f.rt.engine.connect() as conn:
+            ids = (await conn.execute(select(erasable.c.message_id))).scalars().all()
+        return answer.message_id in ids
+
+    for _ in range(100):  # the bot notes it just after Telegram answered
+        if await noted():
+            break
+        await asyncio.sleep(0.02)
+    assert await noted()
+    await ask(f, uid, "/erase")
+    assert f.emu.message(uid, answer.message_id).deleted

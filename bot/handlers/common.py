@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 Buttons = list[list[tuple[str, str]]]
 _person: ContextVar[PersonRow | None] = ContextVar("foyer_person", default=None)
+_runtime: ContextVar[Runtime | None] = ContextVar("foyer_runtime", default=None)
 
 # Writing last_seen at most this often keeps a tap from costing two writes.
 _SEEN_RESOLUTION = timedelta(hours=1)
@@ -54,6 +55,7 @@ async def load_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             async with runtime.engine.begin() as conn:
                 await people.touch(conn, found.id, now)
     _person.set(found)
+    _runtime.set(runtime)
     set_language(
         pick_language(
             found.language if found else None,
@@ -74,25 +76,61 @@ def markup(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     )
 
 
-async def reply(update: Update, text: str, buttons: Buttons | None = None) -> None:
-    """Answer in the chat the update came from (HTML; callers escape what people typed)."""
+def shape(text: str, person: PersonRow | None) -> tuple[str, bool, bool]:
+    """(text, protect_content, disable_notification) as this person's discreet mode asks: a
+    neutral first line (what previews show), no forwarding or saving, silent if chosen."""
+    from bot.delivery.kinds.safety import discreet_text
+
+    if person is None:
+        return text, False, False
+    if person.discreet:
+        return discreet_text(text), True, person.silent
+    return text, False, person.silent
+
+
+async def remember(person: PersonRow | None, message: Message) -> None:
+    """Note a reply so /erase and auto-erase can delete it later."""
+    runtime = _runtime.get()
+    if person is not None and runtime is not None:
+        from bot.services.privacy import remember_message
+
+        await remember_message(runtime, person, message.chat_id, message.message_id)
+
+
+async def reply(
+    update: Update, text: str, buttons: Buttons | None = None, *, person: PersonRow | None = None
+) -> None:
+    """Answer in the chat the update came from (HTML; callers escape what people typed),
+    shaped by the person's discreet mode and remembered for erasing."""
     chat = update.effective_chat
     if chat is None:
         return
-    await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup(buttons))
+    who = person or current_person()
+    body, protect, quiet = shape(text, who)
+    sent = await chat.send_message(
+        body,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(buttons),
+        protect_content=protect,
+        disable_notification=quiet,
+    )
+    await remember(who, sent)
 
 
-async def edit(update: Update, text: str, buttons: Buttons | None = None) -> None:
+async def edit(
+    update: Update, text: str, buttons: Buttons | None = None, *, person: PersonRow | None = None
+) -> None:
     """Replace the message whose button was pressed, so old buttons cannot be pressed again."""
     query = update.callback_query
     if query is None:
-        await reply(update, text, buttons)
+        await reply(update, text, buttons, person=person)
         return
+    body, _protect, _quiet = shape(text, person or current_person())
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup(buttons))
+        await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup(buttons))
     except TelegramError:
         # Too old to edit, or already showing this text: say it in a new message instead.
-        await reply(update, text, buttons)
+        await reply(update, text, buttons, person=person)
 
 
 def is_private(update: Update) -> bool:

@@ -4,31 +4,13 @@ message noted so /erase and auto-erase can delete it later."""
 
 from __future__ import annotations
 
-from telegram import InputFile, Message, Update
+from telegram import InputFile, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.delivery.kinds.safety import discreet_text
-from bot.handlers.common import Buttons, current_person, markup, rt
-from bot.services import privacy
+from bot.handlers.common import Buttons, current_person, remember, reply, shape
+from bot.handlers.common import edit as common_edit
 from bot.storage.people import PersonRow
-
-
-def _shape(text: str, person: PersonRow | None) -> tuple[str, bool, bool]:
-    """(text, protect_content, disable_notification) for this person."""
-    if person is None:
-        return text, False, False
-    if person.discreet:
-        return discreet_text(text), True, person.silent
-    return text, False, person.silent
-
-
-async def _remember(
-    context: ContextTypes.DEFAULT_TYPE, person: PersonRow | None, m: Message
-) -> None:
-    if person is not None:
-        await privacy.remember_message(rt(context), person, m.chat_id, m.message_id)
 
 
 async def send(
@@ -39,19 +21,7 @@ async def send(
     *,
     person: PersonRow | None = None,
 ) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    who = person or current_person()
-    body, protect, quiet = _shape(text, who)
-    sent = await chat.send_message(
-        body,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup(buttons),
-        protect_content=protect,
-        disable_notification=quiet,
-    )
-    await _remember(context, who, sent)
+    await reply(update, text, buttons, person=person)
 
 
 async def edit(
@@ -63,16 +33,7 @@ async def edit(
     person: PersonRow | None = None,
 ) -> None:
     """Replace the pressed message (old buttons disappear); a new message if that fails."""
-    query = update.callback_query
-    if query is None:
-        await send(update, context, text, buttons, person=person)
-        return
-    who = person or current_person()
-    body, _protect, _quiet = _shape(text, who)
-    try:
-        await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup(buttons))
-    except TelegramError:
-        await send(update, context, text, buttons, person=person)
+    await common_edit(update, text, buttons, person=person)
 
 
 async def send_file(
@@ -88,7 +49,7 @@ async def send_file(
     if chat is None:
         return
     who = person or current_person()
-    body, _protect, quiet = _shape(caption, who)
+    body, _protect, quiet = shape(caption, who)
     sent = await chat.send_document(
         InputFile(data, filename=filename),
         caption=body,
@@ -96,4 +57,4 @@ async def send_file(
         protect_content=True,  # a copy of someone's data is never forwarded from Foyer
         disable_notification=quiet,
     )
-    await _remember(context, who, sent)
+    await remember(who, sent)
