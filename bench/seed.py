@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import UTC, date, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert
 
 from bot.domain.schedule import GroupSchedule
 from bot.storage import migrate
 from bot.storage.db import make_engine
-from bot.storage.tables import group, membership, person
+from bot.storage.tables import group, membership, outbox, person
 
 FIRST_MEETING = date(2026, 12, 3)
 WEEK1_DUE = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -41,10 +42,23 @@ def user_ids(groups: int, members: int) -> range:
     return range(FIRST_USER_ID, FIRST_USER_ID + groups * members)
 
 
-async def seed(url: str, groups: int, members: int, curriculum: str = "men-groups-12") -> None:
+async def seed(
+    url: str,
+    groups: int,
+    members: int,
+    curriculum: str = "men-groups-12",
+    *,
+    sent_checkins: int = 0,
+    due_groups: int | None = None,
+) -> None:
+    """Seed the database. ``sent_checkins``: record week 1's check-in as already sent to the
+    first N members (so pressing its buttons counts). ``due_groups``: only the first K groups
+    have week 1 due at WEEK1_DUE; the others start a week later."""
     migrate.upgrade(url)
     engine = make_engine(url)
     s = schedule()
+    later = replace(s, starts=s.starts + timedelta(days=7))
+    due = groups if due_groups is None else due_groups
     async with engine.begin() as conn:
         await conn.execute(
             insert(group),
@@ -59,13 +73,13 @@ async def seed(url: str, groups: int, members: int, curriculum: str = "men-group
                     meet_time="17:00",
                     deliver_weekday=s.deliver_weekday,
                     deliver_time="09:00",
-                    starts_on=s.starts,
+                    starts_on=(s if g < due else later).starts,
                     checkin_after_days=3,
                     postponed_weeks="",
                     paused=False,
                     created_at=CREATED_AT,
                     planned_until=CREATED_AT,
-                    next_event_at=s.next_event_at(CREATED_AT),
+                    next_event_at=(s if g < due else later).next_event_at(CREATED_AT),
                 )
                 for g in range(groups)
             ],
@@ -98,6 +112,26 @@ async def seed(url: str, groups: int, members: int, curriculum: str = "men-group
                 for i in range(len(people))
             ],
         )
+        if sent_checkins:
+            await conn.execute(
+                insert(outbox),
+                [
+                    dict(
+                        key=f"g{i // members + 1}:w1:checkin:m{i + 1}",
+                        chat_id=FIRST_USER_ID + i,
+                        person_id=i + 1,
+                        membership_id=i + 1,
+                        group_id=i // members + 1,
+                        kind="checkin",
+                        week=1,
+                        due_at=WEEK1_DUE,
+                        status="sent",
+                        attempts=1,
+                        sent_at=WEEK1_DUE,
+                    )
+                    for i in range(min(sent_checkins, len(people)))
+                ],
+            )
     await engine.dispose()
 
 
@@ -106,8 +140,18 @@ def main() -> None:
     p.add_argument("--db", required=True, help="SQLite file to create")
     p.add_argument("--groups", type=int, default=1000)
     p.add_argument("--members", type=int, default=50)
+    p.add_argument("--sent-checkins", type=int, default=0, help="week-1 check-ins already sent")
+    p.add_argument("--due-groups", type=int, help="only this many groups have week 1 due")
     args = p.parse_args()
-    asyncio.run(seed(f"sqlite+aiosqlite:///{args.db}", args.groups, args.members))
+    asyncio.run(
+        seed(
+            f"sqlite+aiosqlite:///{args.db}",
+            args.groups,
+            args.members,
+            sent_checkins=args.sent_checkins,
+            due_groups=args.due_groups,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -73,6 +73,9 @@ class Sender:
         self._slots = asyncio.Semaphore(rt.settings.send_concurrency)
         self._stopping = False
         self._to_record: list[_Sent] = []
+        # After a 429, one send at a time until Telegram accepts one again.
+        self._cautious = False
+        self._one_at_a_time = asyncio.Lock()
         self._recorder: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
@@ -132,8 +135,10 @@ class Sender:
                 await self._final(item, outbox.FAILED, "no_content")
                 return
             out = self._personal(item, out)
+            # Again, right before sending: another worker may have met a 429 while we rendered.
+            await self._wait_flood()
             try:
-                message = await self._send(item.chat_id, out)
+                message = await self._send_guarded(item.chat_id, out)
             except RetryAfter as exc:
                 await self._flood_wait(item, _seconds(exc.retry_after))
             except Forbidden:
@@ -210,6 +215,17 @@ class Sender:
         if item.kind == personal_data.CONTACT_KIND:
             await personal_data.clear_contact_ref(conn, item.id)
 
+    async def _send_guarded(self, chat_id: int, out: Outgoing) -> Message:
+        """Workers released together when a flood wait ends would all meet the next 429 at
+        once; so until one send is accepted again, they go one by one."""
+        if not self._cautious:
+            return await self._send(chat_id, out)
+        async with self._one_at_a_time:
+            await self._wait_flood()
+            message = await self._send(chat_id, out)
+            self._cautious = False
+            return message
+
     async def _send(self, chat_id: int, out: Outgoing) -> Message:
         common = dict(
             chat_id=chat_id,
@@ -233,6 +249,7 @@ class Sender:
     async def _flood_wait(self, item: Claimed, seconds: float) -> None:
         loop = asyncio.get_running_loop()
         self._resume_at = max(self._resume_at, loop.time() + seconds)
+        self._cautious = True
         log.warning("sender.retry_after outbox=%s seconds=%s", item.id, seconds)
         async with self.rt.engine.begin() as conn:
             await outbox.mark_retry(

@@ -1,0 +1,42 @@
+"""A Foyer bot process to kill: `python -m bench.bot_process --api URL --db FILE`.
+
+Builds the real Application with its clock at week 1's delivery time, plans once and runs
+(polling, planner job, sender) until SIGTERM (a clean stop) or SIGKILL (a crash).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from datetime import datetime, timedelta
+
+from bench.common import bench_settings
+from bench.seed import WEEK1_DUE
+from bot.app import build_application, running
+from bot.clock import OffsetClock
+from bot.delivery import planner
+from bot.runtime import runtime_of
+
+
+async def serve(args: argparse.Namespace) -> None:
+    settings = bench_settings(args.api, args.db, send_concurrency=args.concurrency)
+    app = build_application(settings, clock=OffsetClock(datetime.fromisoformat(args.at)))
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with running(app, poll_timeout=1):
+        await planner.tick(runtime_of(app))
+        await stop.wait()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--api", required=True, help="emulator URL without /bot")
+    p.add_argument("--db", required=True)
+    p.add_argument("--concurrency", type=int, default=1)
+    p.add_argument("--at", default=(WEEK1_DUE + timedelta(minutes=1)).isoformat())
+    asyncio.run(serve(p.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

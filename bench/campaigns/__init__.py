@@ -1,0 +1,1 @@
+"""Reliability campaigns: crash, faults, fuzz, bad files and settings (one command each)."""

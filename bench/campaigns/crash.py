@@ -1,0 +1,128 @@
+"""Crash: SIGKILL the bot at random moments of a fan-out, restart it, count what arrived.
+
+    python -m bench.campaigns.crash [--members 5000] [--kills 20] [--seed 1]
+
+The emulator runs in this process and outlives the bot, as Telegram would. The bot runs with
+one send worker, so at most one message is in flight when it dies: at the end every member must
+have week 1's prompt, and the extra copies must number at most one per kill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import PY, ROOT, TOKEN
+from bench.seed import seed, user_ids
+from bot.emulator import BotAPIEmulator
+
+
+@dataclass
+class CrashResult:
+    members: int
+    kills: int
+    missing: int
+    extra: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.missing == 0 and self.extra <= self.kills
+
+
+class SendCounter:
+    """sendMessage calls the emulator has received so far, counted incrementally."""
+
+    def __init__(self, emu: BotAPIEmulator) -> None:
+        self.emu = emu
+        self.seen = 0
+        self.count = 0
+
+    def update(self) -> int:
+        calls = self.emu.state.calls
+        for record in calls[self.seen :]:
+            if record.method == "sendMessage":
+                self.count += 1
+        self.seen = len(calls)
+        return self.count
+
+
+def received(emu: BotAPIEmulator, uid: int) -> int:
+    chat = emu.state.chats.get(uid)
+    return 0 if chat is None else sum(1 for m in chat.messages.values() if m.from_bot)
+
+
+async def start_bot(api: str, db: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        PY, "-m", "bench.bot_process", "--api", api, "--db", str(db), "--concurrency", "1",
+        cwd=ROOT,
+    )  # fmt: skip
+
+
+async def campaign(members: int, kills: int, rng_seed: int, workdir: Path) -> CrashResult:
+    groups = max(1, members // 50)
+    members = groups * 50
+    db = workdir / "crash.db"
+    await asyncio.to_thread(asyncio.run, seed(f"sqlite+aiosqlite:///{db}", groups, 50))
+    rng = random.Random(rng_seed)
+    # Kill after a random number of sends, spread over the fan-out (never two at one count).
+    targets = sorted(rng.sample(range(1, members), kills))
+    uids = list(user_ids(groups, 50))
+    started = time.monotonic()
+    async with BotAPIEmulator(token=TOKEN, auto_chats=True) as emu:
+        api = emu.base_url.removesuffix("/bot")
+        counter = SendCounter(emu)
+        for target in targets:
+            bot = await start_bot(api, db)
+            while counter.update() < target and bot.returncode is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.002)
+            await asyncio.sleep(rng.uniform(0, 0.003))  # anywhere within a send
+            bot.kill()  # SIGKILL: no clean-up of any kind
+            await bot.wait()
+        bot = await start_bot(api, db)
+        deadline = time.monotonic() + max(120, members / 20)
+        while any(received(emu, uid) == 0 for uid in uids):
+            if time.monotonic() > deadline or bot.returncode is not None:
+                break
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)  # anything still in flight lands
+        bot.terminate()
+        await bot.wait()
+        counts = [received(emu, uid) for uid in uids]
+    return CrashResult(
+        members=members,
+        kills=kills,
+        missing=sum(1 for n in counts if n == 0),
+        extra=sum(n - 1 for n in counts if n > 1),
+        seconds=time.monotonic() - started,
+    )
+
+
+def run(members: int, kills: int, rng_seed: int = 1) -> CrashResult:
+    with tempfile.TemporaryDirectory(prefix="foyer-crash-") as tmp:
+        return asyncio.run(campaign(members, kills, rng_seed, Path(tmp)))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--members", type=int, default=5000)
+    p.add_argument("--kills", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args()
+    result = run(args.members, args.kills, args.seed)
+    print(
+        f"crash: {result.members} members, {result.kills} kills, {result.missing} missing, "
+        f"{result.extra} extra copies (allowed {result.kills}), {result.seconds:.0f} s: "
+        f"{'PASS' if result.ok else 'FAIL'}"
+    )
+    sys.exit(0 if result.ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Fan-out: one week's delivery to every seeded member, end to end, in this process.
+
+    python -m bench.fanout foyer --api URL --db FILE --members N   # planner, outbox, sender
+    python -m bench.fanout bare --api URL --members N              # Bot.send_message loop
+
+Prints one JSON line: messages, seconds, per_second, peak_rss_mb. The database must be seeded
+(bench.seed) and the emulator started with --auto-chats. ``foyer`` starts the real Application
+(polling included) with its clock at the week-1 delivery time and stops when no message is
+pending; ``bare`` sends the same number of messages with the same concurrency and no database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bench.common import TOKEN, bench_settings, cpu_seconds, emit, peak_rss_mb
+from bench.seed import FIRST_USER_ID, WEEK1_DUE
+from bot.app import build_application, running
+from bot.clock import OffsetClock
+from bot.delivery import planner
+from bot.runtime import runtime_of
+from bot.storage.tables import outbox
+
+# About the length of a week's prompt in men-groups-12, with the same HTML.
+SAMPLE_TEXT = "<b>Week 1: Listening</b>\n\n" + "Think about a moment this week. " * 14
+
+
+async def pending_and_sent(app: object) -> tuple[int, int]:
+    rt = runtime_of(app)  # type: ignore[arg-type]
+    async with rt.engine.connect() as conn:
+        query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        rows = {status: n for status, n in (await conn.execute(query)).all()}
+    return rows.get("pending", 0), rows.get("sent", 0)
+
+
+async def foyer(args: argparse.Namespace) -> dict[str, object]:
+    settings = bench_settings(
+        args.api,
+        args.db,
+        send_concurrency=args.concurrency,
+        rate_limit=args.rate_limit,
+    )
+    clock = OffsetClock(WEEK1_DUE + timedelta(minutes=1))
+    app = build_application(settings, clock=clock)
+    started = time.perf_counter()
+    async with running(app, poll_timeout=1):
+        # Tick here rather than wait for the job queue, so the clock starts at a known moment.
+        await planner.tick(runtime_of(app))
+        while True:
+            await asyncio.sleep(args.poll)
+            pending, sent = await pending_and_sent(app)
+            if pending == 0 and sent >= args.members:
+                break
+        elapsed = time.perf_counter() - started
+    return {"messages": sent, "seconds": elapsed}
+
+
+async def bare(args: argparse.Namespace) -> dict[str, object]:
+    from telegram import Bot
+    from telegram.constants import ParseMode
+
+    bot = Bot(TOKEN, base_url=f"{args.api}/bot")
+    chats = iter(range(FIRST_USER_ID, FIRST_USER_ID + args.members))
+    sent = 0
+
+    async def worker() -> None:
+        nonlocal sent
+        for chat_id in chats:
+            await bot.send_message(chat_id, SAMPLE_TEXT, parse_mode=ParseMode.HTML)
+            sent += 1
+
+    async with bot:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+        elapsed = time.perf_counter() - started
+    return {"messages": sent, "seconds": elapsed}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("mode", choices=("foyer", "bare"))
+    p.add_argument("--api", required=True, help="emulator URL without /bot")
+    p.add_argument("--db", help="seeded SQLite file (foyer mode)")
+    p.add_argument("--members", type=int, required=True)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--rate-limit", action="store_true", help="Foyer's rate limiter on")
+    p.add_argument("--poll", type=float, default=0.1, help="seconds between outbox checks")
+    args = p.parse_args()
+    result = asyncio.run(foyer(args) if args.mode == "foyer" else bare(args))
+    result["per_second"] = result["messages"] / result["seconds"]  # type: ignore[operator]
+    result["peak_rss_mb"] = peak_rss_mb()
+    result["cpu_seconds"] = cpu_seconds()
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
