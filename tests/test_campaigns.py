@@ -6,8 +6,6 @@ facilitator and admin actions are being built (see docs/performance.md).
 
 from __future__ import annotations
 
-import pytest
-
 from bench.campaigns import badinput, crash, faults, fuzz
 
 
@@ -52,11 +50,6 @@ def test_bad_settings_and_csv_imports_are_one_line_exit_2_and_change_nothing() -
         assert not case.changed, case.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a curriculum file with several problems lists each on its own line "
-    "(bot/domain/curriculum.py); the campaign asks for one line",
-)
 def test_broken_curriculum_files_are_reported_in_one_line() -> None:
     result = badinput.run(csv_cases=[])
     assert [c.name for c in result.failures] == []

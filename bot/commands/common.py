@@ -35,7 +35,10 @@ def curricula(s: Settings) -> Curricula:
     try:
         return Curricula(s.content_dir)
     except CurriculumError as exc:
-        raise CliError(str(exc)) from None
+        # One line, as for every bad input; `foyer content check` lists them all.
+        first, *rest = str(exc).splitlines() or ["a curriculum file cannot be read"]
+        more = f" (and {len(rest)} more: run 'foyer content check')" if rest else ""
+        raise CliError(first + more) from None
 
 
 def with_runtime(s: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
