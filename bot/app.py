@@ -38,6 +38,7 @@ from bot.i18n import _, use_language
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 from bot.storage.db import make_engine
+from bot.update_order import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def build_application(
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.rate_limit:
         # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.
