@@ -14,7 +14,6 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -174,8 +173,13 @@ class Sender:
                     await outbox.mark_sent_many(
                         conn, [(s.item.id, s.message_id) for s in batch], now
                     )
+                    await erasable.record_many(
+                        conn, [r for s in batch if (r := self._erasable_row(s, now))]
+                    )
                     for s in batch:
-                        await self._after_sent(conn, s.item, s.out, s.message_id, now)
+                        if s.item.kind == personal_data.CONTACT_KIND:
+                            # The handle in a contact request is forgotten once it arrived.
+                            await personal_data.clear_contact_ref(conn, s.item.id)
             except BaseException as exc:  # the workers waiting on it see the failure
                 for s in batch:
                     if not s.done.done():
@@ -197,23 +201,19 @@ class Sender:
             out = replace(out, disable_notification=True)
         return out
 
-    async def _after_sent(
-        self, conn: AsyncConnection, item: Claimed, out: Outgoing, message_id: int, now: datetime
-    ) -> None:
-        """In the same commit as mark_sent: what /erase and auto-erase may delete later, and
-        forgetting a contact request's handle as soon as it reached the focal point."""
-        if out.programme and item.person_id is not None:
-            hours = item.auto_erase_hours
-            await erasable.record(
-                conn,
-                person_id=item.person_id,
-                chat_id=item.chat_id,
-                message_id=message_id,
-                sent_at=now,
-                erase_at=now + timedelta(hours=hours) if hours else None,
-            )
-        if item.kind == personal_data.CONTACT_KIND:
-            await personal_data.clear_contact_ref(conn, item.id)
+    @staticmethod
+    def _erasable_row(s: _Sent, now: datetime) -> dict[str, object] | None:
+        """What /erase and auto-erase may delete later: programme messages to a person."""
+        if not s.out.programme or s.item.person_id is None:
+            return None
+        hours = s.item.auto_erase_hours
+        return {
+            "person_id": s.item.person_id,
+            "chat_id": s.item.chat_id,
+            "message_id": s.message_id,
+            "sent_at": now,
+            "erase_at": now + timedelta(hours=hours) if hours else None,
+        }
 
     async def _send_guarded(self, chat_id: int, out: Outgoing) -> Message:
         """Workers released together when a flood wait ends would all meet the next 429 at

@@ -46,15 +46,24 @@ async def record(
     sent_at: datetime,
     erase_at: datetime | None,
 ) -> None:
-    await conn.execute(
-        insert_ignore(conn, erasable, "chat_id", "message_id").values(
-            person_id=person_id,
-            chat_id=chat_id,
-            message_id=message_id,
-            sent_at=sent_at,
-            erase_at=erase_at,
-        )
+    await record_many(
+        conn,
+        [
+            {
+                "person_id": person_id,
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "sent_at": sent_at,
+                "erase_at": erase_at,
+            }
+        ],
     )
+
+
+async def record_many(conn: AsyncConnection, rows: list[dict[str, object]]) -> None:
+    """Several messages in one executemany (the sender's group commit)."""
+    if rows:
+        await conn.execute(insert_ignore(conn, erasable, "chat_id", "message_id"), rows)
 
 
 async def due(conn: AsyncConnection, now: datetime, limit: int = 500) -> list[ErasableRow]:
