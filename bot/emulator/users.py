@@ -40,17 +40,23 @@ class SimulatedUsers:
 
     def _member_update(self, chat: Chat, user: SimUser, old: str, new: str) -> None:
         bot = self.state.bot_json()
-        new_member: Json = {"status": new, "user": bot}
-        if new == "kicked":
-            new_member["until_date"] = 0
+
+        def member(status: str) -> Json:
+            # ChatMemberBanned always carries until_date (0: for ever), both old and new.
+            return {
+                "status": status,
+                "user": bot,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
         self._push(
             "my_chat_member",
             {
                 "chat": chat.to_json(),
                 "from": user.to_json(),
                 "date": int(self.state.clock().timestamp()),
-                "old_chat_member": {"status": old, "user": bot},
-                "new_chat_member": new_member,
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
             },
         )
 
