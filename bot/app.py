@@ -172,7 +172,9 @@ async def _post_stop(app: FoyerApp) -> None:
 
 
 async def _post_shutdown(app: FoyerApp) -> None:
-    await runtime_of(app).engine.dispose()
+    rt = runtime_of(app)
+    await rt.seen.flush()
+    await rt.engine.dispose()
 
 
 @contextlib.asynccontextmanager

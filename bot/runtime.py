@@ -11,6 +11,7 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.content.registry import Curricula
 from bot.settings import Settings
+from bot.storage.seen import SeenRecorder
 
 RUNTIME_KEY = "foyer"
 
@@ -23,6 +24,10 @@ class Runtime:
     curricula: Curricula
     # Set when new outbox rows are written, so the sender wakes without polling.
     outbox_signal: asyncio.Event = field(default_factory=asyncio.Event)
+    seen: SeenRecorder = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.seen = SeenRecorder(self.engine)
 
     def wake_sender(self) -> None:
         self.outbox_signal.set()

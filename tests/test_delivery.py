@@ -130,7 +130,8 @@ async def test_blocked_member_is_marked_and_not_retried(foyer: Foyer) -> None:
     await foyer.advance_to(WEEK1 + timedelta(days=3))  # check-in: only the other member
     await foyer.settle()
     to_blocker = [
-        c for c in foyer.emu.calls("sendMessage")[calls_before:]
+        c
+        for c in foyer.emu.calls("sendMessage")[calls_before:]
         if str(c.params.get("chat_id")) == str(blocker)
     ]
     assert to_blocker == []
@@ -138,7 +139,9 @@ async def test_blocked_member_is_marked_and_not_retried(foyer: Foyer) -> None:
 
 
 async def test_429_storm_is_waited_out_and_nothing_duplicated(
-    emu, db_url, clock  # type: ignore[no-untyped-def]
+    emu,
+    db_url,
+    clock,  # type: ignore[no-untyped-def]
 ) -> None:
     # One message in flight at a time, so any call inside a flood wait is the sender's fault
     # (with more in flight, the others were already on the wire when the 429 came back).
@@ -170,7 +173,9 @@ async def test_server_errors_are_retried(foyer: Foyer) -> None:
 
 
 async def test_downtime_longer_than_grace_expires_instead_of_sending(
-    emu, db_url, clock  # type: ignore[no-untyped-def]
+    emu,
+    db_url,
+    clock,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = make_settings(emu, db_url, grace_hours=24)
     app = build_application(settings, clock=clock)
@@ -267,3 +272,36 @@ async def test_new_york_group_delivers_at_nine_local(foyer: Foyer) -> None:
     await foyer.advance_to(datetime(2026, 11, 6, 14, 0, tzinfo=UTC))
     await foyer.settle()
     assert len(prompts(foyer, uid)) == 2
+
+
+async def _seen(f: Foyer, uid: int) -> tuple[datetime | None, bool]:
+    async with f.rt.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(person.c.last_seen_at, person.c.blocked).where(person.c.telegram_id == uid)
+            )
+        ).one()
+    return row.last_seen_at, row.blocked
+
+
+async def test_last_seen_is_written_behind_and_unblocking_at_once(foyer: Foyer) -> None:
+    _gid, code = await foyer.create_group()
+    member = await foyer.join(code)
+    joined_seen, _ = await _seen(foyer, member)
+    await foyer.advance(timedelta(hours=3))
+    foyer.emu.send_text(member, "/progress")
+    await foyer.last_message(member)
+    await foyer.rt.seen.flush()
+    seen, _ = await _seen(foyer, member)
+    assert joined_seen is not None and seen is not None
+    assert seen - joined_seen >= timedelta(hours=3)
+
+    # A member who blocked us and writes again is unblocked before the answer goes out.
+    foyer.emu.block(member)
+    await foyer.advance_to(WEEK1)
+    await foyer.settle()
+    assert (await _seen(foyer, member))[1] is True
+    foyer.emu.unblock(member)
+    foyer.emu.send_text(member, "/progress")
+    await foyer.last_message(member)
+    assert (await _seen(foyer, member))[1] is False

@@ -47,13 +47,14 @@ async def load_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         async with runtime.engine.connect() as conn:
             found = await people.by_telegram_id(conn, user.id)
         now = runtime.clock.now()
-        if found is not None and (
-            found.blocked
-            or found.last_seen_at is None
-            or now - found.last_seen_at > _SEEN_RESOLUTION
-        ):
+        if found is not None and found.blocked:
+            # Writing to us undoes a block: clear it before anything is sent to them.
             async with runtime.engine.begin() as conn:
                 await people.touch(conn, found.id, now)
+        elif found is not None and (
+            found.last_seen_at is None or now - found.last_seen_at > _SEEN_RESOLUTION
+        ):
+            runtime.seen.note(found.id, now)
     _person.set(found)
     _runtime.set(runtime)
     set_language(
