@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.runtime import Runtime
-from bot.storage import checkins, groups, memberships, outbox, people
+from bot.storage import checkins, groups, memberships, people
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +69,12 @@ async def record_checkin(
 ) -> str | None:
     """Store a check-in if the button belongs to this person; returns the curriculum id."""
     async with rt.engine.begin() as conn:
-        m = await memberships.get(conn, membership_id)
-        if m is None or m.person_id != person_id:
-            return None
-        # Only a check-in Foyer really sent can be answered: forged weeks change nothing.
-        if not await outbox.was_sent(conn, outbox.item_key(m.group_id, week, kind, m.id)):
-            return None
-        g = await groups.get(conn, m.group_id)
-        if g is None:
+        curriculum_id = await checkins.answerable(conn, person_id, membership_id, week, kind)
+        if curriculum_id is None:
             return None
         await checkins.record(conn, membership_id, week, value, rt.clock.now())
     log.info("participation.checkin membership=%s week=%s", membership_id, week)
-    return g.curriculum_id
+    return curriculum_id
 
 
 async def progress(rt: Runtime, person_id: int) -> list[tuple[str, int, str]]:

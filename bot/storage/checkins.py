@@ -4,14 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.sql import insert_ignore
-from bot.storage.tables import checkin, group, membership
+from bot.storage.tables import checkin, group, membership, outbox
 
 # "hard": the private "it was difficult" answer to a joint exercise.
 VALUES = ("done", "partly", "notyet", "hard")
+
+
+async def answerable(
+    conn: AsyncConnection, person_id: int, membership_id: int, week: int, kind: str
+) -> str | None:
+    """The curriculum id when this person may answer this check-in button: the membership is
+    theirs and Foyer really sent that week's check-in (forged weeks change nothing). One query,
+    because it runs on every press; the key is built as outbox.item_key builds it."""
+    key = (
+        literal("g")
+        + cast(membership.c.group_id, String)
+        + literal(f":w{week}:{kind}:m")
+        + cast(membership.c.id, String)
+    )
+    sent = exists().where(outbox.c.key == key, outbox.c.status == "sent")
+    row = await conn.execute(
+        select(group.c.curriculum_id)
+        .select_from(membership.join(group))
+        .where(membership.c.id == membership_id, membership.c.person_id == person_id, sent)
+    )
+    return row.scalar_one_or_none()
 
 
 async def record(

@@ -271,10 +271,3 @@ async def count_by_status(conn: AsyncConnection, **where: object) -> dict[str, i
         select(outbox.c.status, func.count()).where(and_(True, *conds)).group_by(outbox.c.status)
     )
     return {s: n for s, n in rows}
-
-
-async def was_sent(conn: AsyncConnection, key: str) -> bool:
-    row = (
-        await conn.execute(select(outbox.c.id).where(outbox.c.key == key, outbox.c.status == SENT))
-    ).first()
-    return row is not None
