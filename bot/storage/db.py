@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
 def make_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url)
+    # SQLite has one writer at a time anyway: one connection queues the writers here, in
+    # asyncio, instead of in SQLite's busy handler (sleeps of 1 ms and more, and a thread each).
+    file_sqlite = url.startswith("sqlite") and ":memory:" not in url
+    engine = create_async_engine(
+        url, **({"pool_size": 1, "max_overflow": 0} if file_sqlite else {})
+    )
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
