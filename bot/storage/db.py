@@ -7,14 +7,16 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.storage import sqlite_driver
+
 
 def make_engine(url: str) -> AsyncEngine:
     # SQLite has one writer at a time anyway: one connection queues the writers here, in
     # asyncio, instead of in SQLite's busy handler (sleeps of 1 ms and more, and a thread each).
-    file_sqlite = url.startswith("sqlite") and ":memory:" not in url
-    engine = create_async_engine(
-        url, **({"pool_size": 1, "max_overflow": 0} if file_sqlite else {})
-    )
+    options: dict[str, Any] = {}
+    if url.startswith("sqlite") and ":memory:" not in url:
+        options = dict(pool_size=1, max_overflow=0, async_creator=sqlite_driver.creator(url))
+    engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
