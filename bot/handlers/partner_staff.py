@@ -104,7 +104,7 @@ async def on_staff_partner(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if parsed is None:
         await query.answer(_("This button no longer works."))
         return
-    await query.answer()
+    # Answered only once the person is known to be staff: a refusal is its own answer.
     group_id, membership_id = parsed
     uid = update.effective_user.id
     if membership_id is None:
@@ -112,6 +112,7 @@ async def on_staff_partner(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if rows is None:
             await refuse(update)
             return
+        await query.answer()
         if not rows:
             await edit(update, _("Nobody has joined yet."))
             return
@@ -128,6 +129,7 @@ async def on_staff_partner(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if made is None:
         await refuse(update)
         return
+    await query.answer()
     if isinstance(made, PartnerProblem):
         await edit(update, _("This person is no longer in the group."))
         return
