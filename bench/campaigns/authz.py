@@ -105,7 +105,6 @@ PASSING = ("refused", "own only", "allowed", "n/a")
 
 # Answers that are not the facilitators' refusal, as the bot words them (translated at run time).
 STALE = "This button no longer works."
-CANCELLED = "Cancelled. Nothing was sent."
 BAD_CHAT_CODE = (
     "This code does not work. The group's facilitator can get a new one in their private chat "
     "with Foyer: /groups, then Link the group chat."
@@ -219,7 +218,7 @@ def actions(t: Target) -> list[Action]:
         ),
         Action(
             "bc:B:n", "press", broadcast_data(t.broadcast_cancel, False),
-            broadcast_data(MISSING, False), ("cancelled",), fac,
+            broadcast_data(MISSING, False), ("stale",), fac,
         ),
         # The facilitator's fresh /link code, sent in the group chat by someone else.
         Action(
@@ -293,8 +292,6 @@ def expected(kind: str, lang: str) -> list[Said]:
             return [Said("answer", tr(STALE))]
         if kind == "stale_edit":
             return [Said("answer", ""), Said("text", tr(STALE))]
-        if kind == "cancelled":
-            return [Said("answer", ""), Said("text", tr(CANCELLED))]
         if kind == "bad_invite":
             return [Said("answer", ""), Said("text", tr(BAD_FACILITATOR_INVITE))]
         if kind == "bad_chat_code":

@@ -134,14 +134,16 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     bid, send = parsed
     uid = update.effective_user.id
+    # Already sent, cancelled, or not theirs: nothing happens, nothing is revealed.
     if not send:
+        if not await broadcasts.cancel(rt(context), uid, bid):
+            await query.answer(_("This button no longer works."))
+            return
         await query.answer()
-        await broadcasts.cancel(rt(context), uid, bid)
         await edit(update, _("Cancelled. Nothing was sent."))
         return
     result = await broadcasts.confirm(rt(context), uid, bid)
     if result is None:
-        # Already sent, cancelled, or not theirs: nothing happens, nothing is revealed.
         await query.answer(_("This button no longer works."))
         return
     await query.answer()
