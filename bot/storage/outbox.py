@@ -214,23 +214,28 @@ async def mark_sent(conn: AsyncConnection, row_id: int, message_id: int, now: da
     )
 
 
+# Built once: the sender's group commit runs it for every few messages.
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_row_id"))
+    .values(
+        status=SENT,
+        message_id=bindparam("b_message_id"),
+        sent_at=bindparam("b_now"),
+        attempts=outbox.c.attempts + 1,
+    )
+)
+
+
 async def mark_sent_many(
     conn: AsyncConnection, sent: Sequence[tuple[int, int]], now: datetime
 ) -> None:
     """mark_sent for several (row id, message id) pairs in one executemany (a group commit)."""
-    if not sent:
-        return
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == bindparam("b_row_id"))
-        .values(
-            status=SENT,
-            message_id=bindparam("b_message_id"),
-            sent_at=now,
-            attempts=outbox.c.attempts + 1,
-        ),
-        [{"b_row_id": row_id, "b_message_id": message_id} for row_id, message_id in sent],
-    )
+    if sent:
+        await conn.execute(
+            _MARK_SENT,
+            [{"b_row_id": r, "b_message_id": m, "b_now": now} for r, m in sent],
+        )
 
 
 async def mark_retry(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -11,5 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 def insert_ignore(conn: AsyncConnection, table: Table, *index_elements: str) -> Any:
     """INSERT ... ON CONFLICT (cols) DO NOTHING, which SQLite and PostgreSQL both speak."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return _insert_ignore(conn.dialect.name == "postgresql", table, index_elements)
+
+
+@cache
+def _insert_ignore(postgres: bool, table: Table, index_elements: tuple[str, ...]) -> Any:
+    # Statements are immutable (.values() returns a copy), so one per table is enough, and
+    # building it costs more than running it on the sender's and planner's hot paths.
+    dialect = postgresql if postgres else sqlite
     return dialect.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
