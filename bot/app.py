@@ -21,6 +21,7 @@ from bot import i18n
 from bot.clock import Clock, SystemClock
 from bot.content.registry import Curricula
 from bot.delivery import planner, retention
+from bot.delivery.flood_gate import gated_request
 from bot.delivery.sender import Sender
 from bot.handlers import (
     checkin,
@@ -52,6 +53,12 @@ def build_application(
     settings: Settings, *, clock: Clock | None = None, curricula: Curricula | None = None
 ) -> FoyerApp:
     i18n.configure(settings.language_fallbacks)
+    rt = Runtime(
+        settings=settings,
+        engine=make_engine(settings.database_url),
+        clock=clock or SystemClock(),
+        curricula=curricula or Curricula(settings.content_dir),
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.token_or_raise())
@@ -61,17 +68,13 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
+        .request(gated_request(rt.flood))  # every call but getUpdates waits out a 429
     )
     if settings.rate_limit:
         # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     app = builder.build()
-    app.bot_data[RUNTIME_KEY] = Runtime(
-        settings=settings,
-        engine=make_engine(settings.database_url),
-        clock=clock or SystemClock(),
-        curricula=curricula or Curricula(settings.content_dir),
-    )
+    app.bot_data[RUNTIME_KEY] = rt
     _register_handlers(app)
     return app
 

@@ -10,6 +10,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.content.registry import Curricula
+from bot.delivery.flood_gate import FloodGate
 from bot.settings import Settings
 from bot.storage.seen import SeenRecorder
 
@@ -24,6 +25,8 @@ class Runtime:
     curricula: Curricula
     # Set when new outbox rows are written, so the sender wakes without polling.
     outbox_signal: asyncio.Event = field(default_factory=asyncio.Event)
+    # Telegram's flood wait, shared by the HTTP client and the sender.
+    flood: FloodGate = field(default_factory=FloodGate)
     seen: SeenRecorder = field(init=False)
 
     def __post_init__(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -157,6 +158,30 @@ async def test_429_storm_is_waited_out_and_nothing_duplicated(
             assert len(prompts(f, uid)) == 1
         assert emu.early_calls == 0
         assert len([c for c in emu.calls("sendMessage") if c.status == 429]) == 3
+
+
+async def test_429_with_many_in_flight_no_call_starts_inside_the_wait(
+    emu,
+    db_url,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    # Eight sends in flight: the flood gate in the HTTP client holds every request that had not
+    # started writing when the 429's headers arrived, replies to people included.
+    app = build_application(make_settings(emu, db_url, send_concurrency=8), clock=clock)
+    async with running(app, poll_timeout=1):
+        f = Foyer(app=app, rt=runtime_of(app), emu=emu, clock=clock)
+        _gid, code = await f.create_group()
+        uids = [await f.join(code) for _ in range(40)]
+        emu.inject(method="sendMessage", status=429, retry_after=2, times=2)
+        await f.advance_to(WEEK1)
+        await asyncio.sleep(0.3)
+        emu.send_text(uids[0], "/help")  # answered after the wait, not inside it
+        await f.settle(timeout=30)
+        await f.last_message(uids[0], timeout=10)
+        for uid in uids:
+            assert len(prompts(f, uid)) == 1
+        assert emu.early_calls == 0
+        assert f.rt.flood.remaining == 0
 
 
 async def test_server_errors_are_retried(foyer: Foyer) -> None:

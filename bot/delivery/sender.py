@@ -68,7 +68,6 @@ class Sender:
         self.rt = rt
         self.bot = bot
         self._in_flight: set[int] = set()
-        self._resume_at = 0.0  # loop time before which nobody sends (Telegram's flood wait)
         self._slots = asyncio.Semaphore(rt.settings.send_concurrency)
         self._stopping = False
         self._to_record: list[_Sent] = []
@@ -118,10 +117,7 @@ class Sender:
         return len(batch)
 
     async def _wait_flood(self) -> None:
-        loop = asyncio.get_running_loop()
-        # A loop, not one sleep: another 429 may push the resume time further while we wait.
-        while (delay := self._resume_at - loop.time()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(delay)
+        await self.rt.flood.wait()
 
     async def _deliver(self, item: Claimed) -> None:
         async with self._slots:
@@ -247,8 +243,7 @@ class Sender:
         raise NothingToSend(kind)
 
     async def _flood_wait(self, item: Claimed, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        self._resume_at = max(self._resume_at, loop.time() + seconds)
+        self.rt.flood.close_for(seconds)  # the HTTP client closed it already; this is the same
         self._cautious = True
         log.warning("sender.retry_after outbox=%s seconds=%s", item.id, seconds)
         async with self.rt.engine.begin() as conn:
