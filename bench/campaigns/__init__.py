@@ -1,1 +1,2 @@
-"""Reliability campaigns: crash, faults, fuzz, bad files and settings (one command each)."""
+"""Reliability campaigns: crash, faults, fuzz, authorization, bad files and settings (one
+command each: python -m bench.campaigns.<name>; small versions in tests/test_campaigns.py)."""

@@ -56,6 +56,9 @@ class FaultsResult:
         )
 
 
+CLIENT_READ_TIMEOUT = 5.0  # python-telegram-bot's default
+
+
 async def campaign(
     members: int,
     rng_seed: int,
@@ -120,13 +123,14 @@ async def campaign(
         emu.clear_faults()
         if held.hits:
             await asyncio.sleep(6)  # the held answers land (the client gave up on them)
-        # Sends to a blocked member after Telegram first said 403 (a 5xx before it is fine).
+        # Sends to a blocked member after Foyer was told 403 (a 5xx before it is fine, and so
+        # is a 403 that came after the client's read timeout: Foyer never saw it).
         after_403: dict[int, int] = {}
         for call in emu.calls("sendMessage"):
             chat = int(call.params.get("chat_id", 0))
             if chat in after_403:
                 after_403[chat] += 1
-            elif call.status == 403:
+            elif call.status == 403 and call.duration < CLIENT_READ_TIMEOUT:
                 after_403[chat] = 0
         for uid in uids:
             got = len(emu.messages(uid)) if uid not in blocked else 0
