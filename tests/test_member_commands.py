@@ -14,9 +14,10 @@ async def test_command_menu_is_set_per_language(foyer: Foyer) -> None:
     for lang in ("fr", "es", "bm"):
         menu = foyer.emu.commands(language_code=lang)
         assert [c["command"] for c in menu] == en
-    assert foyer.emu.commands(language_code="fr")[0]["description"] != foyer.emu.commands()[0][
-        "description"
-    ]
+    assert (
+        foyer.emu.commands(language_code="fr")[0]["description"]
+        != foyer.emu.commands()[0]["description"]
+    )
 
 
 async def test_language_change_is_stored_and_used(foyer: Foyer) -> None:
