@@ -68,7 +68,8 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
-        .request(gated_request(rt.flood))  # every call but getUpdates waits out a 429
+        # Every call but getUpdates waits out a 429, and only so many run at once.
+        .request(gated_request(rt.flood, settings.http_concurrency))
     )
     if settings.rate_limit:
         # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.

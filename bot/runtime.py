@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
@@ -12,6 +14,7 @@ from bot.clock import Clock
 from bot.content.registry import Curricula
 from bot.delivery.flood_gate import FloodGate
 from bot.settings import Settings
+from bot.storage.batching import Batcher
 from bot.storage.seen import SeenRecorder
 
 RUNTIME_KEY = "foyer"
@@ -28,12 +31,20 @@ class Runtime:
     # Telegram's flood wait, shared by the HTTP client and the sender.
     flood: FloodGate = field(default_factory=FloodGate)
     seen: SeenRecorder = field(init=False)
+    _batchers: dict[str, Batcher[Any, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.seen = SeenRecorder(self.engine)
 
     def wake_sender(self) -> None:
         self.outbox_signal.set()
+
+    def batcher(self, name: str, make: Callable[[], Batcher[Any, Any]]) -> Batcher[Any, Any]:
+        """The one Batcher of this name, made on first use, that concurrent callers share."""
+        found = self._batchers.get(name)
+        if found is None:
+            found = self._batchers[name] = make()
+        return found
 
 
 def runtime_of(application: Application) -> Runtime:

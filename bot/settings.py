@@ -31,7 +31,12 @@ class Settings(BaseSettings):
     content_dir: Path | None = None
     # bm -> fr -> en: a Bambara reader never sees a hole where a string is not yet reviewed.
     language_fallbacks: Annotated[dict[str, str], NoDecode] = {"bm": "fr"}
-    send_concurrency: int = Field(default=4, ge=1, le=64)
+    # Messages the sender has between claiming and recording them: a crash repeats at most
+    # this many. More than http_concurrency, so those waiting for a record share its commit.
+    send_concurrency: int = Field(default=16, ge=1, le=64)
+    # Bot API calls in flight at once, replies and sends together (getUpdates aside). Four
+    # cover Telegram's 30 messages a second up to a 130 ms round trip; raise it if farther.
+    http_concurrency: int = Field(default=4, ge=1, le=64)
     rate_limit: bool = True
     checkin_after_days: int = Field(default=3, ge=1, le=6)
     # Group reports show any count below this as "<N", so nobody can be singled out.

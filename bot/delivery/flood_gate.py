@@ -7,6 +7,11 @@ gate sits in the HTTP client: it closes as soon as a 429's headers arrive, and e
 waits for it after it has its connection and right before its first byte goes out. Only a
 request already on the wire when Telegram answered 429 can arrive inside the wait, and
 Telegram refuses that one too.
+
+The same client caps the calls in flight. httpcore looks at every pooled connection for each
+request it places, so 64 concurrent calls cost each call twice the CPU of one at a time
+(docs/performance.md); a few in flight already cover Telegram's 30 messages a second at a
+round trip of a few hundred milliseconds, and the others wait here, in order, at no cost.
 """
 
 from __future__ import annotations
@@ -49,8 +54,22 @@ def retry_after(body: bytes) -> float:
     return float(value) if isinstance(value, int | float) and value > 0 else _MIN_WAIT
 
 
-def gated_request(gate: FloodGate, **options: Any) -> HTTPXRequest:
-    """python-telegram-bot's HTTP client, with the gate before each send."""
+class GatedRequest(HTTPXRequest):
+    """python-telegram-bot's HTTP client with at most ``in_flight`` calls at once."""
+
+    def __init__(self, in_flight: int, **options: Any) -> None:
+        super().__init__(connection_pool_size=in_flight, **options)
+        self._slots = asyncio.Semaphore(in_flight)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        # Waiting here costs no pool timeout: httpx's clocks start once a slot is free.
+        async with self._slots:
+            return await super().do_request(*args, **kwargs)
+
+
+def gated_request(gate: FloodGate, in_flight: int, **options: Any) -> GatedRequest:
+    """The bot's HTTP client (every call but getUpdates): the flood gate before each send,
+    and at most ``in_flight`` calls at once."""
 
     async def trace(event: str, _info: dict[str, Any]) -> None:
         if event == _BEFORE_SEND:
@@ -66,4 +85,4 @@ def gated_request(gate: FloodGate, **options: Any) -> HTTPXRequest:
             gate.close_for(retry_after(response.content))
 
     hooks = {"request": [on_request], "response": [on_response]}
-    return HTTPXRequest(httpx_kwargs={"event_hooks": hooks}, **options)
+    return GatedRequest(in_flight, httpx_kwargs={"event_hooks": hooks}, **options)

@@ -2,8 +2,10 @@
 
 Each message is marked sent right after Telegram accepts it, and its worker takes no other
 message until that record is committed, so a crash can repeat at most the messages in flight
-(one per worker), never a whole batch. Records that land while a commit runs share the next one
-(a group commit): one transaction per few messages instead of one per message.
+(one per worker: FOYER_SEND_CONCURRENCY), never a whole claimed batch. Records that land while
+a commit runs share the next one (a group commit, bot/storage/batching.py). There are more
+workers than HTTP calls in flight (FOYER_HTTP_CONCURRENCY): the workers waiting for their
+records keep the group commits large while the others send.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -23,6 +26,7 @@ from bot.delivery.render import NothingToSend, Outgoing, render
 from bot.i18n import use_language
 from bot.runtime import Runtime
 from bot.storage import erasable, outbox, people, personal_data
+from bot.storage.batching import Batcher
 from bot.storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -60,7 +64,6 @@ class _Sent:
     item: Claimed
     out: Outgoing
     message_id: int
-    done: asyncio.Future[None]
 
 
 class Sender:
@@ -70,11 +73,10 @@ class Sender:
         self._in_flight: set[int] = set()
         self._slots = asyncio.Semaphore(rt.settings.send_concurrency)
         self._stopping = False
-        self._to_record: list[_Sent] = []
+        self._record: Batcher[_Sent, None] = Batcher(self._record_batch, "sender.recorder")
         # After a 429, one send at a time until Telegram accepts one again.
         self._cautious = False
         self._one_at_a_time = asyncio.Lock()
-        self._recorder: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         """Finish the messages in flight, start no new ones (a clean stop sends nothing twice)."""
@@ -154,38 +156,20 @@ class Sender:
 
     async def _record_sent(self, item: Claimed, out: Outgoing, message_id: int) -> None:
         """Wait until this message is recorded as sent, in whichever group commit takes it."""
-        done = asyncio.get_running_loop().create_future()
-        self._to_record.append(_Sent(item, out, message_id, done))
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._flush_records(), name="sender.recorder")
-        await done
+        await self._record(_Sent(item, out, message_id))
 
-    async def _flush_records(self) -> None:
-        while self._to_record:
-            batch, self._to_record = self._to_record, []
-            now = self.rt.clock.now()
-            try:
-                async with self.rt.engine.begin() as conn:
-                    await outbox.mark_sent_many(
-                        conn, [(s.item.id, s.message_id) for s in batch], now
-                    )
-                    await erasable.record_many(
-                        conn, [r for s in batch if (r := self._erasable_row(s, now))]
-                    )
-                    for s in batch:
-                        if s.item.kind == personal_data.CONTACT_KIND:
-                            # The handle in a contact request is forgotten once it arrived.
-                            await personal_data.clear_contact_ref(conn, s.item.id)
-            except BaseException as exc:  # the workers waiting on it see the failure
-                for s in batch:
-                    if not s.done.done():
-                        s.done.set_exception(exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-            else:
-                for s in batch:
-                    if not s.done.done():
-                        s.done.set_result(None)
+    async def _record_batch(self, batch: Sequence[_Sent]) -> list[None]:
+        now = self.rt.clock.now()
+        async with self.rt.engine.begin() as conn:
+            await outbox.mark_sent_many(conn, [(s.item.id, s.message_id) for s in batch], now)
+            await erasable.record_many(
+                conn, [r for s in batch if (r := self._erasable_row(s, now))]
+            )
+            for s in batch:
+                if s.item.kind == personal_data.CONTACT_KIND:
+                    # The handle in a contact request is forgotten once it arrived.
+                    await personal_data.clear_contact_ref(conn, s.item.id)
+        return [None] * len(batch)
 
     def _personal(self, item: Claimed, out: Outgoing) -> Outgoing:
         """Discreet mode and silent notifications, as the recipient chose them."""

@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import LANGUAGE_NAMES, _, pick_language, set_language
 from bot.runtime import Runtime, runtime_of
+from bot.services import participation
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import people
 from bot.storage.people import PersonRow
@@ -44,8 +45,7 @@ async def load_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     user = update.effective_user
     found: PersonRow | None = None
     if user is not None and not user.is_bot:
-        async with runtime.engine.connect() as conn:
-            found = await people.by_telegram_id(conn, user.id)
+        found = await participation.find_person(runtime, user.id)
         now = runtime.clock.now()
         if found is not None and found.blocked:
             # Writing to us undoes a block: clear it before anything is sent to them.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.runtime import Runtime
 from bot.storage import checkins, groups, memberships, people
+from bot.storage.batching import Batcher
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +70,39 @@ async def record_checkin(
     value: str,
     kind: str = "checkin",
 ) -> str | None:
-    """Store a check-in if the button belongs to this person; returns the curriculum id."""
-    async with rt.engine.begin() as conn:
-        curriculum_id = await checkins.answerable(conn, person_id, membership_id, week, kind)
-        if curriculum_id is None:
-            return None
-        await checkins.record(conn, membership_id, week, value, rt.clock.now())
-    log.info("participation.checkin membership=%s week=%s", membership_id, week)
+    """Store a check-in if the button belongs to this person; returns the curriculum id.
+    The presses of one moment share one transaction (stored before any of them is answered)."""
+    if value not in checkins.VALUES:
+        return None
+    record = rt.batcher("checkins", lambda: Batcher(partial(_record_checkins, rt), "checkins"))
+    curriculum_id: str | None = await record(
+        checkins.Answer(person_id, membership_id, week, value, kind)
+    )
+    if curriculum_id is not None:
+        log.info("participation.checkin membership=%s week=%s", membership_id, week)
     return curriculum_id
+
+
+async def _record_checkins(rt: Runtime, answers: Sequence[checkins.Answer]) -> list[str | None]:
+    async with rt.engine.begin() as conn:
+        allowed = await checkins.answerable(conn, answers)
+        mine = [a for a, cur in zip(answers, allowed, strict=True) if cur is not None]
+        await checkins.record(conn, mine, rt.clock.now())
+    return allowed
+
+
+async def find_person(rt: Runtime, telegram_id: int) -> people.PersonRow | None:
+    """The person behind an update, looked up together with everyone else's of that moment:
+    read fresh for every update, never cached (a stale person is a privacy bug)."""
+    find = rt.batcher("people", lambda: Batcher(partial(_find_people, rt), "people"))
+    found: people.PersonRow | None = await find(telegram_id)
+    return found
+
+
+async def _find_people(rt: Runtime, telegram_ids: Sequence[int]) -> list[people.PersonRow | None]:
+    async with rt.engine.connect() as conn:
+        found = await people.by_telegram_ids(conn, telegram_ids)
+    return [found.get(t) for t in telegram_ids]
 
 
 async def progress(rt: Runtime, person_id: int) -> list[tuple[str, int, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -43,6 +44,14 @@ def _row(r: object) -> PersonRow:
 async def by_telegram_id(conn: AsyncConnection, telegram_id: int) -> PersonRow | None:
     row = (await conn.execute(select(person).where(person.c.telegram_id == telegram_id))).first()
     return _row(row) if row else None
+
+
+async def by_telegram_ids(
+    conn: AsyncConnection, telegram_ids: Sequence[int]
+) -> dict[int, PersonRow]:
+    """Several people in one query (the updates of one moment, looked up together)."""
+    rows = await conn.execute(select(person).where(person.c.telegram_id.in_(set(telegram_ids))))
+    return {found.telegram_id: found for found in map(_row, rows)}
 
 
 async def get_or_create(
