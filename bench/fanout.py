@@ -19,15 +19,49 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bench.common import TOKEN, bench_settings, cpu_seconds, emit, peak_rss_mb
-from bench.seed import FIRST_USER_ID, WEEK1_DUE
+from bench.seed import FIRST_USER_ID, LANGUAGES, WEEK1_DUE
 from bot.app import build_application, running
 from bot.clock import OffsetClock
 from bot.delivery import planner
 from bot.runtime import runtime_of
 from bot.storage.tables import outbox
 
-# About the length of a week's prompt in men-groups-12, with the same HTML.
-SAMPLE_TEXT = "<b>Week 1: Listening</b>\n\n" + "Think about a moment this week. " * 14
+
+def week1_texts() -> dict[str, str]:
+    """Week 1's prompt of men-groups-12 in each seeded language, rendered by Foyer itself, so
+    the bare loop sends exactly what Foyer sends (the same HTML, the same bytes)."""
+    from types import SimpleNamespace
+
+    from bot import i18n
+    from bot.content.registry import Curricula
+    from bot.delivery.render import render
+    from bot.storage.outbox import Claimed
+
+    i18n.configure({"bm": "fr"})
+    rt = SimpleNamespace(curricula=Curricula(None), settings=SimpleNamespace(default_language="en"))
+    texts = {}
+    for lang in LANGUAGES:
+        item = Claimed(
+            id=0,
+            chat_id=0,
+            kind="prompt",
+            week=1,
+            ref=None,
+            attempts=0,
+            due_at=WEEK1_DUE,
+            membership_id=0,
+            language=lang,
+            discreet=False,
+            silent=False,
+            auto_erase_hours=None,
+            person_id=0,
+            group_id=0,
+            group_name=None,
+            curriculum_id="men-groups-12",
+            timezone=None,
+        )
+        texts[lang] = asyncio.run(render(item, rt)).text  # type: ignore[arg-type]
+    return texts
 
 
 async def pending_and_sent(app: object) -> tuple[int, int]:
@@ -42,7 +76,8 @@ async def foyer(args: argparse.Namespace) -> dict[str, object]:
     settings = bench_settings(
         args.api,
         args.db,
-        send_concurrency=args.concurrency,
+        http_concurrency=args.concurrency,
+        **({"send_concurrency": args.workers} if args.workers else {}),
         rate_limit=args.rate_limit,
     )
     clock = OffsetClock(WEEK1_DUE + timedelta(minutes=1))
@@ -66,12 +101,14 @@ async def bare(args: argparse.Namespace) -> dict[str, object]:
 
     bot = Bot(TOKEN, base_url=f"{args.api}/bot")
     chats = iter(range(FIRST_USER_ID, FIRST_USER_ID + args.members))
+    texts = [args.texts[lang] for lang in LANGUAGES]
     sent = 0
 
     async def worker() -> None:
         nonlocal sent
         for chat_id in chats:
-            await bot.send_message(chat_id, SAMPLE_TEXT, parse_mode=ParseMode.HTML)
+            text = texts[(chat_id - FIRST_USER_ID) % len(texts)]
+            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
             sent += 1
 
     async with bot:
@@ -87,10 +124,15 @@ def main() -> None:
     p.add_argument("--api", required=True, help="emulator URL without /bot")
     p.add_argument("--db", help="seeded SQLite file (foyer mode)")
     p.add_argument("--members", type=int, required=True)
-    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument(
+        "--concurrency", type=int, default=4, help="calls in flight (Foyer: FOYER_HTTP_CONCURRENCY)"
+    )
+    p.add_argument("--workers", type=int, help="Foyer's FOYER_SEND_CONCURRENCY (its default)")
     p.add_argument("--rate-limit", action="store_true", help="Foyer's rate limiter on")
     p.add_argument("--poll", type=float, default=0.1, help="seconds between outbox checks")
     args = p.parse_args()
+    if args.mode == "bare":
+        args.texts = week1_texts()  # before the clock starts
     result = asyncio.run(foyer(args) if args.mode == "foyer" else bare(args))
     result["per_second"] = result["messages"] / result["seconds"]  # type: ignore[operator]
     result["peak_rss_mb"] = peak_rss_mb()

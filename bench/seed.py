@@ -24,6 +24,7 @@ FIRST_MEETING = date(2026, 12, 3)
 WEEK1_DUE = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 CREATED_AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 FIRST_USER_ID = 10_000_000
+LANGUAGES = ("en", "fr", "es", "bm")  # member i speaks LANGUAGES[i % 4]
 
 
 def schedule(weeks: int = 12) -> GroupSchedule:
@@ -88,7 +89,7 @@ async def seed(
             dict(
                 id=i + 1,
                 telegram_id=uid,
-                language=("en", "fr", "es", "bm")[i % 4],
+                language=LANGUAGES[i % len(LANGUAGES)],
                 discreet=False,
                 blocked=False,
                 created_at=CREATED_AT,

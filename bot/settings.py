@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     language_fallbacks: Annotated[dict[str, str], NoDecode] = {"bm": "fr"}
     # Messages the sender has between claiming and recording them: a crash repeats at most
     # this many. More than http_concurrency, so those waiting for a record share its commit.
-    send_concurrency: int = Field(default=16, ge=1, le=64)
+    send_concurrency: int = Field(default=32, ge=1, le=64)
     # Bot API calls in flight at once, replies and sends together (getUpdates aside). Four
     # cover Telegram's 30 messages a second up to a 130 ms round trip; raise it if farther.
     http_concurrency: int = Field(default=4, ge=1, le=64)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.app import build_application, running
 from bot.runtime import runtime_of
 from bot.storage.tables import checkin, outbox, person
-from tests.conftest import Foyer, make_settings, msg_buttons
+from tests.conftest import Foyer, button_data, make_settings, msg_buttons
 
 # Group defaults: meets Thursday 17:00 from 2026-12-03, delivers Friday 09:00, Bamako (UTC+0).
 WEEK1 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -165,6 +165,48 @@ async def test_429_storm_is_waited_out_and_nothing_duplicated(
         assert emu.early_calls == 0
         assert f.rt.flood.remaining == 0
         assert len([c for c in emu.calls("sendMessage") if c.status == 429]) >= 3
+
+
+async def test_calls_in_flight_never_exceed_the_http_cap(emu, db_url, clock) -> None:  # type: ignore[no-untyped-def]
+    # Eight sender workers, two calls at a time: the others wait in Foyer, not in httpcore.
+    settings = make_settings(emu, db_url, send_concurrency=8, http_concurrency=2)
+    app = build_application(settings, clock=clock)
+    async with running(app, poll_timeout=1):
+        f = Foyer(app=app, rt=runtime_of(app), emu=emu, clock=clock)
+        _gid, code = await f.create_group()
+        uids = [await f.join(code) for _ in range(10)]
+        emu.reset_counters()
+        emu.inject(method="sendMessage", delay=0.05, times=1000)
+        await f.advance_to(WEEK1)
+        await f.settle(timeout=20)
+        for uid in uids:
+            assert len(prompts(f, uid)) == 1
+    assert emu.peak_in_flight == 2
+
+
+async def test_presses_of_one_moment_are_stored_together_and_forged_ones_refused(
+    foyer: Foyer,
+) -> None:
+    """Many members press at once (one database transaction for all of them); a forged
+    button among them, naming another member's check-in, is refused and stores nothing."""
+    _gid, code = await foyer.create_group()
+    uids = [await foyer.join(code) for _ in range(6)]
+    await foyer.advance_to(WEEK1 + timedelta(days=3))
+    await foyer.settle()
+    checkins = {uid: await foyer.emu.wait_for_message(uid) for uid in uids}
+    *honest, forger = uids
+    victim_data = button_data(checkins[honest[0]], "Not yet")
+    for uid in honest:
+        await foyer.press(uid, checkins[uid], "Done")
+    qid = foyer.emu.press_button(forger, checkins[forger].message_id, victim_data)
+    for uid in honest:
+        edited = await foyer.emu.wait_for_edit(uid, checkins[uid].message_id)
+        assert edited.text.startswith("Well done")
+    answer = await foyer.emu.wait_for_callback_answer(qid)
+    assert "no longer works" in answer.get("text", "")
+    async with foyer.rt.engine.connect() as conn:
+        rows = (await conn.execute(select(checkin.c.membership_id, checkin.c.value))).all()
+    assert sorted(v for _, v in rows) == ["done"] * len(honest)
 
 
 async def test_server_errors_are_retried(foyer: Foyer) -> None:

@@ -211,8 +211,9 @@ class Sender:
             chat_id=chat_id,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(out),
-            protect_content=out.protect_content,
-            disable_notification=out.disable_notification,
+            # None, not False: Telegram's default, and one field less to encode and check.
+            protect_content=out.protect_content or None,
+            disable_notification=out.disable_notification or None,
         )
         if out.media is None:
             return await self.bot.send_message(text=out.text, **common)  # type: ignore[arg-type]

@@ -172,10 +172,16 @@ class BotAPIEmulator(SimulatedUsers, Inspection):
         """
         return self.faults.early_calls
 
+    @property
+    def peak_in_flight(self) -> int:
+        """The most Bot API calls answered at once (long polls aside) since reset_counters()."""
+        return self.state.peak_in_flight
+
     def reset_counters(self) -> None:
-        """Forget the call log and the early-call count."""
+        """Forget the call log, the early-call count and the peak of calls in flight."""
         self.state.calls.clear()
         self.faults.early_calls = 0
+        self.state.peak_in_flight = 0
 
     # --- HTTP dispatch -------------------------------------------------------------------
 
@@ -203,6 +209,7 @@ class BotAPIEmulator(SimulatedUsers, Inspection):
         self.state.calls.append(record)
         if not long_poll:
             self.state.in_flight += 1
+            self.state.peak_in_flight = max(self.state.peak_in_flight, self.state.in_flight)
             self.state.last_activity = started
         try:
             try:

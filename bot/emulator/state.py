@@ -69,6 +69,7 @@ class EmulatorState:
         self.webhook_url = ""
         self.calls: list[CallRecord] = []
         self.in_flight = 0  # requests being answered, long polls excluded
+        self.peak_in_flight = 0  # the most at once since the last reset_counters()
         self.last_activity = 0.0  # time.monotonic() of the last request, long polls excluded
         self.updates = UpdateQueue()
         self._file_counter = 0
