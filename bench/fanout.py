@@ -28,40 +28,21 @@ from bot.storage.tables import outbox
 
 
 def week1_texts() -> dict[str, str]:
-    """Week 1's prompt of men-groups-12 in each seeded language, rendered by Foyer itself, so
-    the bare loop sends exactly what Foyer sends (the same HTML, the same bytes)."""
+    """Week 1's prompt of men-groups-12 in each seeded language, rendered by Foyer's own
+    renderer, so the bare loop sends exactly what Foyer sends (the same HTML, the same bytes)."""
     from types import SimpleNamespace
 
     from bot import i18n
+    from bot.content.offline import item_for
     from bot.content.registry import Curricula
     from bot.delivery.render import render
-    from bot.storage.outbox import Claimed
 
     i18n.configure({"bm": "fr"})
     rt = SimpleNamespace(curricula=Curricula(None), settings=SimpleNamespace(default_language="en"))
-    texts = {}
-    for lang in LANGUAGES:
-        item = Claimed(
-            id=0,
-            chat_id=0,
-            kind="prompt",
-            week=1,
-            ref=None,
-            attempts=0,
-            due_at=WEEK1_DUE,
-            membership_id=0,
-            language=lang,
-            discreet=False,
-            silent=False,
-            auto_erase_hours=None,
-            person_id=0,
-            group_id=0,
-            group_name=None,
-            curriculum_id="men-groups-12",
-            timezone=None,
-        )
-        texts[lang] = asyncio.run(render(item, rt)).text  # type: ignore[arg-type]
-    return texts
+    return {
+        lang: asyncio.run(render(item_for("prompt", "men-groups-12", 1, lang), rt)).text  # type: ignore[arg-type]
+        for lang in LANGUAGES
+    }
 
 
 async def pending_and_sent(app: object) -> tuple[int, int]:
