@@ -24,12 +24,14 @@ from bot.app import build_application, running
 from bot.clock import OffsetClock
 from bot.delivery import planner
 from bot.runtime import runtime_of
+from bot.settings import Settings
 from bot.storage.tables import outbox
 
 
-def week1_texts() -> dict[str, str]:
+def week1_texts(settings: Settings) -> dict[str, str]:
     """Week 1's prompt of men-groups-12 in each seeded language, rendered by Foyer's own
-    renderer, so the bare loop sends exactly what Foyer sends (the same HTML, the same bytes)."""
+    renderer with Foyer's settings (content, language fallbacks), so the bare loop sends
+    exactly what Foyer sends: the same HTML, the same bytes."""
     from types import SimpleNamespace
 
     from bot import i18n
@@ -37,8 +39,8 @@ def week1_texts() -> dict[str, str]:
     from bot.content.registry import Curricula
     from bot.delivery.render import render
 
-    i18n.configure({"bm": "fr"})
-    rt = SimpleNamespace(curricula=Curricula(None), settings=SimpleNamespace(default_language="en"))
+    i18n.configure(settings.language_fallbacks)
+    rt = SimpleNamespace(curricula=Curricula(settings.content_dir), settings=settings)
     return {
         lang: asyncio.run(render(item_for("prompt", "men-groups-12", 1, lang), rt)).text  # type: ignore[arg-type]
         for lang in LANGUAGES
@@ -113,7 +115,8 @@ def main() -> None:
     p.add_argument("--poll", type=float, default=0.1, help="seconds between outbox checks")
     args = p.parse_args()
     if args.mode == "bare":
-        args.texts = week1_texts()  # before the clock starts
+        # Before the clock starts; the database is never opened.
+        args.texts = week1_texts(bench_settings(args.api, args.db or "unused.db"))
     result = asyncio.run(foyer(args) if args.mode == "foyer" else bare(args))
     result["per_second"] = result["messages"] / result["seconds"]  # type: ignore[operator]
     result["peak_rss_mb"] = peak_rss_mb()

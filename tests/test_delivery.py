@@ -187,8 +187,9 @@ async def test_calls_in_flight_never_exceed_the_http_cap(emu, db_url, clock) -> 
 async def test_presses_of_one_moment_are_stored_together_and_forged_ones_refused(
     foyer: Foyer,
 ) -> None:
-    """Many members press at once (one database transaction for all of them); a forged
-    button among them, naming another member's check-in, is refused and stores nothing."""
+    """Many members press at once, so their presses reach the check-in batcher together; a
+    forged button among them, naming another member's check-in, is refused and stores
+    nothing, and the others are stored and answered as if each had pressed alone."""
     _gid, code = await foyer.create_group()
     uids = [await foyer.join(code) for _ in range(6)]
     await foyer.advance_to(WEEK1 + timedelta(days=3))
