@@ -1,12 +1,22 @@
-"""The SQLite driver's short cuts (bot/storage/sqlite_driver.py) keep DB-API behaviour."""
+"""SQLite in its own process (bot/storage/sqlite_driver.py): DB-API behaviour kept, and the
+process lives and dies with the bot's."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.db import make_engine
 
@@ -64,3 +74,126 @@ async def test_rollback_still_undoes_writes(engine) -> None:  # type: ignore[no-
         bad = conn.execute(text("SELECT nope FROM item"))
         with pytest.raises(Exception, match="no such column"):
             await bad
+
+
+async def database_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        return int(raw.driver_connection.pid)  # type: ignore[union-attr]
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    """Whether process ``pid`` has ended (or is a zombie nobody reaped) within the time."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+async def test_errors_arrive_as_sqlite_errors(engine) -> None:  # type: ignore[no-untyped-def]
+    async with engine.begin() as conn:
+        await conn.execute(insert(item).values(id=1, name="a"))
+    with pytest.raises(IntegrityError) as raised:
+        async with engine.begin() as conn:
+            await conn.execute(insert(item).values(id=1, name="again"))
+    assert "UNIQUE" in str(raised.value.orig)
+    async with engine.connect() as conn:  # the same connection goes on working
+        assert (await conn.execute(select(item.c.name))).scalars().all() == ["a"]
+
+
+async def test_megabytes_each_way(engine) -> None:  # type: ignore[no-untyped-def]
+    rows = [{"id": i, "name": f"{i:06d}" + "é" * 300} for i in range(1, 20_001)]
+    async with engine.begin() as conn:
+        await conn.execute(insert(item), rows)  # about 12 MB of request
+    async with engine.connect() as conn:
+        names = (await conn.execute(select(item.c.name).order_by(item.c.id))).scalars().all()
+    assert names == [r["name"] for r in rows]
+
+
+async def test_a_cancelled_statement_leaves_the_replies_in_order(engine) -> None:  # type: ignore[no-untyped-def]
+    slow = text(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000)"
+        " SELECT count(*) FROM n"
+    )
+
+    async def run_slow() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(slow)
+
+    task = asyncio.create_task(run_slow())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT 42"))).scalar_one() == 42
+        await conn.execute(insert(item).values(id=5, name="after"))
+        await conn.commit()
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(item.c.name))).scalars().all() == ["after"]
+
+
+async def test_ctrl_c_leaves_the_database_process_to_the_bot(engine) -> None:  # type: ignore[no-untyped-def]
+    pid = await database_pid(engine)
+    os.kill(pid, signal.SIGINT)  # what a terminal sends the whole process group
+    os.kill(pid, signal.SIGTERM)  # what a service manager sends it
+    await asyncio.sleep(0.2)
+    async with engine.begin() as conn:
+        await conn.execute(insert(item).values(id=1, name="still here"))
+    assert await database_pid(engine) == pid
+    await engine.dispose()
+    assert gone(pid)
+
+
+async def test_a_lost_database_process_fails_the_statement_then_reconnects(engine) -> None:  # type: ignore[no-untyped-def]
+    async with engine.begin() as conn:
+        await conn.execute(insert(item).values(id=1, name="kept"))
+    pid = await database_pid(engine)
+    os.kill(pid, signal.SIGKILL)
+    assert gone(pid)
+    with pytest.raises(OperationalError, match="database process ended"):
+        async with engine.connect() as conn:
+            await conn.execute(select(item))
+    async with engine.connect() as conn:  # the pool opened a new process
+        assert (await conn.execute(select(item.c.name))).scalars().all() == ["kept"]
+    assert await database_pid(engine) != pid
+
+
+def test_the_database_process_dies_with_the_bot(tmp_path: Path) -> None:
+    db = tmp_path / "killed.db"
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys, time
+        from sqlalchemy import text
+        from bot.storage.db import make_engine
+
+        async def main():
+            engine = make_engine("sqlite+aiosqlite:///{db}")
+            async with engine.begin() as conn:
+                await conn.execute(text("CREATE TABLE t (v TEXT)"))
+                await conn.execute(text("INSERT INTO t VALUES ('committed')"))
+            conn = await engine.connect()
+            await conn.execute(text("INSERT INTO t VALUES ('never committed')"))
+            raw = await conn.get_raw_connection()
+            print(raw.driver_connection.pid, flush=True)
+            await asyncio.sleep(60)
+
+        asyncio.run(main())
+        """
+    )
+    bot = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert bot.stdout is not None
+    pid = int(bot.stdout.readline())
+    bot.kill()  # SIGKILL: no cleanup of any kind in the bot's process
+    bot.wait()
+    assert gone(pid), "the database process outlived the bot"
+    import sqlite3
+
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT v FROM t").fetchall() == [("committed",)]
