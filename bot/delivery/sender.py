@@ -2,10 +2,11 @@
 
 Each message is marked sent right after Telegram accepts it, and its worker takes no other
 message until that record is committed, so a crash can repeat at most the messages in flight
-(one per worker: FOYER_SEND_CONCURRENCY), never a whole claimed batch. Records that land while
-a commit runs share the next one (a group commit, bot/storage/batching.py). There are more
-workers than HTTP calls in flight (FOYER_HTTP_CONCURRENCY): the workers waiting for their
-records keep the group commits large while the others send.
+(one per worker: FOYER_SEND_CONCURRENCY), never a whole claimed batch. Records share commits
+(a group commit, bot/storage/batching.py): a commit waits up to 20 ms for half the workers'
+records, or for every busy worker's. There are more workers than HTTP calls in flight
+(FOYER_HTTP_CONCURRENCY): the workers waiting for their records keep the group commits large
+while the others send.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BATCH = 200
 IDLE_POLL_SECONDS = 1.0
+RECORD_LINGER_SECONDS = 0.02
 
 
 def backoff(attempts: int) -> timedelta:
@@ -73,7 +75,16 @@ class Sender:
         self._in_flight: set[int] = set()
         self._slots = asyncio.Semaphore(rt.settings.send_concurrency)
         self._stopping = False
-        self._record: Batcher[_Sent, None] = Batcher(self._record_batch, "sender.recorder")
+        self._busy = 0  # workers holding a message, sending it or waiting for its record
+        # A commit waits a moment for half the workers' records, or for every busy worker's:
+        # each statement costs far more than a row, and the others keep sending meanwhile.
+        half = max(1, rt.settings.send_concurrency // 2)
+        self._record: Batcher[_Sent, None] = Batcher(
+            self._record_batch,
+            "sender.recorder",
+            fill=lambda: min(half, self._busy),
+            linger=RECORD_LINGER_SECONDS,
+        )
         # After a 429, one send at a time until Telegram accepts one again.
         self._cautious = False
         self._one_at_a_time = asyncio.Lock()
@@ -123,36 +134,43 @@ class Sender:
 
     async def _deliver(self, item: Claimed) -> None:
         async with self._slots:
-            await self._wait_flood()
-            if self._stopping:
-                return
+            self._busy += 1
             try:
-                out = await render(item, self.rt)
-            except NothingToSend:
-                await self._final(item, outbox.FAILED, "no_content")
-                return
-            out = self._personal(item, out)
-            # Again, right before sending: another worker may have met a 429 while we rendered.
-            await self._wait_flood()
-            try:
-                message = await self._send_guarded(item.chat_id, out)
-            except RetryAfter as exc:
-                await self._flood_wait(item, _seconds(exc.retry_after))
-            except Forbidden:
-                await self._blocked(item)
-            except BadRequest as exc:
-                log.error("sender.bad_request outbox=%s kind=%s", item.id, item.kind)
-                await self._final(item, outbox.FAILED, f"bad_request:{type(exc).__name__}")
-            except (NetworkError, TelegramError) as exc:
-                await self._retry(item, type(exc).__name__)
-            except NothingToSend:
-                await self._final(item, outbox.FAILED, "no_content")
-            except Exception as exc:  # a bug of ours: back off like a network error, never spin
-                log.error("sender.unexpected outbox=%s error=%s", item.id, type(exc).__name__)
-                await self._retry(item, type(exc).__name__)
-            else:
-                await self._record_sent(item, out, message.message_id)
-                log.debug("sender.sent outbox=%s", item.id)
+                await self._deliver_now(item)
+            finally:
+                self._busy -= 1
+
+    async def _deliver_now(self, item: Claimed) -> None:
+        await self._wait_flood()
+        if self._stopping:
+            return
+        try:
+            out = await render(item, self.rt)
+        except NothingToSend:
+            await self._final(item, outbox.FAILED, "no_content")
+            return
+        out = self._personal(item, out)
+        # Again, right before sending: another worker may have met a 429 while we rendered.
+        await self._wait_flood()
+        try:
+            message = await self._send_guarded(item.chat_id, out)
+        except RetryAfter as exc:
+            await self._flood_wait(item, _seconds(exc.retry_after))
+        except Forbidden:
+            await self._blocked(item)
+        except BadRequest as exc:
+            log.error("sender.bad_request outbox=%s kind=%s", item.id, item.kind)
+            await self._final(item, outbox.FAILED, f"bad_request:{type(exc).__name__}")
+        except (NetworkError, TelegramError) as exc:
+            await self._retry(item, type(exc).__name__)
+        except NothingToSend:
+            await self._final(item, outbox.FAILED, "no_content")
+        except Exception as exc:  # a bug of ours: back off like a network error, never spin
+            log.error("sender.unexpected outbox=%s error=%s", item.id, type(exc).__name__)
+            await self._retry(item, type(exc).__name__)
+        else:
+            await self._record_sent(item, out, message.message_id)
+            log.debug("sender.sent outbox=%s", item.id)
 
     async def _record_sent(self, item: Claimed, out: Outgoing, message_id: int) -> None:
         """Wait until this message is recorded as sent, in whichever group commit takes it."""
