@@ -103,8 +103,18 @@ def bench_settings(api_url: str, db_path: Path | str, **overrides: Any) -> Setti
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size since it started its program."""
+    return process_peak_rss_mb(os.getpid())
+
+
+def process_peak_rss_mb(pid: int) -> float:
+    """A running process's peak resident set size (VmHWM), in MiB. Not getrusage: its
+    ru_maxrss survives exec, so a child started by a big parent (bench.run_all, which seeds
+    50,000 members in its own process) reports the parent's peak as its own."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
 
 
 def run_child(module: str, args: Sequence[str], timeout: float = 1800) -> dict[str, Any]:
