@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -87,6 +87,16 @@ class Loop:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         return future.result(timeout)
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the loop's thread: the emulator's state belongs to that thread, and
+        reading it from this one raced with the bot's late writes ("dictionary changed size
+        during iteration")."""
+
+        async def on_loop() -> T:
+            return fn(*args)
+
+        return self.run(on_loop())
 
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -182,6 +192,18 @@ def perform(emu: BotAPIEmulator, action: tuple[str, int, str]) -> str | None:
     return None
 
 
+def said(
+    emu: BotAPIEmulator, before: dict[int, int]
+) -> tuple[list[str | None], list[dict[str, Any]]]:
+    """What the bot wrote to each person since ``before`` and every callback answer so far."""
+    texts = [
+        m.text if m.text is not None else m.caption
+        for uid, count in before.items()
+        for m in emu.state.bot_messages(uid)[count:]
+    ]
+    return texts, [query.answer or {} for query in emu.state.callbacks.values()]
+
+
 def unkind(text: str | None) -> bool:
     if not text or not text.strip():
         return True
@@ -229,11 +251,13 @@ def run(examples: int, rng_seed: int = 1) -> FuzzResult:
             def example(batch: list[tuple[str, int, str]]) -> None:
                 result.examples += 1
                 typed: list[str] = []
-                before = {uid: len(emu.state.bot_messages(uid)) for _k, uid, _v in batch}
+                before = loop.call(
+                    lambda: {uid: len(emu.state.bot_messages(uid)) for _k, uid, _v in batch}
+                )
                 errors_before = len(capture.errors)
                 lines_before = len(capture.lines)
                 for action in batch:
-                    value = perform(emu, action)
+                    value = loop.call(perform, emu, action)
                     result.updates += 1
                     if value and len(value.strip()) >= 8:
                         typed.append(value.strip())
@@ -245,15 +269,13 @@ def run(examples: int, rng_seed: int = 1) -> FuzzResult:
                     for value in typed:
                         if value in line or value[:40] in line:
                             result.leaks.append(line[:200])
-                for uid, count in before.items():
-                    for message in emu.state.bot_messages(uid)[count:]:
-                        text = message.text if message.text is not None else message.caption
-                        if unkind(text):
-                            result.unkind.append(repr(text)[:200])
-                for query in emu.state.callbacks.values():
-                    answer = query.answer or {}
-                    if answer.get("text") is not None and unkind(answer["text"]):
-                        result.unkind.append(repr(answer)[:200])
+                texts, answers = loop.call(said, emu, before)
+                result.unkind.extend(repr(t)[:200] for t in texts if unkind(t))
+                result.unkind.extend(
+                    repr(a)[:200]
+                    for a in answers
+                    if a.get("text") is not None and unkind(a["text"])
+                )
 
             example()
         finally:
