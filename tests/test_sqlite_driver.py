@@ -197,3 +197,28 @@ def test_the_database_process_dies_with_the_bot(tmp_path: Path) -> None:
 
     with sqlite3.connect(db) as check:
         assert check.execute("SELECT v FROM t").fetchall() == [("committed",)]
+
+
+async def test_a_cancelled_write_is_never_committed_by_the_next_transaction(engine) -> None:  # type: ignore[no-untyped-def]
+    # The write is still running in the database process when its caller is cancelled.
+    # Whether SQLAlchemy then closes the connection (it does today) or rolls it back, the
+    # write must not ride along in the next transaction's commit.
+    slow_insert = text(
+        "INSERT INTO item (id, name)"
+        " WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000)"
+        " SELECT max(x), 'cancelled' FROM n"
+    )
+
+    async def write_slowly() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(slow_insert)
+
+    task = asyncio.create_task(write_slowly())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with engine.begin() as conn:
+        await conn.execute(insert(item).values(id=1, name="next"))
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(item.c.name))).scalars().all() == ["next"]

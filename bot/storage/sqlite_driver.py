@@ -224,8 +224,9 @@ class Connection:
 
     async def rollback(self) -> None:
         # SQLAlchemy ends every read-only block with a rollback; SQLite began no transaction
-        # for a SELECT, so there is nothing to send.
-        if self.in_transaction:
+        # for a SELECT, so there is nothing to send. Unless a statement is still on its way
+        # (its caller was cancelled): it may begin one, so the rollback goes after it.
+        if self.in_transaction or self._waiting:
             await self.call(ROLLBACK)
 
     async def close(self) -> None:
@@ -236,7 +237,11 @@ class Connection:
         except sqlite3.Error:
             pass
         self._ended()
-        self._process.wait()
+        try:
+            self._process.wait(timeout=5)  # it exits right after answering CLOSE
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
 
     def stop(self) -> None:
         """SQLAlchemy's terminate: end the process without asking it."""
