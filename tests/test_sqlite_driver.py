@@ -116,21 +116,26 @@ async def test_megabytes_each_way(engine) -> None:  # type: ignore[no-untyped-de
     assert names == [r["name"] for r in rows]
 
 
-async def test_a_cancelled_statement_leaves_the_replies_in_order(engine) -> None:  # type: ignore[no-untyped-def]
-    slow = text(
-        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000)"
-        " SELECT count(*) FROM n"
-    )
+# Counting to three million takes SQLite a good fraction of a second.
+SLOW_COUNT = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000)"
 
-    async def run_slow() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(slow)
 
-    task = asyncio.create_task(run_slow())
+async def cancel_while_running(engine: AsyncEngine, sql: str, *, write: bool) -> None:
+    """Start ``sql``, cancel its caller while the database process still runs it."""
+
+    async def run() -> None:
+        async with engine.begin() if write else engine.connect() as conn:
+            await conn.execute(text(sql))
+
+    task = asyncio.create_task(run())
     await asyncio.sleep(0.05)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_a_cancelled_statement_leaves_the_replies_in_order(engine) -> None:  # type: ignore[no-untyped-def]
+    await cancel_while_running(engine, f"{SLOW_COUNT} SELECT count(*) FROM n", write=False)
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT 42"))).scalar_one() == 42
         await conn.execute(insert(item).values(id=5, name="after"))
@@ -203,21 +208,8 @@ async def test_a_cancelled_write_is_never_committed_by_the_next_transaction(engi
     # The write is still running in the database process when its caller is cancelled.
     # Whether SQLAlchemy then closes the connection (it does today) or rolls it back, the
     # write must not ride along in the next transaction's commit.
-    slow_insert = text(
-        "INSERT INTO item (id, name)"
-        " WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000)"
-        " SELECT max(x), 'cancelled' FROM n"
-    )
-
-    async def write_slowly() -> None:
-        async with engine.begin() as conn:
-            await conn.execute(slow_insert)
-
-    task = asyncio.create_task(write_slowly())
-    await asyncio.sleep(0.05)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    slow_insert = f"INSERT INTO item (id, name) {SLOW_COUNT} SELECT max(x), 'cancelled' FROM n"
+    await cancel_while_running(engine, slow_insert, write=True)
     async with engine.begin() as conn:
         await conn.execute(insert(item).values(id=1, name="next"))
     async with engine.connect() as conn:
