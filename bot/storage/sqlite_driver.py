@@ -159,8 +159,9 @@ class Connection:
         return payload
 
     def _write(self, data: bytes) -> None:
-        # Blocking writes: the process reads every request whole before it answers, and
-        # requests of one connection come one at a time, so this never waits on a reply.
+        # Blocking writes: the process reads every request whole before it answers, so this
+        # never waits on a reply. It can wait only when a cancelled caller's statement is
+        # still running there and this request is larger than the pipe's buffer (64 KiB).
         view = memoryview(data)
         while view:
             view = view[os.write(self._requests, view) :]
