@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -182,6 +185,58 @@ async def test_calls_in_flight_never_exceed_the_http_cap(emu, db_url, clock) -> 
         for uid in uids:
             assert len(prompts(f, uid)) == 1
     assert emu.peak_in_flight == 2
+
+
+def _recorded_prompts(path: str) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        (n,) = con.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'prompt' AND status = 'sent'"
+        ).fetchone()
+    return int(n)
+
+
+async def test_sends_stop_at_the_send_concurrency_while_records_cannot_be_written(  # type: ignore[no-untyped-def]
+    emu, db_url, clock
+) -> None:
+    """Another process holds SQLite's write lock, so no record can be committed: the sender
+    goes on sending past its two lanes until six messages (FOYER_SEND_CONCURRENCY) are sent
+    and unrecorded, and no further. That is all a crash could repeat. Once the lock is gone,
+    everyone has the prompt exactly once."""
+    path = db_url.removeprefix("sqlite+aiosqlite:///")
+    settings = make_settings(emu, db_url, send_concurrency=6, http_concurrency=2)
+    app = build_application(settings, clock=clock)
+    async with running(app, poll_timeout=1):
+        f = Foyer(app=app, rt=runtime_of(app), emu=emu, clock=clock)
+        _gid, code = await f.create_group()
+        uids = [await f.join(code) for _ in range(30)]
+        emu.inject(method="sendMessage", delay=0.01, times=1000)
+        await f.advance_to(WEEK1)
+        while _recorded_prompts(path) == 0:  # noqa: ASYNC110 (the database, not an event)
+            await asyncio.sleep(0.005)
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_write_lock() -> None:
+            with contextlib.closing(sqlite3.connect(path, timeout=30)) as con:
+                con.execute("BEGIN IMMEDIATE")
+                locked.set()
+                release.wait(20)
+                con.rollback()
+
+        holder = threading.Thread(target=hold_write_lock)
+        holder.start()
+        try:
+            assert await asyncio.to_thread(locked.wait, 10)
+            await asyncio.sleep(1.0)
+            delivered = sum(len(prompts(f, uid)) for uid in uids)
+            recorded = _recorded_prompts(path)
+            assert delivered - recorded == 6
+            await asyncio.sleep(0.5)
+            assert sum(len(prompts(f, uid)) for uid in uids) == delivered
+        finally:
+            release.set()
+            await asyncio.to_thread(holder.join)
+        await f.settle(timeout=20)
+        assert [len(prompts(f, uid)) for uid in uids] == [1] * len(uids)
 
 
 async def test_presses_of_one_moment_are_stored_together_and_forged_ones_refused(

@@ -1,12 +1,12 @@
 """The sender: drains the outbox through PTB's Bot, recording each outcome as it happens.
 
-Each message is marked sent right after Telegram accepts it, and its worker takes no other
-message until that record is committed, so a crash can repeat at most the messages in flight
-(one per worker: FOYER_SEND_CONCURRENCY), never a whole claimed batch. Records share commits
-(a group commit, bot/storage/batching.py): a commit waits up to 20 ms for half the workers'
-records, or for every busy worker's. There are more workers than HTTP calls in flight
-(FOYER_HTTP_CONCURRENCY): the workers waiting for their records keep the group commits large
-while the others send.
+A few long-lived lanes (one per HTTP call in flight, FOYER_HTTP_CONCURRENCY) take claimed
+messages from a queue, render and send them. A message holds one of FOYER_SEND_CONCURRENCY
+permits from the moment a lane takes it until its outcome is committed, so a crash can repeat
+at most that many messages, never a whole claimed batch. A lane does not wait for its record:
+the recorder writes the records of many messages in one commit (it waits up to 20 ms for half
+the permits' records, or for every held one's) while the lanes go on sending. The next claim
+is made while the lanes still have half a batch to send, so the pipeline never runs dry.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.delivery.kinds.safety import discreet_text
@@ -27,7 +28,6 @@ from bot.delivery.render import NothingToSend, Outgoing, render
 from bot.i18n import use_language
 from bot.runtime import Runtime
 from bot.storage import erasable, outbox, people, personal_data
-from bot.storage.batching import Batcher
 from bot.storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ MAX_ATTEMPTS = 8
 BATCH = 200
 IDLE_POLL_SECONDS = 1.0
 RECORD_LINGER_SECONDS = 0.02
+_MEDIA_METHODS = {"photo": "sendPhoto", "voice": "sendVoice", "audio": "sendAudio"}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -48,15 +49,27 @@ def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
+def keyboard(out: Outgoing) -> dict[str, Any] | None:
+    """The inline keyboard as the Bot API's JSON (no PTB objects to build and serialise)."""
     if not out.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in out.buttons
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in out.buttons
         ]
-    )
+    }
+
+
+async def post_for_message_id(bot: Bot, method: str, params: dict[str, Any]) -> int:
+    """Call a send method and return the new message's id.
+
+    Through PTB's own request path (ExtBot's rate limiter, Foyer's HTTP client and flood gate,
+    PTB's mapping of errors to RetryAfter, Forbidden, BadRequest), but without building the
+    ``telegram.Message`` that ``send_message`` returns: the sender reads only its id, and that
+    object (user, chat, entities) cost 10-15 % of a send (docs/performance.md, fifth round).
+    """
+    result = await bot._post(method, params)
+    return int(result["message_id"])
 
 
 @dataclass(frozen=True)
@@ -72,19 +85,23 @@ class Sender:
     def __init__(self, rt: Runtime, bot: Bot) -> None:
         self.rt = rt
         self.bot = bot
+        settings = rt.settings
+        self._lanes = min(settings.http_concurrency, settings.send_concurrency)
+        # Messages between taken and recorded: what a crash may repeat.
+        self._permits = asyncio.Semaphore(settings.send_concurrency)
+        self._held = 0
+        self._fill = max(1, settings.send_concurrency // 2)
+        self._queue: deque[Claimed] = deque()
+        self._queued = asyncio.Event()  # lanes sleep on it while the queue is empty
+        self._want_more = asyncio.Event()  # the queue fell to half a batch
+        self._drained = asyncio.Event()  # the queue is empty
+        # Queued, being sent, or waiting for a record: never claimed a second time.
         self._in_flight: set[int] = set()
-        self._slots = asyncio.Semaphore(rt.settings.send_concurrency)
+        self._to_record: list[_Sent] = []
+        self._record_wanted = asyncio.Event()
+        self._record_filled = asyncio.Event()
+        self._lanes_done = False
         self._stopping = False
-        self._busy = 0  # workers holding a message, sending it or waiting for its record
-        # A commit waits a moment for half the workers' records, or for every busy worker's:
-        # each statement costs far more than a row, and the others keep sending meanwhile.
-        half = max(1, rt.settings.send_concurrency // 2)
-        self._record: Batcher[_Sent, None] = Batcher(
-            self._record_batch,
-            "sender.recorder",
-            fill=lambda: min(half, self._busy),
-            linger=RECORD_LINGER_SECONDS,
-        )
         # After a 429, one send at a time until Telegram accepts one again.
         self._cautious = False
         self._one_at_a_time = asyncio.Lock()
@@ -92,68 +109,154 @@ class Sender:
     def stop(self) -> None:
         """Finish the messages in flight, start no new ones (a clean stop sends nothing twice)."""
         self._stopping = True
+        self._queued.set()
+        self._want_more.set()
+        self._drained.set()
         self.rt.wake_sender()
 
     async def run(self) -> None:
-        """Drain until stopped; sleep until woken by the planner or a retry comes due."""
-        while not self._stopping:
-            try:
-                done = await self.drain_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # keep the loop alive; the outbox keeps every item safe
-                log.exception("sender.drain_failed")
-                done = 0
-            if done == 0 and not self._stopping:
+        """Claim due messages for the lanes until stopped; sleep until woken by the planner or
+        a retry comes due; on stop, let the lanes finish and the recorder write the rest."""
+        lanes = [
+            asyncio.create_task(self._lane(), name=f"sender.lane{i}") for i in range(self._lanes)
+        ]
+        recorder = asyncio.create_task(self._recorder(), name="sender.recorder")
+        try:
+            while not self._stopping:
+                # Cleared before the claim, so a wake-up during the claim is not lost.
                 self.rt.outbox_signal.clear()
+                wanted = BATCH - len(self._queue)
                 try:
-                    await asyncio.wait_for(self.rt.outbox_signal.wait(), IDLE_POLL_SECONDS)
-                except TimeoutError:
-                    pass
+                    got = await self._claim(wanted)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # keep the loop alive; the outbox keeps every item safe
+                    log.exception("sender.claim_failed")
+                    got = 0
+                if self._stopping:
+                    break
+                if got == 0 and not self._queue:
+                    # Nothing is due: sleep until something is added, or a retry may be due.
+                    await _wait_any(IDLE_POLL_SECONDS, self.rt.outbox_signal)
+                elif got == 0:
+                    # Nothing more yet (the planner may still be writing): look again when
+                    # the lanes run dry or something is added.
+                    await _wait_any(IDLE_POLL_SECONDS, self.rt.outbox_signal, self._drained)
+                elif len(self._queue) > BATCH // 2:
+                    await self._want_more.wait()
+            await asyncio.gather(*lanes)
+            self._lanes_done = True
+            self._record_wanted.set()
+            await recorder
+        finally:
+            for task in (*lanes, recorder):
+                task.cancel()
+            self._in_flight.difference_update(item.id for item in self._queue)
+            self._queue.clear()
 
-    async def drain_once(self) -> int:
+    async def _claim(self, wanted: int) -> int:
         now = self.rt.clock.now()
         async with self.rt.engine.begin() as conn:
             expired = await outbox.expire_stale(
                 conn, now - timedelta(hours=self.rt.settings.grace_hours)
             )
-            batch = await outbox.claim_due(conn, now, BATCH, exclude=list(self._in_flight))
+            batch = await outbox.claim_due(conn, now, wanted, exclude=list(self._in_flight))
         if expired:
             log.info("sender.expired rows=%s", expired)
-        if not batch:
-            return 0
-        self._in_flight.update(item.id for item in batch)
-        try:
-            await asyncio.gather(*(self._deliver(item) for item in batch))
-        finally:
-            self._in_flight.difference_update(item.id for item in batch)
+        if batch and not self._stopping:
+            self._in_flight.update(item.id for item in batch)
+            self._queue.extend(batch)
+            self._want_more.clear()
+            self._drained.clear()
+            self._queued.set()
         return len(batch)
+
+    async def _take(self) -> Claimed | None:
+        """The next queued message, or None when stopping."""
+        while not self._queue and not self._stopping:
+            self._queued.clear()
+            self._drained.set()
+            await self._queued.wait()
+        if self._stopping:
+            return None
+        item = self._queue.popleft()
+        if len(self._queue) <= BATCH // 2:
+            self._want_more.set()
+        return item
+
+    async def _lane(self) -> None:
+        while True:
+            await self._permits.acquire()
+            item = await self._take()
+            if item is None:
+                self._permits.release()
+                return
+            self._held += 1
+            handed_on = False
+            try:
+                handed_on = await self._deliver(item)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failed outcome write: the row stays pending and is retried
+                log.exception("sender.outcome_failed outbox=%s", item.id)
+            finally:
+                if not handed_on:
+                    self._release(item)
+
+    def _release(self, item: Claimed) -> None:
+        """This message's outcome is written (or given up on): its permit is free again."""
+        self._in_flight.discard(item.id)
+        self._held -= 1
+        self._permits.release()
+        if self._to_record and len(self._to_record) >= self._fill_now():
+            self._record_filled.set()
+
+    def _fill_now(self) -> int:
+        return max(1, min(self._fill, self._held))
+
+    async def _recorder(self) -> None:
+        """Group commits of sent messages: each waits a moment for more records, since each
+        statement costs far more than a row, and the lanes keep sending meanwhile."""
+        while True:
+            await self._record_wanted.wait()
+            if not self._to_record:
+                if self._lanes_done:
+                    return
+                self._record_wanted.clear()
+                continue
+            if len(self._to_record) < self._fill_now() and not self._lanes_done:
+                self._record_filled.clear()
+                await _wait_any(RECORD_LINGER_SECONDS, self._record_filled)
+            batch, self._to_record = self._to_record, []
+            try:
+                await self._record_batch(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # not recorded, so still pending: sent again, never lost
+                log.exception("sender.record_failed rows=%s", len(batch))
+            finally:
+                for s in batch:
+                    self._release(s.item)
 
     async def _wait_flood(self) -> None:
         await self.rt.flood.wait()
 
-    async def _deliver(self, item: Claimed) -> None:
-        async with self._slots:
-            self._busy += 1
-            try:
-                await self._deliver_now(item)
-            finally:
-                self._busy -= 1
-
-    async def _deliver_now(self, item: Claimed) -> None:
+    async def _deliver(self, item: Claimed) -> bool:
+        """Send one message and write what happened; True when its record is left to the
+        recorder (the permit goes with it)."""
         await self._wait_flood()
         if self._stopping:
-            return
+            return False
         try:
             out = await render(item, self.rt)
         except NothingToSend:
             await self._final(item, outbox.FAILED, "no_content")
-            return
+            return False
         out = self._personal(item, out)
-        # Again, right before sending: another worker may have met a 429 while we rendered.
+        # Again, right before sending: another lane may have met a 429 while we rendered.
         await self._wait_flood()
         try:
-            message = await self._send_guarded(item.chat_id, out)
+            message_id = await self._send_guarded(item.chat_id, out)
         except RetryAfter as exc:
             await self._flood_wait(item, _seconds(exc.retry_after))
         except Forbidden:
@@ -169,14 +272,15 @@ class Sender:
             log.error("sender.unexpected outbox=%s error=%s", item.id, type(exc).__name__)
             await self._retry(item, type(exc).__name__)
         else:
-            await self._record_sent(item, out, message.message_id)
+            self._to_record.append(_Sent(item, out, message_id))
+            self._record_wanted.set()
+            if len(self._to_record) >= self._fill_now():
+                self._record_filled.set()
             log.debug("sender.sent outbox=%s", item.id)
+            return True
+        return False
 
-    async def _record_sent(self, item: Claimed, out: Outgoing, message_id: int) -> None:
-        """Wait until this message is recorded as sent, in whichever group commit takes it."""
-        await self._record(_Sent(item, out, message_id))
-
-    async def _record_batch(self, batch: Sequence[_Sent]) -> list[None]:
+    async def _record_batch(self, batch: Sequence[_Sent]) -> None:
         now = self.rt.clock.now()
         async with self.rt.engine.begin() as conn:
             await outbox.mark_sent_many(conn, [(s.item.id, s.message_id) for s in batch], now)
@@ -187,7 +291,6 @@ class Sender:
                 if s.item.kind == personal_data.CONTACT_KIND:
                     # The handle in a contact request is forgotten once it arrived.
                     await personal_data.clear_contact_ref(conn, s.item.id)
-        return [None] * len(batch)
 
     def _personal(self, item: Claimed, out: Outgoing) -> Outgoing:
         """Discreet mode and silent notifications, as the recipient chose them."""
@@ -213,37 +316,37 @@ class Sender:
             "erase_at": now + timedelta(hours=hours) if hours else None,
         }
 
-    async def _send_guarded(self, chat_id: int, out: Outgoing) -> Message:
-        """Workers released together when a flood wait ends would all meet the next 429 at
+    async def _send_guarded(self, chat_id: int, out: Outgoing) -> int:
+        """Lanes released together when a flood wait ends would all meet the next 429 at
         once; so until one send is accepted again, they go one by one."""
         if not self._cautious:
             return await self._send(chat_id, out)
         async with self._one_at_a_time:
             await self._wait_flood()
-            message = await self._send(chat_id, out)
+            message_id = await self._send(chat_id, out)
             self._cautious = False
-            return message
+            return message_id
 
-    async def _send(self, chat_id: int, out: Outgoing) -> Message:
-        common = dict(
-            chat_id=chat_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(out),
-            # None, not False: Telegram's default, and one field less to encode and check.
-            protect_content=out.protect_content or None,
-            disable_notification=out.disable_notification or None,
-        )
+    async def _send(self, chat_id: int, out: Outgoing) -> int:
+        params: dict[str, Any] = {"chat_id": chat_id, "parse_mode": "HTML"}
+        if (markup := keyboard(out)) is not None:
+            params["reply_markup"] = markup
+        # Absent, not False: Telegram's default, and one field less to encode and check.
+        if out.protect_content:
+            params["protect_content"] = True
+        if out.disable_notification:
+            params["disable_notification"] = True
         if out.media is None:
-            return await self.bot.send_message(text=out.text, **common)  # type: ignore[arg-type]
+            params["text"] = out.text
+            return await post_for_message_id(self.bot, "sendMessage", params)
         kind, file_id = out.media
-        caption = out.text or None
-        if kind == "photo":
-            return await self.bot.send_photo(photo=file_id, caption=caption, **common)  # type: ignore[arg-type]
-        if kind == "voice":
-            return await self.bot.send_voice(voice=file_id, caption=caption, **common)  # type: ignore[arg-type]
-        if kind == "audio":
-            return await self.bot.send_audio(audio=file_id, caption=caption, **common)  # type: ignore[arg-type]
-        raise NothingToSend(kind)
+        method = _MEDIA_METHODS.get(kind)
+        if method is None:
+            raise NothingToSend(kind)
+        params[kind] = file_id
+        if out.text:
+            params["caption"] = out.text
+        return await post_for_message_id(self.bot, method, params)
 
     async def _flood_wait(self, item: Claimed, seconds: float) -> None:
         self.rt.flood.close_for(seconds)  # the HTTP client closed it already; this is the same
@@ -278,3 +381,19 @@ class Sender:
     async def _final(self, item: Claimed, status: str, error: str) -> None:
         async with self.rt.engine.begin() as conn:
             await outbox.mark_final(conn, item.id, status, error)
+
+
+async def _wait_any(seconds: float, *events: asyncio.Event) -> None:
+    """Until one of the events is set, or the time runs out."""
+    if len(events) == 1:
+        try:
+            await asyncio.wait_for(events[0].wait(), seconds)
+        except TimeoutError:
+            pass
+        return
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
