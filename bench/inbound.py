@@ -80,6 +80,8 @@ class Meter:
         self.handled = 0
         self.first = 0.0
         self.last = 0.0
+        self.cpu_first = 0.0  # this process's CPU time (every thread), as first and last seen
+        self.cpu_last = 0.0
         self.done = asyncio.Event()
 
     def install(self, app: Application) -> None:  # type: ignore[type-arg]
@@ -89,10 +91,12 @@ class Meter:
     async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not self.first:
             self.first = time.perf_counter()
+            self.cpu_first = time.process_time()
 
     async def _end(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.handled += 1
         self.last = time.perf_counter()
+        self.cpu_last = time.process_time()
         if self.handled >= self.expected:
             self.done.set()
 
@@ -135,6 +139,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         "presses": meter.handled,
         "seconds": seconds,
         "per_second": (meter.handled - 1) / seconds,
+        "cpu_ms_per_press": (meter.cpu_last - meter.cpu_first) / (meter.handled - 1) * 1000,
         "peak_rss_mb": peak_rss_mb(),
     }
 

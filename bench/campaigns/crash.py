@@ -1,10 +1,11 @@
 """Crash: SIGKILL the bot at random moments of a fan-out, restart it, count what arrived.
 
-    python -m bench.campaigns.crash [--members 5000] [--kills 20] [--seed 1]
+    python -m bench.campaigns.crash [--members 5000] [--kills 20] [--seed 1] [--concurrency 1]
 
 The emulator runs in this process and outlives the bot, as Telegram would. The bot runs with
-one send worker, so at most one message is in flight when it dies: at the end every member must
-have week 1's prompt, and the extra copies must number at most one per kill.
+FOYER_SEND_CONCURRENCY=1 by default, so at most one message is sent and unrecorded when it
+dies: at the end every member must have week 1's prompt, and the extra copies must number at
+most one per kill (``--concurrency N``: at most N per kill).
 """
 
 from __future__ import annotations
@@ -27,13 +28,18 @@ from bot.emulator import BotAPIEmulator
 class CrashResult:
     members: int
     kills: int
+    concurrency: int
     missing: int
     extra: int
     seconds: float
 
     @property
     def ok(self) -> bool:
-        return self.missing == 0 and self.extra <= self.kills
+        return self.missing == 0 and self.extra <= self.allowed
+
+    @property
+    def allowed(self) -> int:
+        return self.kills * self.concurrency
 
 
 class SendCounter:
@@ -58,14 +64,17 @@ def received(emu: BotAPIEmulator, uid: int) -> int:
     return 0 if chat is None else sum(1 for m in chat.messages.values() if m.from_bot)
 
 
-async def start_bot(api: str, db: Path) -> asyncio.subprocess.Process:
+async def start_bot(api: str, db: Path, concurrency: int) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        PY, "-m", "bench.bot_process", "--api", api, "--db", str(db), "--concurrency", "1",
+        PY, "-m", "bench.bot_process", "--api", api, "--db", str(db),
+        "--concurrency", str(concurrency),
         cwd=ROOT,
     )  # fmt: skip
 
 
-async def campaign(members: int, kills: int, rng_seed: int, workdir: Path) -> CrashResult:
+async def campaign(
+    members: int, kills: int, rng_seed: int, workdir: Path, concurrency: int = 1
+) -> CrashResult:
     groups = max(1, members // 50)
     members = groups * 50
     db = workdir / "crash.db"
@@ -79,13 +88,13 @@ async def campaign(members: int, kills: int, rng_seed: int, workdir: Path) -> Cr
         api = emu.base_url.removesuffix("/bot")
         counter = SendCounter(emu)
         for target in targets:
-            bot = await start_bot(api, db)
+            bot = await start_bot(api, db, concurrency)
             while counter.update() < target and bot.returncode is None:  # noqa: ASYNC110
                 await asyncio.sleep(0.002)
             await asyncio.sleep(rng.uniform(0, 0.003))  # anywhere within a send
             bot.kill()  # SIGKILL: no clean-up of any kind
             await bot.wait()
-        bot = await start_bot(api, db)
+        bot = await start_bot(api, db, concurrency)
         deadline = time.monotonic() + max(120, members / 20)
         while any(received(emu, uid) == 0 for uid in uids):
             if time.monotonic() > deadline or bot.returncode is not None:
@@ -98,15 +107,16 @@ async def campaign(members: int, kills: int, rng_seed: int, workdir: Path) -> Cr
     return CrashResult(
         members=members,
         kills=kills,
+        concurrency=concurrency,
         missing=sum(1 for n in counts if n == 0),
         extra=sum(n - 1 for n in counts if n > 1),
         seconds=time.monotonic() - started,
     )
 
 
-def run(members: int, kills: int, rng_seed: int = 1) -> CrashResult:
+def run(members: int, kills: int, rng_seed: int = 1, concurrency: int = 1) -> CrashResult:
     with tempfile.TemporaryDirectory(prefix="foyer-crash-") as tmp:
-        return asyncio.run(campaign(members, kills, rng_seed, Path(tmp)))
+        return asyncio.run(campaign(members, kills, rng_seed, Path(tmp), concurrency))
 
 
 def main() -> None:
@@ -114,11 +124,13 @@ def main() -> None:
     p.add_argument("--members", type=int, default=5000)
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--concurrency", type=int, default=1, help="FOYER_SEND_CONCURRENCY of the bot")
     args = p.parse_args()
-    result = run(args.members, args.kills, args.seed)
+    result = run(args.members, args.kills, args.seed, args.concurrency)
     print(
-        f"crash: {result.members} members, {result.kills} kills, {result.missing} missing, "
-        f"{result.extra} extra copies (allowed {result.kills}), {result.seconds:.0f} s: "
+        f"crash: {result.members} members, {result.kills} kills, concurrency "
+        f"{result.concurrency}, {result.missing} missing, {result.extra} extra copies "
+        f"(allowed {result.allowed}), {result.seconds:.0f} s: "
         f"{'PASS' if result.ok else 'FAIL'}"
     )
     sys.exit(0 if result.ok else 1)

@@ -23,6 +23,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.bot_api import inline_keyboard, send_for_id
 from bot.delivery.kinds.safety import discreet_text
 from bot.delivery.render import NothingToSend, Outgoing, render
 from bot.i18n import use_language
@@ -47,29 +48,6 @@ def backoff(attempts: int) -> timedelta:
 
 def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def keyboard(out: Outgoing) -> dict[str, Any] | None:
-    """The inline keyboard as the Bot API's JSON (no PTB objects to build and serialise)."""
-    if not out.buttons:
-        return None
-    return {
-        "inline_keyboard": [
-            [{"text": label, "callback_data": data} for label, data in row] for row in out.buttons
-        ]
-    }
-
-
-async def post_for_message_id(bot: Bot, method: str, params: dict[str, Any]) -> int:
-    """Call a send method and return the new message's id.
-
-    Through PTB's own request path (ExtBot's rate limiter, Foyer's HTTP client and flood gate,
-    PTB's mapping of errors to RetryAfter, Forbidden, BadRequest), but without building the
-    ``telegram.Message`` that ``send_message`` returns: the sender reads only its id, and that
-    object (user, chat, entities) cost 10-15 % of a send (docs/performance.md, fifth round).
-    """
-    result = await bot._post(method, params)
-    return int(result["message_id"])
 
 
 @dataclass(frozen=True)
@@ -329,7 +307,7 @@ class Sender:
 
     async def _send(self, chat_id: int, out: Outgoing) -> int:
         params: dict[str, Any] = {"chat_id": chat_id, "parse_mode": "HTML"}
-        if (markup := keyboard(out)) is not None:
+        if (markup := inline_keyboard(out.buttons)) is not None:
             params["reply_markup"] = markup
         # Absent, not False: Telegram's default, and one field less to encode and check.
         if out.protect_content:
@@ -338,7 +316,7 @@ class Sender:
             params["disable_notification"] = True
         if out.media is None:
             params["text"] = out.text
-            return await post_for_message_id(self.bot, "sendMessage", params)
+            return await send_for_id(self.bot, "sendMessage", params)
         kind, file_id = out.media
         method = _MEDIA_METHODS.get(kind)
         if method is None:
@@ -346,7 +324,7 @@ class Sender:
         params[kind] = file_id
         if out.text:
             params["caption"] = out.text
-        return await post_for_message_id(self.bot, method, params)
+        return await send_for_id(self.bot, method, params)
 
     async def _flood_wait(self, item: Claimed, seconds: float) -> None:
         self.rt.flood.close_for(seconds)  # the HTTP client closed it already; this is the same

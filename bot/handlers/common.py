@@ -8,12 +8,14 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot import bot_api
 from bot.i18n import LANGUAGE_NAMES, _, pick_language, set_language
 from bot.runtime import Runtime, runtime_of
 from bot.services import participation
@@ -127,8 +129,20 @@ async def edit(
         await reply(update, text, buttons, person=person)
         return
     body, _protect, _quiet = shape(text, person or current_person())
+    params: dict[str, Any] = {"text": body, "parse_mode": ParseMode.HTML}
+    if query.inline_message_id is not None:
+        params["inline_message_id"] = query.inline_message_id
+    elif query.message is not None:
+        params["chat_id"] = query.message.chat.id
+        params["message_id"] = query.message.message_id
+    else:
+        await reply(update, text, buttons, person=person)
+        return
+    if (keyboard := bot_api.inline_keyboard(buttons)) is not None:
+        params["reply_markup"] = keyboard
     try:
-        await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup(buttons))
+        # The edited message is not read: no telegram.Message is built from the answer.
+        await bot_api.call(query.get_bot(), "editMessageText", params)
     except TelegramError:
         # Too old to edit, or already showing this text: say it in a new message instead.
         await reply(update, text, buttons, person=person)
