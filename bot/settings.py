@@ -31,8 +31,9 @@ class Settings(BaseSettings):
     content_dir: Path | None = None
     # bm -> fr -> en: a Bambara reader never sees a hole where a string is not yet reviewed.
     language_fallbacks: Annotated[dict[str, str], NoDecode] = {"bm": "fr"}
-    # Messages the sender has between claiming and recording them: a crash repeats at most
-    # this many. More than http_concurrency, so those waiting for a record share its commit.
+    # Messages the sender has between taking and recording them: a crash repeats at most
+    # this many. More than http_concurrency, so the lanes go on sending while their records
+    # wait to share a commit.
     send_concurrency: int = Field(default=32, ge=1, le=64)
     # Bot API calls in flight at once, replies and sends together (getUpdates aside). Four
     # cover Telegram's 30 messages a second up to a 130 ms round trip; raise it if farther.
