@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from bot.commands.common import curricula, require_current_db, settings
+from bot.log_setup import configure_logging
 from bot.storage import migrate
 
 
@@ -15,9 +16,7 @@ def run(args: argparse.Namespace) -> int:
     if args.upgrade:
         migrate.upgrade(s.database_url)
     require_current_db(s)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # httpx logs every request URL, and the URL carries the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(logging.INFO)
     from bot.app import build_application
 
     app = build_application(s, curricula=curricula(s))

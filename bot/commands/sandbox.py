@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.cli import CliError
+from bot.log_setup import configure_logging
 from bot.paths import conversations_dir
 from bot.sandbox import script
 from bot.sandbox.session import Options, Sandbox, SandboxProblem, database_url, open_sandbox
@@ -25,7 +26,7 @@ _WATCH_SECONDS = 0.3
 
 def run(args: argparse.Namespace) -> int:
     # Warnings only: the terminal is the chat, not a log.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    configure_logging(logging.WARNING, "%(levelname)s %(name)s %(message)s")
     lines: list[script.Line] | None = None
     script_path: Path | None = None
     if getattr(args, "script", None):
