@@ -84,7 +84,7 @@ class Meter:
         self.cpu_last = 0.0
         self.done = asyncio.Event()
 
-    def install(self, app: Application) -> None:  # type: ignore[type-arg]
+    def install(self, app: Application) -> None:
         app.add_handler(TypeHandler(Update, self._start), group=-100)
         app.add_handler(TypeHandler(Update, self._end), group=100)
 
@@ -109,7 +109,7 @@ async def echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 @contextlib.asynccontextmanager
-async def bare_running(app: Application) -> AsyncIterator[None]:  # type: ignore[type-arg]
+async def bare_running(app: Application) -> AsyncIterator[None]:
     """What bot.app.running does, for an application without Foyer's hooks."""
     async with app:
         await app.start()

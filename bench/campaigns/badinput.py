@@ -192,10 +192,10 @@ def run(*, csv_cases: typing.Iterable[str] | None = None) -> BadInputResult:
         for name, value in BAD_SETTINGS + generic_bad_settings():
             fresh = work / "fresh.db"
             env = {"FOYER_DATABASE_URL": f"sqlite+aiosqlite:///{fresh}", name: value}
-            before = sorted(p.name for p in work.iterdir())
+            files_before = sorted(p.name for p in work.iterdir())
             code, err = cli(work, env, "db", "upgrade")
             after = sorted(p.name for p in work.iterdir())
-            result.cases.append(Case(f"setting {name}={value!r}", code, err, before != after))
+            result.cases.append(Case(f"setting {name}={value!r}", code, err, files_before != after))
             for path in work.glob("fresh.db*"):
                 path.unlink()
 
