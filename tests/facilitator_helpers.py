@@ -21,7 +21,7 @@ async def make_facilitator(f: Foyer, group_id: int | None, uid: int | None = Non
     assert "code of conduct" in msg.text
     await f.press(uid, msg, "I accept")
     done = await f.emu.wait_for_edit(uid, msg.message_id)
-    assert "You are now a facilitator" in done.text
+    assert "You are now a facilitator" in (done.text or "")
     return uid
 
 

@@ -30,7 +30,7 @@ def code_messages() -> dict[tuple[str | None, str], str]:
     return found
 
 
-def catalog(lang: str):  # type: ignore[no-untyped-def]
+def catalog(lang: str):
     po = locales_dir() / lang / "LC_MESSAGES" / "foyer.po"
     with po.open("rb") as fh:
         return read_po(fh, locale=lang)

@@ -372,12 +372,14 @@ def test_partner_preview_shows_the_couples_exercise(capsys: pytest.CaptureFixtur
     assert exercise is not None
     assert "men-groups-12, week 3, English (en), as partner" in out
     assert f"To do together this week: {exercise.title}" in out
-    assert cur.get_week(3).prompt not in out  # a partner of a men's group gets no prompt
+    prompt = cur.get_week(3).prompt
+    assert prompt is not None
+    assert prompt not in out  # a partner of a men's group gets no prompt
     assert main(["content", "preview", "men-groups-12", "--week", "2", "--as", "partner"]) == 0
     assert "receives nothing this week" in capsys.readouterr().out
 
 
-def _received(message: object) -> tuple[str, list[list[str]]]:
+def _received(message: object) -> tuple[str | None, list[list[str]]]:
     text = getattr(message, "text", None) or getattr(message, "caption", "")
     return text, [[label for label, _data in row] for row in msg_buttons(message)]
 

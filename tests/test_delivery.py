@@ -53,7 +53,7 @@ async def test_week_one_arrives_at_local_delivery_time_then_checkin(foyer: Foyer
 
     await foyer.press(uid, msg, "Partly")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
-    assert "Tip of week 1" in msg.text
+    assert "Tip of week 1" in (msg.text or "")
     async with foyer.rt.engine.connect() as conn:
         assert (await conn.execute(select(checkin.c.week, checkin.c.value))).all() == [
             (1, "partly")
@@ -89,7 +89,7 @@ async def test_pause_resume_and_stop(foyer: Foyer) -> None:
     foyer.emu.send_text(uid, "/pause")
     msg = await foyer.last_message(uid)
     await foyer.press(uid, msg, "1 week")
-    assert "Paused until" in (await foyer.emu.wait_for_edit(uid, msg.message_id)).text
+    assert "Paused until" in ((await foyer.emu.wait_for_edit(uid, msg.message_id)).text or "")
 
     await foyer.advance_to(WEEK1)  # within the pause: nothing
     await foyer.settle()
@@ -112,7 +112,9 @@ async def test_pause_resume_and_stop(foyer: Foyer) -> None:
     foyer.emu.send_text(uid, "arrêt")
     msg = await foyer.last_message(uid)
     await foyer.press(uid, msg, "Yes, stop")
-    assert "not receive any more" in (await foyer.emu.wait_for_edit(uid, msg.message_id)).text
+    assert "not receive any more" in (
+        (await foyer.emu.wait_for_edit(uid, msg.message_id)).text or ""
+    )
     await foyer.advance_to(WEEK1 + timedelta(days=21))
     await foyer.settle()
     assert len(prompts(foyer, uid)) == 1
@@ -148,7 +150,7 @@ async def test_429_storm_is_waited_out_and_nothing_duplicated(
     emu,
     db_url,
     clock,
-    in_flight,  # type: ignore[no-untyped-def]
+    in_flight,
 ) -> None:
     # With 8 sends in flight, the flood gate in the HTTP client still holds every request that
     # had not started writing when the 429's headers arrived, replies to people included.
@@ -170,7 +172,7 @@ async def test_429_storm_is_waited_out_and_nothing_duplicated(
         assert len([c for c in emu.calls("sendMessage") if c.status == 429]) >= 3
 
 
-async def test_calls_in_flight_never_exceed_the_http_cap(emu, db_url, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_calls_in_flight_never_exceed_the_http_cap(emu, db_url, clock) -> None:
     # Eight sender workers, two calls at a time: the others wait in Foyer, not in httpcore.
     settings = make_settings(emu, db_url, send_concurrency=8, http_concurrency=2)
     app = build_application(settings, clock=clock)
@@ -195,7 +197,7 @@ def _recorded_prompts(path: str) -> int:
     return int(n)
 
 
-async def test_sends_stop_at_the_send_concurrency_while_records_cannot_be_written(  # type: ignore[no-untyped-def]
+async def test_sends_stop_at_the_send_concurrency_while_records_cannot_be_written(
     emu, db_url, clock
 ) -> None:
     """Another process holds SQLite's write lock, so no record can be committed: the sender
@@ -257,7 +259,7 @@ async def test_presses_of_one_moment_are_stored_together_and_forged_ones_refused
     qid = foyer.emu.press_button(forger, checkins[forger].message_id, victim_data)
     for uid in honest:
         edited = await foyer.emu.wait_for_edit(uid, checkins[uid].message_id)
-        assert edited.text.startswith("Well done")
+        assert (edited.text or "").startswith("Well done")
     answer = await foyer.emu.wait_for_callback_answer(qid)
     assert "no longer works" in answer.get("text", "")
     async with foyer.rt.engine.connect() as conn:
@@ -281,7 +283,7 @@ async def test_server_errors_are_retried(foyer: Foyer) -> None:
 async def test_downtime_longer_than_grace_expires_instead_of_sending(
     emu,
     db_url,
-    clock,  # type: ignore[no-untyped-def]
+    clock,
 ) -> None:
     settings = make_settings(emu, db_url, grace_hours=24)
     app = build_application(settings, clock=clock)
@@ -304,7 +306,7 @@ async def test_downtime_longer_than_grace_expires_instead_of_sending(
         assert "Check-in of week 1" in (await f.last_message(uid)).text
 
 
-async def test_downtime_within_grace_still_delivers(emu, db_url, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_downtime_within_grace_still_delivers(emu, db_url, clock) -> None:
     settings = make_settings(emu, db_url, grace_hours=24)
     app = build_application(settings, clock=clock)
     async with running(app, poll_timeout=1):
@@ -320,7 +322,7 @@ async def test_downtime_within_grace_still_delivers(emu, db_url, clock) -> None:
         assert len(prompts(f, uid)) == 1
 
 
-async def test_restart_in_the_middle_of_a_fan_out(emu, db_url, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_restart_in_the_middle_of_a_fan_out(emu, db_url, clock) -> None:
     """Stop Foyer while a slow fan-out is half done: after restart, everyone has it once."""
     settings = make_settings(emu, db_url, send_concurrency=2)
     app = build_application(settings, clock=clock)

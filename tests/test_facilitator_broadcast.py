@@ -8,18 +8,19 @@ from sqlalchemy import select
 
 from bot.app import build_application, running
 from bot.clock import OffsetClock
-from bot.emulator import BotAPIEmulator
+from bot.emulator import BotAPIEmulator, Message
 from bot.runtime import runtime_of
 from bot.storage.tables import broadcast, outbox
 from tests.conftest import Foyer, make_settings
 from tests.facilitator_helpers import count, make_facilitator, rows, tap
 
 
-async def _draft_voice(f: Foyer, fac: int) -> object:
+async def _draft_voice(f: Foyer, fac: int) -> Message:
     f.emu.send_text(fac, "/broadcast")
     assert "a voice note" in (await f.last_message(fac)).text
     voice = f.emu.send_voice(fac, duration=12)
     preview = await f.last_message(fac)
+    assert voice.file is not None
     assert preview.kind == "voice" and preview.file.file_id == voice.file.file_id
     return await f.last_message(fac)
 
@@ -30,7 +31,7 @@ async def test_voice_broadcast_reaches_every_member_once_with_a_summary(foyer: F
     fac = await make_facilitator(foyer, gid)
     foyer.emu.block(members[2])  # one member blocked Foyer meanwhile
     question = await _draft_voice(foyer, fac)
-    assert "Send it to the 3 members of" in question.text
+    assert "Send it to the 3 members of" in (question.text or "")
     assert await count(foyer, outbox, outbox.c.kind == "broadcast") == 0  # nothing before yes
 
     await tap(foyer, fac, question, "Send")
@@ -44,7 +45,8 @@ async def test_voice_broadcast_reaches_every_member_once_with_a_summary(foyer: F
     qid = foyer.emu.press_button(fac, question.message_id, f"bc:{bid}:y")
     assert "no longer works" in (await foyer.emu.wait_for_callback_answer(qid))["text"]
     await foyer.tick()
-    summary = await foyer.emu.wait_for_message(fac, lambda m: "has gone out" in m.text)
+    summary = await foyer.emu.wait_for_message(fac, lambda m: "has gone out" in (m.text or ""))
+    assert summary.text is not None
     assert "Delivered to 2 members." in summary.text and "Blocked Foyer: 1" in summary.text
     assert "Could not be delivered: 0" in summary.text
     await foyer.tick()
@@ -76,8 +78,8 @@ async def test_voice_broadcast_across_a_restart_sends_nothing_twice(
         for uid in members:
             assert len([m for m in emu.messages(uid) if m.kind == "voice"]) == 1
         await f2.tick()
-        summary = await emu.wait_for_message(fac, lambda m: "has gone out" in m.text)
-        assert "Delivered to 3 members." in summary.text
+        summary = await emu.wait_for_message(fac, lambda m: "has gone out" in (m.text or ""))
+        assert "Delivered to 3 members." in (summary.text or "")
 
 
 async def test_cancel_sends_nothing_and_text_is_escaped(foyer: Foyer) -> None:

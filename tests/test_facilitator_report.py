@@ -24,32 +24,32 @@ async def seed(f: Foyer) -> tuple[int, int]:
     async with f.rt.engine.begin() as conn:
         mids = []
         for i in range(6):
-            pid = (
-                await conn.execute(
-                    person.insert().values(
-                        telegram_id=70000 + i,
-                        language="en",
-                        discreet=False,
-                        silent=False,
-                        blocked=False,
-                        created_at=NOW - timedelta(days=20),
-                        last_seen_at=NOW - timedelta(days=2 if i < 3 else 10),
-                    )
+            result = await conn.execute(
+                person.insert().values(
+                    telegram_id=70000 + i,
+                    language="en",
+                    discreet=False,
+                    silent=False,
+                    blocked=False,
+                    created_at=NOW - timedelta(days=20),
+                    last_seen_at=NOW - timedelta(days=2 if i < 3 else 10),
                 )
-            ).inserted_primary_key[0]
-            mid = (
-                await conn.execute(
-                    membership.insert().values(
-                        person_id=pid,
-                        group_id=gid,
-                        role="member",
-                        status="active",
-                        progress_opt_in=i != 5,
-                        number=i + 1,
-                        joined_at=NOW - timedelta(days=20),
-                    )
+            )
+            assert result.inserted_primary_key is not None
+            pid = result.inserted_primary_key[0]
+            result = await conn.execute(
+                membership.insert().values(
+                    person_id=pid,
+                    group_id=gid,
+                    role="member",
+                    status="active",
+                    progress_opt_in=i != 5,
+                    number=i + 1,
+                    joined_at=NOW - timedelta(days=20),
                 )
-            ).inserted_primary_key[0]
+            )
+            assert result.inserted_primary_key is not None
+            mid = result.inserted_primary_key[0]
             mids.append(mid)
         reached = {1: mids[:5], 2: mids[:4]}
         for week, ms in reached.items():
@@ -122,6 +122,7 @@ async def test_export_csv_columns_and_date_filter(foyer: Foyer) -> None:
     ask = await foyer.last_message(fac)
     await foyer.press(fac, ask, "All weeks")
     doc = await foyer.emu.wait_for_message(fac, lambda m: m.kind == "document")
+    assert doc.file is not None and doc.file.data is not None
     table = list(csv.DictReader(io.StringIO(doc.file.data.decode())))
     assert list(table[0]) == [
         "group_id", "week", "meeting_date", "members_reached", "checkins_done",
@@ -140,6 +141,7 @@ async def test_export_csv_columns_and_date_filter(foyer: Foyer) -> None:
     assert "earlier first" in (await foyer.last_message(fac)).text
     foyer.emu.send_text(fac, "2026-12-09 2026-12-31")
     doc = await foyer.emu.wait_for_message(fac, lambda m: m.kind == "document")
+    assert doc.file is not None and doc.file.data is not None
     table = list(csv.DictReader(io.StringIO(doc.file.data.decode())))
     assert [(r["week"], r["meeting_date"], r["session_held"]) for r in table] == [
         ("2", "2026-12-10", "no")

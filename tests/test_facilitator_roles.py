@@ -81,7 +81,7 @@ async def test_accept_after_expiry_changes_nothing(foyer: Foyer) -> None:
     foyer.clock.advance(timedelta(days=8))
     await foyer.press(uid, msg, "I accept")
     edited = await foyer.emu.wait_for_edit(uid, msg.message_id)
-    assert "does not work any more" in edited.text
+    assert "does not work any more" in (edited.text or "")
     assert await count(foyer, staff) == 0
 
 
@@ -98,11 +98,13 @@ async def test_admin_invites_in_telegram_and_others_are_refused(
         emu.user(admin, "Admin", language_code="en")
         emu.send_text(admin, f"/newfacilitator {gid}")
         msg = await emu.wait_for_message(admin)
+        assert msg.text is not None
         assert "https://t.me/foyer_test_bot?start=" in msg.text
         code = msg.text.rsplit("start=", 1)[1].strip()
         uid = f.new_user()
         emu.send_text(uid, f"/start {code}")
         conduct = await emu.wait_for_message(uid)
+        assert conduct.text is not None
         assert "Kati Men" in conduct.text and "Zero tolerance" in conduct.text
         await f.press(uid, conduct, "I accept")
         await emu.wait_for_edit(uid, conduct.message_id)
@@ -111,9 +113,10 @@ async def test_admin_invites_in_telegram_and_others_are_refused(
         # A facilitator is not an admin: refused, and no invitation is created.
         before = await count(f, invite)
         emu.send_text(uid, f"/newfacilitator {gid}")
-        assert "only for" in (await emu.wait_for_message(uid)).text
+        assert "only for" in ((await emu.wait_for_message(uid)).text or "")
         emu.send_text(admin, "/newfacilitator")
         pick = await emu.wait_for_message(admin)
+        assert pick.reply_markup is not None
         assert [row[0][0] for row in pick.reply_markup] == ["No group yet", f"{gid}. Kati Men"]
         assert await count(f, invite) == before
 

@@ -25,6 +25,7 @@ async def test_full_join_journey_in_french(foyer: Foyer) -> None:
 
     await foyer.press(uid, msg, "Français")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
+    assert msg.text is not None
     assert "/help" in msg.text and "urgence" in msg.text  # consent, in French
     await foyer.press(uid, msg, msg_buttons(msg)[0][0][0])
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
@@ -32,11 +33,13 @@ async def test_full_join_journey_in_french(foyer: Foyer) -> None:
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
     await foyer.press(uid, msg, msg_buttons(msg)[0][0][0])  # show my first name
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
+    assert msg.text is not None
     assert "Code of conduct" in msg.text  # the curriculum text (no French in the test fixture)
     assert await count(foyer, person) == 0  # nothing stored before the last step
     await foyer.press(uid, msg, msg_buttons(msg)[0][0][0])
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
     # Welcome names the first delivery in French, in Bamako time: Friday 4 December, 09:00.
+    assert msg.text is not None
     assert "Kati Men" in msg.text
     assert "vendredi 4 décembre" in msg.text and "09:00" in msg.text
 
@@ -56,7 +59,7 @@ async def test_declining_consent_stores_nothing(foyer: Foyer) -> None:
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
     await foyer.press(uid, msg, "No, thank you")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
-    assert "Nothing about you has been stored" in msg.text
+    assert "Nothing about you has been stored" in (msg.text or "")
     assert await count(foyer, person) == 0
 
 
@@ -70,7 +73,7 @@ async def test_declining_code_of_conduct_stores_nothing(foyer: Foyer) -> None:
         msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
     await foyer.press(uid, msg, "No, thank you")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
-    assert "change your mind" in msg.text
+    assert "change your mind" in (msg.text or "")
     assert await count(foyer, person) == 0 and await count(foyer, membership) == 0
 
 
@@ -95,7 +98,7 @@ async def test_revoked_code_and_stale_buttons(foyer: Foyer) -> None:
     # A button from before the link was replaced no longer works, and stores nothing.
     await foyer.press(uid, msg, "English")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
-    assert "does not work" in msg.text
+    assert "does not work" in (msg.text or "")
     foyer.emu.send_text(uid, f"/start {code}")
     assert "does not work" in (await foyer.last_message(uid)).text
     assert await count(foyer, person) == 0

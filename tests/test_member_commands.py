@@ -76,7 +76,9 @@ async def test_stop_can_be_cancelled_and_rejoined(foyer: Foyer) -> None:
     foyer.emu.send_text(uid, "/stop")
     msg = await foyer.last_message(uid)
     await foyer.press(uid, msg, "No, keep going")
-    assert "Nothing has changed" in (await foyer.emu.wait_for_edit(uid, msg.message_id)).text
+    assert "Nothing has changed" in (
+        (await foyer.emu.wait_for_edit(uid, msg.message_id)).text or ""
+    )
     foyer.emu.send_text(uid, "/stop")
     msg = await foyer.last_message(uid)
     await foyer.press(uid, msg, "Yes, stop")

@@ -33,18 +33,18 @@ async def add_facilitator(f: Foyer, gid: int, telegram_id: int) -> None:
     """A facilitator of the group, the way the facilitators' feature records one."""
     await focal_ready(f, telegram_id)
     async with f.rt.engine.begin() as conn:
-        pid = (
-            await conn.execute(
-                person.insert().values(
-                    telegram_id=telegram_id,
-                    language="en",
-                    discreet=False,
-                    silent=False,
-                    blocked=False,
-                    created_at=T0,
-                )
+        result = await conn.execute(
+            person.insert().values(
+                telegram_id=telegram_id,
+                language="en",
+                discreet=False,
+                silent=False,
+                blocked=False,
+                created_at=T0,
             )
-        ).inserted_primary_key[0]
+        )
+        assert result.inserted_primary_key is not None
+        pid = result.inserted_primary_key[0]
         await conn.execute(
             membership.insert().values(
                 person_id=pid,
@@ -111,6 +111,7 @@ async def test_concern_reaches_focal_points_never_the_facilitator(cfoyer: Foyer)
 
     await f.settle()
     note = await f.emu.wait_for_message(FOCAL, lambda m: row.reference in (m.text or ""))
+    assert note.text is not None and note.source is not None
     assert "Moussa &amp; laughed &lt;b&gt;" in note.source  # escaped, shown as typed
     assert "Moussa & laughed <b>" in note.text
     assert "Anonymous" in note.text and str(uid) not in note.source
@@ -145,7 +146,7 @@ async def test_focal_point_marks_and_answers_without_learning_who(cfoyer: Foyer)
     assert "marked received" in confirm.text
     await f.settle()
     told = await f.emu.wait_for_message(uid, lambda m: "has been received" in (m.text or ""))
-    assert row.reference in told.text
+    assert row.reference in (told.text or "")
     # Pressing again changes nothing and says so.
     qid = f.emu.press_button(FOCAL, note.message_id, f"zf:r:{row.id}")
     assert (await f.emu.wait_for_callback_answer(qid))["text"].startswith("Nothing changed")
@@ -156,6 +157,7 @@ async def test_focal_point_marks_and_answers_without_learning_who(cfoyer: Foyer)
     sent = await ask(f, FOCAL, "Thank you. We will visit the group this week.")
     assert f"reporter of {row.reference}" in sent.text and str(uid) not in sent.text
     answer = await f.emu.wait_for_message(uid, lambda m: "An answer" in (m.text or ""))
+    assert answer.text is not None
     assert "We will visit the group this week." in answer.text and "Fatou" not in answer.text
     assert answer.protect_content
 
@@ -163,7 +165,7 @@ async def test_focal_point_marks_and_answers_without_learning_who(cfoyer: Foyer)
     await f.last_message(FOCAL)
     await f.settle()
     closed = await f.emu.wait_for_message(uid, lambda m: "now closed" in (m.text or ""))
-    assert row.reference in closed.text
+    assert row.reference in (closed.text or "")
     (row,) = await concerns_in_db(f)
     assert row.status == "closed"
     # The focal point's answer was relayed, never stored.
@@ -190,6 +192,7 @@ async def test_a_named_concern_shows_who_and_only_focal_points_may_act(cfoyer: F
     assert row.kind == "feedback" and not row.anonymous
     await f.settle()
     note = await f.emu.wait_for_message(FOCAL, lambda m: row.reference in (m.text or ""))
+    assert note.text is not None and note.source is not None
     assert f"tg://user?id={uid}" in note.source and "Amadou" in note.text
 
     # A member pressing a forged focal-point button: refused, nothing changes.
@@ -207,7 +210,7 @@ async def test_concern_dialogue_edge_cases(cfoyer: Foyer) -> None:
     msg = await ask(f, stranger, "/concern")
     await f.press(stranger, msg, "Cancel")
     said = await f.emu.wait_for_edit(stranger, msg.message_id)
-    assert "Nothing was sent or kept" in said.text
+    assert "Nothing was sent or kept" in (said.text or "")
     f.emu.send_voice(stranger)
     await f.last_message(stranger)
 

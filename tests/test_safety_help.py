@@ -166,7 +166,7 @@ async def test_help_and_safe_word_interrupt_the_join_dialogue(sfoyer: Foyer) -> 
     # The dialogue carries on where it was: its state rides in the buttons.
     await sfoyer.press(uid, join_msg, msg_buttons(join_msg)[0][0][1])
     edited = await sfoyer.emu.wait_for_edit(uid, join_msg.message_id)
-    assert "totals" in edited.text
+    assert "totals" in (edited.text or "")
 
 
 async def test_help_interrupts_the_concern_dialogue_and_drops_its_text(sfoyer: Foyer) -> None:
@@ -180,10 +180,10 @@ async def test_help_interrupts_the_concern_dialogue_and_drops_its_text(sfoyer: F
     msg = await sfoyer.emu.wait_for_edit(uid, msg.message_id)
     await sfoyer.press(uid, msg, "Stay anonymous")
     msg = await sfoyer.emu.wait_for_edit(uid, msg.message_id)
-    assert "write your complaint" in msg.text
+    assert "write your complaint" in (msg.text or "")
     sfoyer.emu.send_text(uid, SAFE_WORD)
     dropped, shown = await sfoyer.emu.wait_for_messages(uid, 2)
-    assert "was not sent" in dropped.text and shown.text.startswith("Help\n")
+    assert "was not sent" in (dropped.text or "") and (shown.text or "").startswith("Help\n")
     msg = await ask(sfoyer, uid, "stray words after help")
     assert "I can only understand" in msg.text  # not taken as a concern
     async with sfoyer.rt.engine.connect() as conn:
@@ -216,18 +216,19 @@ async def test_talk_to_a_person_only_with_agreement(sfoyer: Foyer) -> None:
     assert "Telegram username" in offer.text
     await sfoyer.press(uid, offer, "No, not now")
     said = await sfoyer.emu.wait_for_edit(uid, offer.message_id)
-    assert "Nobody has been told" in said.text
+    assert "Nobody has been told" in (said.text or "")
     await sfoyer.emu.wait_idle()
-    assert not [m for m in sfoyer.emu.messages(FOCAL) if "asked" in m.text]
+    assert not [m for m in sfoyer.emu.messages(FOCAL) if "asked" in (m.text or "")]
 
     await sfoyer.press(uid, help_msg, "Talk to a person")
     offer = await sfoyer.last_message(uid)
     await sfoyer.press(uid, offer, "Yes, tell them")
     said = await sfoyer.emu.wait_for_edit(uid, offer.message_id)
+    assert said.text is not None
     assert "will write to you" in said.text and "7 days" in said.text
     await sfoyer.settle()
     note = await sfoyer.emu.wait_for_message(FOCAL, lambda m: "asked" in (m.text or ""))
-    assert "@kalifa_k" in note.text and note.protect_content
+    assert "@kalifa_k" in (note.text or "") and note.protect_content
     async with sfoyer.rt.engine.connect() as conn:
         rows = (
             await conn.execute(

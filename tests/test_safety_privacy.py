@@ -28,7 +28,7 @@ async def join_discreet(f: Foyer, code: str, uid: int | None = None) -> int:
         msg = await f.emu.wait_for_edit(uid, msg.message_id)
         await f.press(uid, msg, msg_buttons(msg)[pick][0][1])
     msg = await f.emu.wait_for_edit(uid, msg.message_id)
-    assert "discreet messages" in msg.text
+    assert "discreet messages" in (msg.text or "")
     await f.press(uid, msg, "I accept, with discreet messages")
     await f.emu.wait_for_edit(uid, msg.message_id)
     return uid
@@ -61,10 +61,11 @@ async def test_discreet_join_neutral_first_line_protected_and_silent(sfoyer: Foy
     await f.advance_to(FIRST_DELIVERY)
     await f.settle()
     week = await f.emu.wait_for_message(quiet, lambda m: "weekly note" in (m.text or ""))
+    assert week.text is not None
     assert week.text.splitlines()[0] == "Your weekly note is here."
     assert week.protect_content and week.disable_notification
     normal = await f.emu.wait_for_message(plain, lambda m: "Week 1" in (m.text or ""))
-    assert normal.text.startswith("Week 1") and not normal.protect_content
+    assert (normal.text or "").startswith("Week 1") and not normal.protect_content
     assert not normal.disable_notification
 
 
@@ -170,8 +171,11 @@ async def test_mydata_sends_everything_stored(sfoyer: Foyer) -> None:  # noqa: F
     await f.emu.wait_for_edit(uid, checkin.message_id)
     f.emu.send_text(uid, "/mydata")
     doc = await f.emu.wait_for_message(uid, lambda m: m.kind == "document")
-    assert doc.protect_content and "Everything Foyer stores" in doc.caption
-    data = json.loads(f.emu.file(doc.file.file_id).data)
+    assert doc.protect_content and "Everything Foyer stores" in (doc.caption or "")
+    assert doc.file is not None
+    stored = f.emu.file(doc.file.file_id)
+    assert stored.data is not None
+    data = json.loads(stored.data)
     assert data["person"][0]["telegram_id"] == uid and data["person"][0]["first_name"] == "Amadou"
     assert [m["role"] for m in data["membership"]] == ["member"]
     assert [(c["week"], c["value"]) for c in data["checkin"]] == [(1, "partly")]
@@ -237,7 +241,7 @@ async def test_forget_leaves_no_row_that_names_the_person(sfoyer: Foyer) -> None
     confirm = await ask(f, uid, "/forget")
     await f.press(uid, confirm, "Yes, delete everything")
     done = await f.emu.wait_for_message(uid, lambda m: "Done. Foyer has deleted" in (m.text or ""))
-    assert "Clear history" in done.text
+    assert "Clear history" in (done.text or "")
 
     dump = await dump_db(f)
     assert rows_naming(dump, uid, "Seydou", "seydou_k") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import sqlite3
@@ -298,7 +299,12 @@ def test_bare_foyer_with_a_token_serves_telegram(
     seen: list[bool] = []
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FOYER_BOT_TOKEN", "123456:ABC")
-    monkeypatch.setattr(bot.commands.run, "run", lambda args: seen.append(args.upgrade) or 0)
+
+    def fake_run(args: argparse.Namespace) -> int:
+        seen.append(args.upgrade)
+        return 0
+
+    monkeypatch.setattr(bot.commands.run, "run", fake_run)
     assert main([]) == 0
     assert seen == [True]  # like `foyer run --upgrade`
 

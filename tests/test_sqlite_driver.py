@@ -25,7 +25,7 @@ item = Table("item", meta, Column("id", Integer, primary_key=True), Column("name
 
 
 @pytest.fixture
-async def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def engine(tmp_path: Path):
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
     async with engine.begin() as conn:
         await conn.run_sync(meta.create_all)
@@ -33,7 +33,7 @@ async def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
     await engine.dispose()
 
 
-async def test_rowcount_lastrowid_and_returning(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_rowcount_lastrowid_and_returning(engine) -> None:
     async with engine.begin() as conn:
         first = await conn.execute(insert(item).values(id=1, name="a"))
         assert first.rowcount == 1 and first.inserted_primary_key == (1,)
@@ -49,7 +49,7 @@ async def test_rowcount_lastrowid_and_returning(engine) -> None:  # type: ignore
         assert sorted(changed.scalars()) == list(range(101, 300))
 
 
-async def test_many_rows_one_at_a_time_and_in_chunks(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_many_rows_one_at_a_time_and_in_chunks(engine) -> None:
     async with engine.begin() as conn:
         await conn.execute(insert(item), [{"id": i, "name": str(i)} for i in range(1, 1001)])
     async with engine.connect() as conn:
@@ -61,7 +61,7 @@ async def test_many_rows_one_at_a_time_and_in_chunks(engine) -> None:  # type: i
         assert [r.id async for r in streamed] == list(range(1, 1001))
 
 
-async def test_rollback_still_undoes_writes(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_rollback_still_undoes_writes(engine) -> None:
     with pytest.raises(RuntimeError):
         async with engine.begin() as conn:
             await conn.execute(insert(item).values(id=7, name="gone"))
@@ -96,7 +96,7 @@ def gone(pid: int, within: float = 10.0) -> bool:
     return False
 
 
-async def test_errors_arrive_as_sqlite_errors(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_errors_arrive_as_sqlite_errors(engine) -> None:
     async with engine.begin() as conn:
         await conn.execute(insert(item).values(id=1, name="a"))
     with pytest.raises(IntegrityError) as raised:
@@ -107,7 +107,7 @@ async def test_errors_arrive_as_sqlite_errors(engine) -> None:  # type: ignore[n
         assert (await conn.execute(select(item.c.name))).scalars().all() == ["a"]
 
 
-async def test_megabytes_each_way(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_megabytes_each_way(engine) -> None:
     rows = [{"id": i, "name": f"{i:06d}" + "é" * 300} for i in range(1, 20_001)]
     async with engine.begin() as conn:
         await conn.execute(insert(item), rows)  # about 12 MB of request
@@ -134,7 +134,7 @@ async def cancel_while_running(engine: AsyncEngine, sql: str, *, write: bool) ->
         await task
 
 
-async def test_a_cancelled_statement_leaves_the_replies_in_order(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_a_cancelled_statement_leaves_the_replies_in_order(engine) -> None:
     await cancel_while_running(engine, f"{SLOW_COUNT} SELECT count(*) FROM n", write=False)
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT 42"))).scalar_one() == 42
@@ -144,7 +144,7 @@ async def test_a_cancelled_statement_leaves_the_replies_in_order(engine) -> None
         assert (await conn.execute(select(item.c.name))).scalars().all() == ["after"]
 
 
-async def test_ctrl_c_leaves_the_database_process_to_the_bot(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_ctrl_c_leaves_the_database_process_to_the_bot(engine) -> None:
     pid = await database_pid(engine)
     os.kill(pid, signal.SIGINT)  # what a terminal sends the whole process group
     os.kill(pid, signal.SIGTERM)  # what a service manager sends it
@@ -156,7 +156,7 @@ async def test_ctrl_c_leaves_the_database_process_to_the_bot(engine) -> None:  #
     assert gone(pid)
 
 
-async def test_a_lost_database_process_fails_the_statement_then_reconnects(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_a_lost_database_process_fails_the_statement_then_reconnects(engine) -> None:
     async with engine.begin() as conn:
         await conn.execute(insert(item).values(id=1, name="kept"))
     pid = await database_pid(engine)
@@ -204,7 +204,7 @@ def test_the_database_process_dies_with_the_bot(tmp_path: Path) -> None:
         assert check.execute("SELECT v FROM t").fetchall() == [("committed",)]
 
 
-async def test_a_cancelled_write_is_never_committed_by_the_next_transaction(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_a_cancelled_write_is_never_committed_by_the_next_transaction(engine) -> None:
     # The write is still running in the database process when its caller is cancelled.
     # Whether SQLAlchemy then closes the connection (it does today) or rolls it back, the
     # write must not ride along in the next transaction's commit.
