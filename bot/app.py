@@ -21,7 +21,7 @@ from bot import i18n
 from bot.clock import Clock, SystemClock
 from bot.content.registry import Curricula
 from bot.delivery import planner, retention
-from bot.delivery.flood_gate import gated_request
+from bot.delivery.http_client import AiohttpRequest
 from bot.delivery.sender import Sender
 from bot.handlers import (
     checkin,
@@ -69,7 +69,9 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
         # Every call but getUpdates waits out a 429, and only so many run at once.
-        .request(gated_request(rt.flood, settings.http_concurrency))
+        .request(AiohttpRequest(settings.http_concurrency, rt.flood))
+        # Long polling: PTB passes the poll's own read timeout with each getUpdates.
+        .get_updates_request(AiohttpRequest(1))
     )
     if settings.rate_limit:
         # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.

@@ -1,0 +1,123 @@
+"""Foyer's HTTP client under python-telegram-bot: aiohttp, with the flood gate built in.
+
+PTB's default client (httpx over httpcore, in pure Python) cost an echo bot 2.3-2.6 ms of CPU
+for a button press (answerCallbackQuery, editMessageText); over aiohttp, whose parser and URLs
+are compiled, the same bot spent 0.9-1.3 ms (docs/performance.md, sixth round). PTB allows any
+``BaseRequest``; this one keeps PTB's mapping of answers to errors (RetryAfter, Forbidden...).
+
+The gate (bot/delivery/flood_gate.py) is honoured after a request has its connection and
+before its first byte goes out (aiohttp's connection trace signals, which it awaits), and it
+closes as soon as a 429's status line is read, before the connection can serve anyone else.
+At most ``in_flight`` calls run at once; the others wait here, in order, with no clock running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import Any
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+from bot.delivery.flood_gate import MIN_WAIT, FloodGate, retry_after
+
+_TIMEOUT = 5.0  # PTB's default for connect, read and write
+
+
+def _seconds(value: Any, default: float | None) -> float | None:
+    # PTB marks "not given" with a DefaultValue, the type of BaseRequest.DEFAULT_NONE.
+    return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
+
+
+class AiohttpRequest(BaseRequest):
+    def __init__(
+        self, in_flight: int, gate: FloodGate | None = None, read_timeout: float = _TIMEOUT
+    ) -> None:
+        self._in_flight = in_flight
+        self._gate = gate
+        self._read_timeout = read_timeout
+        self._slots = asyncio.Semaphore(in_flight)
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is not None:
+            return
+        traces = []
+        if self._gate is not None:
+            gate = self._gate
+
+            async def before_first_byte(*_args: Any) -> None:
+                await gate.wait()
+
+            trace = aiohttp.TraceConfig()
+            trace.on_connection_create_end.append(before_first_byte)
+            trace.on_connection_reuseconn.append(before_first_byte)
+            traces.append(trace)
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._in_flight, ssl=_tls()),
+            # The Bot API sets no cookies, and a bot has no business keeping any.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=True,  # HTTPS_PROXY and the like, as PTB's default client honours them
+            trace_configs=traces,
+            headers={"User-Agent": self.USER_AGENT},
+        )
+
+    async def shutdown(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        files = request_data.multipart_data if request_data else None
+        data: Any = request_data.json_parameters if request_data else None
+        if files:
+            form = aiohttp.FormData(data)
+            for name, (filename, content, mime) in files.items():
+                form.add_field(name, content, filename=filename, content_type=mime)
+            data = form
+        # aiohttp has no write timeout: a slow upload is bounded by the read timeout after it.
+        # connect=None: the wait for the flood gate happens inside aiohttp's connect step.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None,
+            sock_connect=_seconds(connect_timeout, _TIMEOUT),
+            sock_read=_seconds(read_timeout, self._read_timeout),
+        )
+        async with self._slots:
+            try:
+                async with self._session.request(method, url, data=data, timeout=timeout) as res:
+                    if res.status == 429 and self._gate is not None:
+                        self._gate.close_for(MIN_WAIT)  # at once: the body is still on its way
+                        body = await res.read()
+                        self._gate.close_for(retry_after(body))
+                        return res.status, body
+                    return res.status, await res.read()
+            except TimeoutError as err:
+                raise TimedOut from err
+            except aiohttp.ClientError as err:
+                # The type only: some aiohttp errors quote the URL, and the URL holds the token.
+                raise NetworkError(f"aiohttp.{type(err).__name__}") from err
+
+
+def _tls() -> ssl.SSLContext:
+    # The same trust store as PTB's default client (certifi), whatever the system has.
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
