@@ -102,6 +102,20 @@ def bench_settings(api_url: str, db_path: Path | str, **overrides: Any) -> Setti
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+TRANSPORTS = ("httpx", "aiohttp")
+
+
+def transport(name: str, in_flight: int) -> Any:
+    """A bare baseline's HTTP client: None for python-telegram-bot's own default (httpx, the
+    baseline of the goals), or Foyer's aiohttp client without a flood gate, to show how much
+    of a ratio is the client and how much is Foyer's own work."""
+    if name == "httpx":
+        return None
+    from bot.delivery.http_client import AiohttpRequest
+
+    return AiohttpRequest(in_flight)
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set size since it started its program."""
     return process_peak_rss_mb(os.getpid())

@@ -21,11 +21,13 @@ from sqlalchemy import func, select
 
 from bench.common import (
     TOKEN,
+    TRANSPORTS,
     bench_settings,
     cpu_seconds,
     emit,
     peak_rss_mb,
     process_peak_rss_mb,
+    transport,
 )
 from bench.seed import FIRST_USER_ID, LANGUAGES, WEEK1_DUE
 from bot.app import build_application, running
@@ -98,7 +100,8 @@ async def bare(args: argparse.Namespace) -> dict[str, object]:
     from telegram import Bot
     from telegram.constants import ParseMode
 
-    bot = Bot(TOKEN, base_url=f"{args.api}/bot")
+    request = transport(args.transport, args.concurrency)
+    bot = Bot(TOKEN, base_url=f"{args.api}/bot", request=request)
     chats = iter(range(FIRST_USER_ID, FIRST_USER_ID + args.members))
     texts = [args.texts[lang] for lang in LANGUAGES]
     sent = 0
@@ -125,6 +128,12 @@ def main() -> None:
     p.add_argument("--members", type=int, required=True)
     p.add_argument(
         "--concurrency", type=int, default=4, help="calls in flight (Foyer: FOYER_HTTP_CONCURRENCY)"
+    )
+    p.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="httpx",
+        help="bare mode's HTTP client: PTB's default (httpx) or Foyer's (aiohttp)",
     )
     p.add_argument("--workers", type=int, help="Foyer's FOYER_SEND_CONCURRENCY (its default)")
     p.add_argument("--rate-limit", action="store_true", help="Foyer's rate limiter on")

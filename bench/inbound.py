@@ -31,7 +31,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bench.common import TOKEN, bench_settings, emit, peak_rss_mb
+from bench.common import TOKEN, TRANSPORTS, bench_settings, emit, peak_rss_mb, transport
 from bench.seed import FIRST_USER_ID, WEEK1_DUE
 from bot.app import build_application, running
 from bot.clock import OffsetClock
@@ -129,7 +129,12 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         settings = bench_settings(args.api, args.db)
         app = build_application(settings, clock=OffsetClock(WEEK1_DUE + timedelta(days=3)))
     else:
-        app = ApplicationBuilder().token(TOKEN).base_url(f"{args.api}/bot").build()
+        builder = ApplicationBuilder().token(TOKEN).base_url(f"{args.api}/bot")
+        if args.transport == "aiohttp":
+            builder = builder.request(transport("aiohttp", 256)).get_updates_request(
+                transport("aiohttp", 1)
+            )
+        app = builder.build()
         app.add_handler(CallbackQueryHandler(echo_press))
     meter.install(app)
     async with running(app, poll_timeout=1) if args.mode == "foyer" else bare_running(app):
@@ -150,6 +155,12 @@ def main() -> None:
     p.add_argument("--api", required=True, help="emulator URL without /bot")
     p.add_argument("--db", help="seeded SQLite file (foyer mode)")
     p.add_argument("--presses", type=int, default=1000)
+    p.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="httpx",
+        help="echo mode's HTTP client: PTB's default (httpx) or Foyer's (aiohttp)",
+    )
     args = p.parse_args()
     emit(asyncio.run(measure(args)))
 
