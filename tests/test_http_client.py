@@ -96,3 +96,43 @@ async def test_no_more_than_in_flight_calls_at_once(emu: BotAPIEmulator) -> None
         await asyncio.gather(*(bot.send_message(USER, f"m{i}") for i in range(8)))
     assert emu.peak_in_flight == 2
     assert len(emu.messages(USER)) == 8
+
+
+async def test_a_proxy_from_the_environment_is_used_unless_no_proxy_names_the_host(
+    emu: BotAPIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head.split(b"\r\n")[0].decode())
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        body = b'{"ok":true,"result":{"id":7,"is_bot":true,"first_name":"Via proxy"}}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+            monkeypatch.delenv(name.lower(), raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        async with client(emu) as bot:
+            assert (await bot.get_me()).first_name == "Via proxy"
+        assert seen and all(line.startswith(f"POST {emu.base_url}") for line in seen)
+        through_proxy = len(seen)
+
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with client(emu) as bot:
+            assert (await bot.get_me()).first_name != "Via proxy"
+        assert len(seen) == through_proxy

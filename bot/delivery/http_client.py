@@ -16,14 +16,19 @@ from __future__ import annotations
 import asyncio
 import ssl
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 from bot.delivery.flood_gate import MIN_WAIT, FloodGate, retry_after
 
 _TIMEOUT = 5.0  # PTB's default for connect, read and write
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
 
 
 def _seconds(value: Any, default: float | None) -> float | None:
@@ -40,6 +45,7 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout = read_timeout
         self._slots = asyncio.Semaphore(in_flight)
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, Proxy] = {}  # per scheme://host:port
 
     @property
     def read_timeout(self) -> float | None:
@@ -63,7 +69,9 @@ class AiohttpRequest(BaseRequest):
             connector=aiohttp.TCPConnector(limit=self._in_flight, ssl=_tls()),
             # The Bot API sets no cookies, and a bot has no business keeping any.
             cookie_jar=aiohttp.DummyCookieJar(),
-            trust_env=True,  # HTTPS_PROXY and the like, as PTB's default client honours them
+            # Proxies from the environment are looked up once per host (_proxy), not by
+            # aiohttp's trust_env, which reads them and ~/.netrc in a thread for every call.
+            trust_env=False,
             trace_configs=traces,
             headers={"User-Agent": self.USER_AGENT},
         )
@@ -86,12 +94,19 @@ class AiohttpRequest(BaseRequest):
         if self._session is None:
             raise RuntimeError("AiohttpRequest is not initialized")
         files = request_data.multipart_data if request_data else None
-        data: Any = request_data.json_parameters if request_data else None
+        fields = request_data.json_parameters if request_data else None
+        data: Any = None
+        headers = None
         if files:
-            form = aiohttp.FormData(data)
+            form = aiohttp.FormData(fields or {})
             for name, (filename, content, mime) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mime)
             data = form
+        elif fields:
+            # Encoded here, as httpx does: aiohttp's FormData sets up a multipart writer (and
+            # draws a random boundary) for every call, even one it then sends urlencoded.
+            data, headers = urlencode(fields).encode(), _FORM
+        proxy, proxy_auth = self._proxy(url)
         # aiohttp has no write timeout: a slow upload is bounded by the read timeout after it.
         # connect=None: the wait for the flood gate happens inside aiohttp's connect step.
         timeout = aiohttp.ClientTimeout(
@@ -102,7 +117,15 @@ class AiohttpRequest(BaseRequest):
         )
         async with self._slots:
             try:
-                async with self._session.request(method, url, data=data, timeout=timeout) as res:
+                async with self._session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    timeout=timeout,
+                    proxy=proxy,
+                    proxy_auth=proxy_auth,
+                ) as res:
                     if res.status == 429 and self._gate is not None:
                         self._gate.close_for(MIN_WAIT)  # at once: the body is still on its way
                         body = await res.read()
@@ -114,6 +137,18 @@ class AiohttpRequest(BaseRequest):
             except aiohttp.ClientError as err:
                 # The type only: some aiohttp errors quote the URL, and the URL holds the token.
                 raise NetworkError(f"aiohttp.{type(err).__name__}") from err
+
+    def _proxy(self, url: str) -> Proxy:
+        """HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as PTB's default client honours them."""
+        origin = url[: url.find("/", url.find("//") + 2)]
+        found = self._proxies.get(origin)
+        if found is None:
+            try:
+                found = get_env_proxy_for_url(URL(origin))
+            except LookupError:
+                found = (None, None)
+            self._proxies[origin] = found
+        return found
 
 
 def _tls() -> ssl.SSLContext:
