@@ -1,4 +1,4 @@
-"""Run every benchmark and print one table: `python -m bench.run_all` (about 15 minutes).
+"""Run every benchmark and print one table: `python -m bench.run_all` (about 20 minutes).
 
     python -m bench.run_all [--runs 3] [--members 50000] [--limited 3000] [--quick]
 
@@ -258,13 +258,14 @@ def main() -> None:
         idle_ms = max(r["ms"] for r in planner["idle"])
         rows.append(
             (
-                f"3. idle planner tick, {planner['idle'][-1]['members']} members",
+                # The goal is for 100,000 members; the slowest of the sizes is what is judged.
+                f"3. idle planner tick, slowest up to {planner['idle'][-1]['members']} members",
                 f"{idle_ms:.1f} ms",
                 "<= 50 ms",
                 ok(idle_ms <= 50),
             )
         )
-        for r in planner["idle"][:-1]:
+        for r in planner["idle"]:
             rows.append((f"3. idle tick, {r['members']} members", f"{r['ms']:.1f} ms", "", ""))
         for r in planner["due"]:
             rows.append(
