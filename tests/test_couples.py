@@ -106,6 +106,48 @@ async def test_couples_curriculum_sends_both_the_same(foyer: Foyer) -> None:
         assert buttons[1][0][0] == "It was difficult"
 
 
+async def week_one_messages(f: Foyer, uid: int) -> list[str]:
+    return [
+        (m.text or "").split("\n")[0]
+        for m in f.emu.messages(uid)
+        if (m.text or "").startswith(("Week 1:", "To do together this week"))
+    ]
+
+
+async def test_a_persons_messages_arrive_in_order_when_the_first_is_slow(foyer: Foyer) -> None:
+    # The week's prompt, then the joint exercise: while the prompt is still on its way (a slow
+    # answer), no other lane may send the exercise to the same chat.
+    _gid, code = await foyer.create_group(curriculum="tiny-couples-2")
+    member = await foyer.join(code)
+    await partner_joins(foyer, await invite_partner(foyer, member), "English")
+    foyer.emu.inject(method="sendMessage", delay=0.5, times=1, chat_id=member)
+    await foyer.advance_to(WEEK1)
+    await foyer.settle()
+    assert await week_one_messages(foyer, member) == [
+        "Week 1: Couples theme 1",
+        "To do together this week: Exercise 1",
+    ]
+
+
+async def test_a_persons_messages_arrive_in_order_when_the_first_is_retried(
+    foyer: Foyer,
+) -> None:
+    # A prompt that failed waits for its retry, and what follows it to the same person waits
+    # behind it; other people's messages go on.
+    _gid, code = await foyer.create_group(curriculum="tiny-couples-2")
+    member = await foyer.join(code)
+    partner = await partner_joins(foyer, await invite_partner(foyer, member), "English")
+    foyer.emu.inject(method="sendMessage", status=502, times=1, chat_id=member)
+    await foyer.advance_to(WEEK1)
+    await foyer.settle()
+    assert len(await week_one_messages(foyer, partner)) == 2
+    await foyer.settle_after(timedelta(seconds=30))
+    assert await week_one_messages(foyer, member) == [
+        "Week 1: Couples theme 1",
+        "To do together this week: Exercise 1",
+    ]
+
+
 # -- Nothing crosses ---------------------------------------------------------------------------
 
 Scenario = Callable[[Foyer, int, int | None], Awaitable[None]]

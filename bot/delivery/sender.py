@@ -12,6 +12,7 @@ is made while the lanes still have half a batch to send, so the pipeline never r
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import random
 from collections import deque
@@ -50,6 +51,12 @@ def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+class _Outcome(enum.Enum):
+    SENT = "sent"  # accepted by Telegram; its record is the recorder's
+    FINAL = "final"  # written as failed or blocked
+    HELD_BACK = "held_back"  # still pending: a retry, a flood wait, a stop
+
+
 @dataclass(frozen=True)
 class _Sent:
     """A message Telegram accepted, waiting for its group commit."""
@@ -75,6 +82,9 @@ class Sender:
         self._drained = asyncio.Event()  # the queue is empty
         # Queued, being sent, or waiting for a record: never claimed a second time.
         self._in_flight: set[int] = set()
+        # Chats a lane is sending to: their next message waits, so each chat gets its
+        # messages in the outbox's order (the week's prompt before the joint exercise).
+        self._busy_chats: set[int] = set()
         self._to_record: list[_Sent] = []
         self._record_wanted = asyncio.Event()
         self._record_filled = asyncio.Event()
@@ -150,17 +160,38 @@ class Sender:
         return len(batch)
 
     async def _take(self) -> Claimed | None:
-        """The next queued message, or None when stopping."""
-        while not self._queue and not self._stopping:
+        """The next queued message for a chat no lane is sending to, or None when stopping."""
+        while not self._stopping:
+            index = self._next_free()
+            if index is not None:
+                item = self._queue[index]
+                del self._queue[index]
+                self._busy_chats.add(item.chat_id)
+                if len(self._queue) <= BATCH // 2:
+                    self._want_more.set()
+                return item
             self._queued.clear()
-            self._drained.set()
-            await self._queued.wait()
-        if self._stopping:
-            return None
-        item = self._queue.popleft()
-        if len(self._queue) <= BATCH // 2:
-            self._want_more.set()
-        return item
+            if not self._queue:
+                self._drained.set()
+            await self._queued.wait()  # set by a claim, or by a chat coming free
+        return None
+
+    def _next_free(self) -> int | None:
+        for index, item in enumerate(self._queue):
+            if item.chat_id not in self._busy_chats:
+                return index
+        return None
+
+    def _chat_free(self, item: Claimed, held_back: bool) -> None:
+        """A lane is done sending ``item``. If it was held back for a retry, the chat's later
+        queued messages go back to the outbox too: the claim leaves them until it is sent."""
+        self._busy_chats.discard(item.chat_id)
+        if held_back:
+            later = [q for q in self._queue if q.chat_id == item.chat_id]
+            for q in later:
+                self._queue.remove(q)
+                self._in_flight.discard(q.id)
+        self._queued.set()
 
     async def _lane(self) -> None:
         while True:
@@ -170,15 +201,17 @@ class Sender:
                 self._permits.release()
                 return
             self._held += 1
-            handed_on = False
+            outcome = _Outcome.FINAL
             try:
-                handed_on = await self._deliver(item)
+                outcome = await self._deliver(item)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed outcome write: the row stays pending and is retried
                 log.exception("sender.outcome_failed outbox=%s", item.id)
+                outcome = _Outcome.HELD_BACK
             finally:
-                if not handed_on:
+                self._chat_free(item, held_back=outcome is _Outcome.HELD_BACK)
+                if outcome is not _Outcome.SENT:
                     self._release(item)
 
     def _release(self, item: Claimed) -> None:
@@ -219,17 +252,17 @@ class Sender:
     async def _wait_flood(self) -> None:
         await self.rt.flood.wait()
 
-    async def _deliver(self, item: Claimed) -> bool:
-        """Send one message and write what happened; True when its record is left to the
-        recorder (the permit goes with it)."""
+    async def _deliver(self, item: Claimed) -> _Outcome:
+        """Send one message and write what happened. SENT leaves its record to the recorder
+        (the permit goes with it); HELD_BACK means it stays pending, for later."""
         await self._wait_flood()
         if self._stopping:
-            return False
+            return _Outcome.HELD_BACK
         try:
             out = await render(item, self.rt)
         except NothingToSend:
             await self._final(item, outbox.FAILED, "no_content")
-            return False
+            return _Outcome.FINAL
         out = self._personal(item, out)
         # Again, right before sending: another lane may have met a 429 while we rendered.
         await self._wait_flood()
@@ -237,26 +270,27 @@ class Sender:
             message_id = await self._send_guarded(item.chat_id, out)
         except RetryAfter as exc:
             await self._flood_wait(item, _seconds(exc.retry_after))
+            return _Outcome.HELD_BACK
         except Forbidden:
             await self._blocked(item)
         except BadRequest as exc:
             log.error("sender.bad_request outbox=%s kind=%s", item.id, item.kind)
             await self._final(item, outbox.FAILED, f"bad_request:{type(exc).__name__}")
         except (NetworkError, TelegramError) as exc:
-            await self._retry(item, type(exc).__name__)
+            return await self._retry(item, type(exc).__name__)
         except NothingToSend:
             await self._final(item, outbox.FAILED, "no_content")
         except Exception as exc:  # a bug of ours: back off like a network error, never spin
             log.error("sender.unexpected outbox=%s error=%s", item.id, type(exc).__name__)
-            await self._retry(item, type(exc).__name__)
+            return await self._retry(item, type(exc).__name__)
         else:
             self._to_record.append(_Sent(item, out, message_id))
             self._record_wanted.set()
             if len(self._to_record) >= self._fill_now():
                 self._record_filled.set()
             log.debug("sender.sent outbox=%s", item.id)
-            return True
-        return False
+            return _Outcome.SENT
+        return _Outcome.FINAL
 
     async def _record_batch(self, batch: Sequence[_Sent]) -> None:
         now = self.rt.clock.now()
@@ -339,16 +373,17 @@ class Sender:
                 count=False,
             )
 
-    async def _retry(self, item: Claimed, error: str) -> None:
+    async def _retry(self, item: Claimed, error: str) -> _Outcome:
         if item.attempts + 1 >= MAX_ATTEMPTS:
             log.error("sender.gave_up outbox=%s error=%s", item.id, error)
             await self._final(item, outbox.FAILED, error)
-            return
+            return _Outcome.FINAL
         log.warning("sender.retry outbox=%s error=%s attempt=%s", item.id, error, item.attempts + 1)
         async with self.rt.engine.begin() as conn:
             await outbox.mark_retry(
                 conn, item.id, error, self.rt.clock.now() + backoff(item.attempts)
             )
+        return _Outcome.HELD_BACK
 
     async def _blocked(self, item: Claimed) -> None:
         log.info("sender.blocked outbox=%s chat=%s", item.id, item.chat_id)

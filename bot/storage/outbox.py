@@ -9,7 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, String, and_, bindparam, cast, func, literal, or_, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.memberships import receiving_at
@@ -17,6 +29,8 @@ from bot.storage.sql import insert_ignore
 from bot.storage.tables import group, membership, outbox, person
 
 PENDING, SENT, FAILED, EXPIRED, BLOCKED = "pending", "sent", "failed", "expired", "blocked"
+
+_earlier = outbox.alias("earlier")
 
 
 def item_key(group_id: int, week: int, kind: str, membership_id: int) -> str:
@@ -175,6 +189,16 @@ async def claim_due(
             outbox.c.status == PENDING,
             outbox.c.due_at <= now,
             or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
+            # A chat's messages go in order: none while an earlier one waits for its retry.
+            ~exists().where(
+                _earlier.c.chat_id == outbox.c.chat_id,
+                _earlier.c.status == PENDING,
+                _earlier.c.next_attempt_at > now,
+                or_(
+                    _earlier.c.due_at < outbox.c.due_at,
+                    and_(_earlier.c.due_at == outbox.c.due_at, _earlier.c.id < outbox.c.id),
+                ),
+            ),
         )
         .order_by(outbox.c.due_at, outbox.c.id)
         .limit(limit)

@@ -154,6 +154,8 @@ outbox = Table(
     Column("message_id", BigInteger),
     Column("sent_at", UTCDateTime),
     Index("ix_outbox_status_due", "status", "due_at"),
+    # A chat's messages go out in order: the claim looks for an earlier one still waiting.
+    Index("ix_outbox_chat_status", "chat_id", "status"),
 )
 
 checkin = Table(
