@@ -19,13 +19,14 @@ def test_crash_kills_lose_nothing_and_repeat_at_most_one_per_kill() -> None:
     assert result.extra <= result.kills
 
 
-def test_faults_lose_nothing_and_never_retry_blocked_members() -> None:
+def test_faults_lose_nothing_keep_order_and_never_retry_blocked_members() -> None:
     result = faults.run(members=200, rng_seed=3, concurrency=8, timeouts=0, burst=2, bursts=1)
     assert result.injected["5xx"] > 0 and result.injected["429_bursts"] > 0
     assert result.missing == 0
     assert result.duplicates == 0  # no timeouts in this version: nothing may arrive twice
     assert result.blocked_marked == result.blocked
     assert result.blocked_retried == 0
+    assert result.out_of_order == 0  # the group's news never before the week's prompt
     # Eight sends in flight, and still no call starts before retry_after ran out.
     assert result.early_calls == 0
 

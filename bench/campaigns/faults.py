@@ -1,10 +1,12 @@
 """Faults: a fan-out through a flaky Telegram. Nothing lost, retry_after honoured, blocked
-members marked and never retried.
+members marked and never retried, and each person's messages in order.
 
     python -m bench.campaigns.faults [--members 2000] [--seed 1]
 
 The emulator answers 10 % of sends with 500/502/503, holds a few past the client's timeout,
-sends bursts of 429 with retry_after, and 5 % of members have blocked the bot. The clock jumps
+sends bursts of 429 with retry_after, and 5 % of members have blocked the bot. Each member gets
+two messages: week 1's prompt, then a facilitator's news to the group, due a moment later; the
+news must never arrive before the prompt, even when the prompt is retried. The clock jumps
 ahead while the campaign runs so that backoff retries come due in seconds, not minutes.
 """
 
@@ -28,8 +30,9 @@ from bot.app import build_application, running
 from bot.clock import OffsetClock
 from bot.delivery import planner
 from bot.emulator import BotAPIEmulator
-from bot.runtime import runtime_of
-from bot.storage.tables import outbox, person
+from bot.runtime import Runtime, runtime_of
+from bot.storage import broadcasts
+from bot.storage.tables import membership, outbox, person
 
 
 @dataclass
@@ -42,6 +45,7 @@ class FaultsResult:
     early_calls: int = 0
     blocked_marked: int = 0
     blocked_retried: int = 0
+    out_of_order: int = 0  # members who got the news before the week's prompt
     injected: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -52,11 +56,47 @@ class FaultsResult:
             and self.early_calls == 0
             and self.blocked_marked == self.blocked
             and self.blocked_retried == 0
+            and self.out_of_order == 0
             and self.duplicates <= self.timeouts  # a send the client gave up on may land
         )
 
 
 CLIENT_READ_TIMEOUT = 5.0  # python-telegram-bot's default
+NEWS = "Group news: meeting moved to the school."
+
+
+async def post_news(rt: Runtime, groups: int) -> None:
+    """A confirmed broadcast to every group (written by its first member), due now."""
+    now = rt.clock.now()
+    async with rt.engine.begin() as conn:
+        for g in range(1, groups + 1):
+            author = (
+                await conn.execute(
+                    select(func.min(membership.c.person_id)).where(membership.c.group_id == g)
+                )
+            ).scalar_one()
+            bid = await broadcasts.create(
+                conn,
+                group_id=g,
+                author_id=author,
+                kind="text",
+                text=NEWS,
+                file_id=None,
+                send_at=None,
+                now=now,
+            )
+            await broadcasts.confirm(conn, bid, now)
+            await broadcasts.fan_out(
+                conn, broadcast_id=bid, group_id=g, kind="broadcast", due_at=now
+            )
+    rt.wake_sender()
+
+
+def received(texts: list[str], prompt: str | None) -> list[str]:
+    """What a member got of the two messages, in order of arrival. The prompt is in the
+    member's language, so it is known by the text of the one its outbox row recorded (a copy
+    that landed after the client gave up has the same text)."""
+    return ["prompt" if t == prompt else "news" for t in texts if t == prompt or NEWS in t]
 
 
 async def campaign(
@@ -96,6 +136,8 @@ async def campaign(
         async with running(app, poll_timeout=1):
             rt = runtime_of(app)
             await planner.tick(rt)
+            clock.advance(timedelta(seconds=1))
+            await post_news(rt, groups)
             deadline = time.monotonic() + max(120, members / 10)
             emu.inject("sendMessage", 429, retry_after=1, times=burst)  # the first burst, at once
             injected_bursts = 1
@@ -120,6 +162,12 @@ async def campaign(
                         )
                     ).scalars()
                 )
+                sent_prompts = await conn.execute(
+                    select(outbox.c.chat_id, outbox.c.message_id).where(
+                        outbox.c.kind == "prompt", outbox.c.status == "sent"
+                    )
+                )
+                recorded = {r.chat_id: r.message_id for r in sent_prompts}
         emu.clear_faults()
         if held.hits:
             await asyncio.sleep(6)  # the held answers land (the client gave up on them)
@@ -133,12 +181,16 @@ async def campaign(
             elif call.status == 403 and call.duration < CLIENT_READ_TIMEOUT:
                 after_403[chat] = 0
         for uid in uids:
-            got = len(emu.messages(uid)) if uid not in blocked else 0
             if uid in blocked:
                 continue
-            if got == 0:
-                result.missing += 1
-            result.duplicates += max(0, got - 1)
+            messages = emu.messages(uid)
+            prompt = next((m.text for m in messages if m.message_id == recorded.get(uid)), None)
+            got = received([m.text or m.caption or "" for m in messages], prompt)
+            for kind in ("prompt", "news"):
+                result.missing += kind not in got
+                result.duplicates += max(0, got.count(kind) - 1)
+            if "prompt" in got and "news" in got and got.index("news") < got.index("prompt"):
+                result.out_of_order += 1
         result.blocked_marked = len(marked & blocked)
         result.blocked_retried = sum(1 for uid in blocked if after_403.get(uid, 0) > 0)
         result.early_calls = emu.early_calls
@@ -178,6 +230,7 @@ def main() -> None:
         f"{r.missing} missing, {r.duplicates} duplicates (timeouts {r.timeouts}), "
         f"{r.early_calls} calls before retry_after expired, "
         f"{r.blocked_marked}/{r.blocked} blocked marked, {r.blocked_retried} retried, "
+        f"{r.out_of_order} out of order, "
         f"{r.seconds:.0f} s: {'PASS' if r.ok else 'FAIL'}"
     )
     sys.exit(0 if r.ok else 1)

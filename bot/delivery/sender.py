@@ -53,7 +53,8 @@ def _seconds(value: float | timedelta) -> float:
 
 class _Outcome(enum.Enum):
     SENT = "sent"  # accepted by Telegram; its record is the recorder's
-    FINAL = "final"  # written as failed or blocked
+    FINAL = "final"  # written as failed
+    BLOCKED = "blocked"  # the person blocked the bot: every message to them stops
     HELD_BACK = "held_back"  # still pending: a retry, a flood wait, a stop
 
 
@@ -182,11 +183,12 @@ class Sender:
                 return index
         return None
 
-    def _chat_free(self, item: Claimed, held_back: bool) -> None:
+    def _chat_free(self, item: Claimed, outcome: _Outcome) -> None:
         """A lane is done sending ``item``. If it was held back for a retry, the chat's later
-        queued messages go back to the outbox too: the claim leaves them until it is sent."""
+        queued messages go back to the outbox too (the claim leaves them until it is sent);
+        if the person blocked the bot, they are dropped (their rows are marked blocked)."""
         self._busy_chats.discard(item.chat_id)
-        if held_back:
+        if outcome in (_Outcome.HELD_BACK, _Outcome.BLOCKED):
             later = [q for q in self._queue if q.chat_id == item.chat_id]
             for q in later:
                 self._queue.remove(q)
@@ -210,7 +212,7 @@ class Sender:
                 log.exception("sender.outcome_failed outbox=%s", item.id)
                 outcome = _Outcome.HELD_BACK
             finally:
-                self._chat_free(item, held_back=outcome is _Outcome.HELD_BACK)
+                self._chat_free(item, outcome)
                 if outcome is not _Outcome.SENT:
                     self._release(item)
 
@@ -273,6 +275,7 @@ class Sender:
             return _Outcome.HELD_BACK
         except Forbidden:
             await self._blocked(item)
+            return _Outcome.BLOCKED
         except BadRequest as exc:
             log.error("sender.bad_request outbox=%s kind=%s", item.id, item.kind)
             await self._final(item, outbox.FAILED, f"bad_request:{type(exc).__name__}")
