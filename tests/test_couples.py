@@ -106,7 +106,7 @@ async def test_couples_curriculum_sends_both_the_same(foyer: Foyer) -> None:
         assert buttons[1][0][0] == "It was difficult"
 
 
-async def week_one_messages(f: Foyer, uid: int) -> list[str]:
+def week_one_messages(f: Foyer, uid: int) -> list[str]:
     return [
         (m.text or "").split("\n")[0]
         for m in f.emu.messages(uid)
@@ -123,7 +123,7 @@ async def test_a_persons_messages_arrive_in_order_when_the_first_is_slow(foyer: 
     foyer.emu.inject(method="sendMessage", delay=0.5, times=1, chat_id=member)
     await foyer.advance_to(WEEK1)
     await foyer.settle()
-    assert await week_one_messages(foyer, member) == [
+    assert week_one_messages(foyer, member) == [
         "Week 1: Couples theme 1",
         "To do together this week: Exercise 1",
     ]
@@ -140,9 +140,9 @@ async def test_a_persons_messages_arrive_in_order_when_the_first_is_retried(
     foyer.emu.inject(method="sendMessage", status=502, times=1, chat_id=member)
     await foyer.advance_to(WEEK1)
     await foyer.settle()
-    assert len(await week_one_messages(foyer, partner)) == 2
+    assert len(week_one_messages(foyer, partner)) == 2
     await foyer.settle_after(timedelta(seconds=30))
-    assert await week_one_messages(foyer, member) == [
+    assert week_one_messages(foyer, member) == [
         "Week 1: Couples theme 1",
         "To do together this week: Exercise 1",
     ]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.app import build_application, running
 from bot.runtime import runtime_of
+from bot.storage import broadcasts
 from bot.storage.tables import checkin, outbox, person
 from tests.conftest import Foyer, button_data, make_settings, msg_buttons
 
@@ -413,3 +414,38 @@ async def test_last_seen_is_written_behind_and_unblocking_at_once(foyer: Foyer) 
     foyer.emu.send_text(member, "/progress")
     await foyer.last_message(member)
     assert (await _seen(foyer, member))[1] is False
+
+
+async def test_a_long_queue_for_one_person_held_back_for_a_retry_does_not_stall(
+    foyer: Foyer,
+) -> None:
+    # 150 messages to one member fill the sender's queue past half a batch; the first fails,
+    # so the other 149 go back to the outbox behind it, and the sender must claim again.
+    gid, code = await foyer.create_group()
+    uid = await foyer.join(code)
+    now = foyer.clock.now()
+    async with foyer.rt.engine.begin() as conn:
+        author = (
+            await conn.execute(select(person.c.id).where(person.c.telegram_id == uid))
+        ).scalar_one()
+        for n in range(150):
+            bid = await broadcasts.create(
+                conn,
+                group_id=gid,
+                author_id=author,
+                kind="text",
+                text=f"News {n}",
+                file_id=None,
+                send_at=None,
+                now=now,
+            )
+            await broadcasts.confirm(conn, bid, now)
+            await broadcasts.fan_out(
+                conn, broadcast_id=bid, group_id=gid, kind="broadcast", due_at=now
+            )
+    foyer.emu.inject(method="sendMessage", status=502, times=1, chat_id=uid)
+    foyer.rt.wake_sender()
+    await foyer.settle_after(timedelta(seconds=30))
+    texts = [m.text or "" for m in foyer.emu.messages(uid)]
+    news = [t.split("News ")[1] for t in texts if "News " in t]
+    assert news == [str(n) for n in range(150)]

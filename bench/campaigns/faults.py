@@ -69,12 +69,12 @@ async def post_news(rt: Runtime, groups: int) -> None:
     """A confirmed broadcast to every group (written by its first member), due now."""
     now = rt.clock.now()
     async with rt.engine.begin() as conn:
-        for g in range(1, groups + 1):
-            author = (
-                await conn.execute(
-                    select(func.min(membership.c.person_id)).where(membership.c.group_id == g)
-                )
-            ).scalar_one()
+        authors = await conn.execute(
+            select(membership.c.group_id, func.min(membership.c.person_id))
+            .where(membership.c.group_id <= groups)
+            .group_by(membership.c.group_id)
+        )
+        for g, author in authors.all():
             bid = await broadcasts.create(
                 conn,
                 group_id=g,

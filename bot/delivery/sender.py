@@ -168,8 +168,7 @@ class Sender:
                 item = self._queue[index]
                 del self._queue[index]
                 self._busy_chats.add(item.chat_id)
-                if len(self._queue) <= BATCH // 2:
-                    self._want_more.set()
+                self._queue_shrank()
                 return item
             self._queued.clear()
             if not self._queue:
@@ -193,7 +192,13 @@ class Sender:
             for q in later:
                 self._queue.remove(q)
                 self._in_flight.discard(q.id)
+            self._queue_shrank()
         self._queued.set()
+
+    def _queue_shrank(self) -> None:
+        # The claim loop waits for this whenever more than half a batch is queued.
+        if len(self._queue) <= BATCH // 2:
+            self._want_more.set()
 
     async def _lane(self) -> None:
         while True:
