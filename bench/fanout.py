@@ -62,7 +62,7 @@ async def pending_and_sent(app: object) -> tuple[int, int]:
     async with rt.engine.connect() as conn:
         query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
         rows = {status: n for status, n in (await conn.execute(query)).all()}
-    return rows.get("pending", 0), rows.get("sent", 0)
+    return rows.get("pending", 0) + rows.get("sending", 0), rows.get("sent", 0)
 
 
 async def database_process_rss(app: object) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from bot.app import build_application, running
 from bot.clock import OffsetClock
@@ -87,7 +87,13 @@ class Foyer:
                 pending = (
                     await conn.execute(
                         select(outbox.c.id).where(
-                            outbox.c.status == "pending", outbox.c.due_at <= self.clock.now()
+                            or_(
+                                outbox.c.status == "sending",
+                                and_(
+                                    outbox.c.status == "pending",
+                                    outbox.c.due_at <= self.clock.now(),
+                                ),
+                            )
                         )
                     )
                 ).first()

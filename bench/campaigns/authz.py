@@ -492,7 +492,11 @@ class Stage:
                 pending = (
                     await conn.execute(
                         select(outbox.c.id).where(
-                            outbox.c.status == "pending", outbox.c.due_at <= self.rt.clock.now()
+                            (outbox.c.status == "sending")
+                            | (
+                                (outbox.c.status == "pending")
+                                & (outbox.c.due_at <= self.rt.clock.now())
+                            )
                         )
                     )
                 ).first()

@@ -150,7 +150,9 @@ async def campaign(
                     emu.inject("sendMessage", 429, retry_after=rng.randint(1, 3), times=burst)
                 async with rt.engine.connect() as conn:
                     pending = (
-                        await conn.execute(select(func.count()).where(outbox.c.status == "pending"))
+                        await conn.execute(
+                            select(func.count()).where(outbox.c.status.in_(("pending", "sending")))
+                        )
                     ).scalar_one()
                 if pending == 0:
                     break

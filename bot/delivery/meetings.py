@@ -101,7 +101,7 @@ async def plan_broadcast_summaries(rt: Runtime) -> int:
     async with rt.engine.begin() as conn:
         for b in await broadcasts.awaiting_summary(conn):
             outcome = await broadcasts.outcome(conn, b.id)
-            if outcome.get(outbox.PENDING):
+            if any(outcome.get(status) for status in outbox.WAITING):
                 continue
             author = await people.get(conn, b.author_id) if b.author_id is not None else None
             if author is not None:

@@ -1,26 +1,40 @@
-"""The sender: drains the outbox through PTB's Bot, recording each outcome as it happens.
+"""The sender: drains the outbox through PTB's Bot.
 
-A few long-lived lanes (one per HTTP call in flight, FOYER_HTTP_CONCURRENCY) take claimed
-messages from a queue, render and send them. A message holds one of FOYER_SEND_CONCURRENCY
-permits from the moment a lane takes it until its outcome is committed, so a crash can repeat
-at most that many messages, never a whole claimed batch. A lane does not wait for its record:
-the recorder writes the records of many messages in one commit (it waits up to 20 ms for half
-the permits' records, or for every held one's) while the lanes go on sending. The next claim
-is made while the lanes still have half a batch to send, so the pipeline never runs dry.
+The promises, and what keeps each:
+
+- **Nothing is sent that could not be recorded.** The claim marks its rows ``sending`` in the
+  database before any of them goes out; when that write fails, nothing is sent. A row this
+  process holds as ``sending`` is never claimed again, so a send whose outcome cannot be
+  written yet is kept in memory and written later, never repeated. While the database refuses
+  writes the sender pauses, says so in one line, and resumes by itself (``_Pause``).
+- **A crash repeats at most FOYER_SEND_CONCURRENCY messages**: a message holds one of that many
+  permits from the moment a lane takes it until its outcome is committed. At start, rows a dead
+  process left ``sending`` go back to pending (one sender per SQLite database: ``foyer run``
+  holds a lock on it).
+- **Each chat gets its messages in the outbox's order**: a claim never takes a row of a chat
+  that has one being sent or waiting for a retry, and one lane sends a chat's claimed rows one
+  after another. When one is held back (a retry, a flood wait) or the person blocked Foyer,
+  the chat's later rows go back to the outbox (or are marked blocked) with it.
+- Flood waits are honoured in the HTTP client (bot/delivery/flood_gate.py); network errors
+  and 5xx are retried with backoff; Forbidden marks the person blocked.
+
+Synchronisation: the permits (a semaphore), a queue of claimed chats for the lanes, a queue of
+outcomes for the recorder, and an event that tells the claim loop there is room for more.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import random
-from collections import deque
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -30,7 +44,7 @@ from bot.delivery.render import NothingToSend, Outgoing, render
 from bot.i18n import use_language
 from bot.runtime import Runtime
 from bot.storage import erasable, outbox, people, personal_data
-from bot.storage.outbox import Claimed
+from bot.storage.outbox import Claimed, Settled
 
 log = logging.getLogger(__name__)
 
@@ -47,24 +61,44 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-class _Outcome(enum.Enum):
-    SENT = "sent"  # accepted by Telegram; its record is the recorder's
-    FINAL = "final"  # written as failed
-    BLOCKED = "blocked"  # the person blocked the bot: every message to them stops
-    HELD_BACK = "held_back"  # still pending: a retry, a flood wait, a stop
-
-
 @dataclass(frozen=True)
-class _Sent:
-    """A message Telegram accepted, waiting for its group commit."""
+class _Outcome:
+    """What happened to one claimed message; the recorder writes it. ``sent`` carries the
+    message id; otherwise ``settled`` says how the row changes. ``permit``: a lane took it."""
 
     item: Claimed
-    out: Outgoing
-    message_id: int
+    sent: tuple[Outgoing, int] | None = None
+    settled: Settled | None = None
+    permit: bool = True
+
+
+class _Pause:
+    """Whether the database refuses the sender's writes (its claims, its records): one log
+    line when that starts, one when every step works again, and a growing wait between tries,
+    so a full disk never becomes a storm of messages or of log lines."""
+
+    QUIET_SECONDS = 60.0  # a database that comes and goes is said once a minute at most
+
+    def __init__(self) -> None:
+        self._delays: dict[str, float] = {}  # failing steps, and how long each waits next
+        self._since = 0.0
+        self._said = -self.QUIET_SECONDS
+
+    async def failed(self, step: str, exc: BaseException) -> None:
+        now = time.monotonic()
+        if not self._delays:
+            self._since = now
+            if now - self._said >= self.QUIET_SECONDS:
+                self._said = now
+                log.warning("sender.paused step=%s error=%s", step, type(exc).__name__)
+        delay = self._delays.get(step, 0.5)
+        self._delays[step] = min(delay * 2, 30.0)
+        await asyncio.sleep(delay)
+
+    def ok(self, step: str) -> None:
+        if self._delays.pop(step, None) is not None and not self._delays:
+            if self._said >= self._since:
+                log.warning("sender.resumed after_s=%.0f", time.monotonic() - self._since)
 
 
 class Sender:
@@ -73,75 +107,58 @@ class Sender:
         self.bot = bot
         settings = rt.settings
         self._lanes = min(settings.http_concurrency, settings.send_concurrency)
-        # Messages between taken and recorded: what a crash may repeat.
         self._permits = asyncio.Semaphore(settings.send_concurrency)
-        self._held = 0
-        self._fill = max(1, settings.send_concurrency // 2)
-        self._queue: deque[Claimed] = deque()
-        self._queued = asyncio.Event()  # lanes sleep on it while the queue is empty
-        self._want_more = asyncio.Event()  # the queue fell to half a batch
-        self._drained = asyncio.Event()  # the queue is empty
-        # Queued, being sent, or waiting for a record: never claimed a second time.
-        self._in_flight: set[int] = set()
-        # Chats a lane is sending to: their next message waits, so each chat gets its
-        # messages in the outbox's order (the week's prompt before the joint exercise).
-        self._busy_chats: set[int] = set()
-        self._to_record: list[_Sent] = []
-        self._record_wanted = asyncio.Event()
-        self._record_filled = asyncio.Event()
-        self._lanes_done = False
+        self._held = 0  # permits held: messages taken and not yet recorded
+        self._fill = max(1, settings.send_concurrency // 2)  # records worth one commit
+        self._chats: asyncio.Queue[list[Claimed] | None] = asyncio.Queue()
+        self._queued = 0  # messages in _chats
+        self._room = asyncio.Event()  # _queued fell to half a batch: claim more
+        self._records: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+        self._pause = _Pause()
         self._stopping = False
-        # After a 429, one send at a time until Telegram accepts one again.
-        self._cautious = False
-        self._one_at_a_time = asyncio.Lock()
 
     def stop(self) -> None:
         """Finish the messages in flight, start no new ones (a clean stop sends nothing twice)."""
         self._stopping = True
-        self._queued.set()
-        self._want_more.set()
-        self._drained.set()
+        self._room.set()
         self.rt.wake_sender()
 
     async def run(self) -> None:
-        """Claim due messages for the lanes until stopped; sleep until woken by the planner or
-        a retry comes due; on stop, let the lanes finish and the recorder write the rest."""
         lanes = [
             asyncio.create_task(self._lane(), name=f"sender.lane{i}") for i in range(self._lanes)
         ]
         recorder = asyncio.create_task(self._recorder(), name="sender.recorder")
         try:
+            await self._until_written("release", _release_claims, self.rt)
             while not self._stopping:
                 # Cleared before the claim, so a wake-up during the claim is not lost.
                 self.rt.outbox_signal.clear()
-                wanted = BATCH - len(self._queue)
                 try:
-                    got = await self._claim(wanted)
+                    got = await self._claim(BATCH - self._queued)
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # keep the loop alive; the outbox keeps every item safe
-                    log.exception("sender.claim_failed")
-                    got = 0
-                if self._stopping:
-                    break
-                if got == 0 and not self._queue:
-                    # Nothing is due: sleep until something is added, or a retry may be due.
-                    await _wait_any(IDLE_POLL_SECONDS, self.rt.outbox_signal)
-                elif got == 0:
-                    # Nothing more yet (the planner may still be writing): look again when
-                    # the lanes run dry or something is added.
-                    await _wait_any(IDLE_POLL_SECONDS, self.rt.outbox_signal, self._drained)
-                elif len(self._queue) > BATCH // 2:
-                    await self._want_more.wait()
+                except Exception as exc:  # nothing was marked, so nothing will be sent
+                    await self._pause.failed("claim", exc)
+                    continue
+                self._pause.ok("claim")
+                if got == 0:
+                    await _wait(IDLE_POLL_SECONDS, self.rt.outbox_signal)
+                elif self._queued > BATCH // 2:
+                    self._room.clear()
+                    await self._room.wait()
+            # Stopping: claimed chats no lane took go back to the outbox.
+            while not self._chats.empty():
+                chat = self._chats.get_nowait()
+                for item in chat or ():
+                    self._records.put_nowait(_Outcome(item, settled=_release(item), permit=False))
+            for _ in lanes:
+                self._chats.put_nowait(None)
             await asyncio.gather(*lanes)
-            self._lanes_done = True
-            self._record_wanted.set()
+            self._records.put_nowait(None)
             await recorder
         finally:
             for task in (*lanes, recorder):
                 task.cancel()
-            self._in_flight.difference_update(item.id for item in self._queue)
-            self._queue.clear()
 
     async def _claim(self, wanted: int) -> int:
         now = self.rt.clock.now()
@@ -149,168 +166,157 @@ class Sender:
             expired = await outbox.expire_stale(
                 conn, now - timedelta(hours=self.rt.settings.grace_hours)
             )
-            batch = await outbox.claim_due(conn, now, wanted, exclude=list(self._in_flight))
+            batch = await outbox.claim_due(conn, now, wanted)
         if expired:
             log.info("sender.expired rows=%s", expired)
-        if batch and not self._stopping:
-            self._in_flight.update(item.id for item in batch)
-            self._queue.extend(batch)
-            self._want_more.clear()
-            self._drained.clear()
-            self._queued.set()
+        by_chat: dict[int, list[Claimed]] = {}
+        for item in batch:  # in outbox order, so each chat's list is too
+            by_chat.setdefault(item.chat_id, []).append(item)
+        for chat in by_chat.values():
+            self._chats.put_nowait(chat)
+        self._queued += len(batch)
         return len(batch)
 
-    async def _take(self) -> Claimed | None:
-        """The next queued message for a chat no lane is sending to, or None when stopping."""
-        while not self._stopping:
-            index = self._next_free()
-            if index is not None:
-                item = self._queue[index]
-                del self._queue[index]
-                self._busy_chats.add(item.chat_id)
-                self._queue_shrank()
-                return item
-            self._queued.clear()
-            if not self._queue:
-                self._drained.set()
-            await self._queued.wait()  # set by a claim, or by a chat coming free
-        return None
-
-    def _next_free(self) -> int | None:
-        for index, item in enumerate(self._queue):
-            if item.chat_id not in self._busy_chats:
-                return index
-        return None
-
-    def _chat_free(self, item: Claimed, outcome: _Outcome) -> None:
-        """A lane is done sending ``item``. If it was held back for a retry, the chat's later
-        queued messages go back to the outbox too (the claim leaves them until it is sent);
-        if the person blocked the bot, they are dropped (their rows are marked blocked)."""
-        self._busy_chats.discard(item.chat_id)
-        if outcome in (_Outcome.HELD_BACK, _Outcome.BLOCKED):
-            later = [q for q in self._queue if q.chat_id == item.chat_id]
-            for q in later:
-                self._queue.remove(q)
-                self._in_flight.discard(q.id)
-            self._queue_shrank()
-        self._queued.set()
-
-    def _queue_shrank(self) -> None:
-        # The claim loop waits for this whenever more than half a batch is queued.
-        if len(self._queue) <= BATCH // 2:
-            self._want_more.set()
-
     async def _lane(self) -> None:
-        while True:
-            await self._permits.acquire()
-            item = await self._take()
-            if item is None:
-                self._permits.release()
-                return
-            self._held += 1
-            outcome = _Outcome.FINAL
-            try:
-                outcome = await self._deliver(item)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a failed outcome write: the row stays pending and is retried
-                log.exception("sender.outcome_failed outbox=%s", item.id)
-                outcome = _Outcome.HELD_BACK
-            finally:
-                self._chat_free(item, outcome)
-                if outcome is not _Outcome.SENT:
-                    self._release(item)
-
-    def _release(self, item: Claimed) -> None:
-        """This message's outcome is written (or given up on): its permit is free again."""
-        self._in_flight.discard(item.id)
-        self._held -= 1
-        self._permits.release()
-        if self._to_record and len(self._to_record) >= self._fill_now():
-            self._record_filled.set()
-
-    def _fill_now(self) -> int:
-        return max(1, min(self._fill, self._held))
-
-    async def _recorder(self) -> None:
-        """Group commits of sent messages: each waits a moment for more records, since each
-        statement costs far more than a row, and the lanes keep sending meanwhile."""
-        while True:
-            await self._record_wanted.wait()
-            if not self._to_record:
-                if self._lanes_done:
-                    return
-                self._record_wanted.clear()
-                continue
-            if len(self._to_record) < self._fill_now() and not self._lanes_done:
-                self._record_filled.clear()
-                await _wait_any(RECORD_LINGER_SECONDS, self._record_filled)
-            batch, self._to_record = self._to_record, []
-            try:
-                await self._record_batch(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # not recorded, so still pending: sent again, never lost
-                log.exception("sender.record_failed rows=%s", len(batch))
-            finally:
-                for s in batch:
-                    self._release(s.item)
-
-    async def _wait_flood(self) -> None:
-        await self.rt.flood.wait()
+        while (chat := await self._chats.get()) is not None:
+            self._queued -= len(chat)
+            if self._queued <= BATCH // 2:
+                self._room.set()
+            for n, item in enumerate(chat):
+                if self._stopping:
+                    outcome = _Outcome(item, settled=_release(item), permit=False)
+                else:
+                    await self._permits.acquire()
+                    self._held += 1
+                    outcome = await self._deliver(item)
+                self._records.put_nowait(outcome)
+                if outcome.settled is not None and outcome.settled.status != outbox.FAILED:
+                    # Held back or blocked: the chat's later messages go with it.
+                    for later in chat[n + 1 :]:
+                        settled = _release(later)
+                        if outcome.settled.status == outbox.BLOCKED:
+                            settled = replace(settled, status=outbox.BLOCKED, error="forbidden")
+                        self._records.put_nowait(_Outcome(later, settled=settled, permit=False))
+                    break
 
     async def _deliver(self, item: Claimed) -> _Outcome:
-        """Send one message and write what happened. SENT leaves its record to the recorder
-        (the permit goes with it); HELD_BACK means it stays pending, for later."""
-        await self._wait_flood()
-        if self._stopping:
-            return _Outcome.HELD_BACK
+        """Send one message; never raises (an error of ours is retried like a network one)."""
         try:
-            out = await render(item, self.rt)
-        except NothingToSend:
-            await self._final(item, outbox.FAILED, "no_content")
-            return _Outcome.FINAL
-        out = self._personal(item, out)
-        # Again, right before sending: another lane may have met a 429 while we rendered.
-        await self._wait_flood()
-        try:
-            message_id = await self._send_guarded(item.chat_id, out)
+            await self.rt.flood.wait()  # no rendering while Telegram asks everyone to wait
+            out = self._personal(item, await render(item, self.rt))
+            message_id = await self._send(item.chat_id, out)
+        except asyncio.CancelledError:
+            raise
         except RetryAfter as exc:
-            await self._flood_wait(item, _seconds(exc.retry_after))
-            return _Outcome.HELD_BACK
+            seconds = _seconds(exc.retry_after)
+            log.warning("sender.retry_after outbox=%s seconds=%s", item.id, seconds)
+            at = self.rt.clock.now() + timedelta(seconds=seconds)
+            return _Outcome(
+                item, settled=Settled(item.id, outbox.PENDING, "retry_after", at, False)
+            )
         except Forbidden:
-            await self._blocked(item)
-            return _Outcome.BLOCKED
+            log.info("sender.blocked outbox=%s chat=%s", item.id, item.chat_id)
+            return _Outcome(item, settled=Settled(item.id, outbox.BLOCKED, "forbidden"))
         except BadRequest as exc:
             log.error("sender.bad_request outbox=%s kind=%s", item.id, item.kind)
-            await self._final(item, outbox.FAILED, f"bad_request:{type(exc).__name__}")
-        except (NetworkError, TelegramError) as exc:
-            return await self._retry(item, type(exc).__name__)
+            error = f"bad_request:{type(exc).__name__}"
+            return _Outcome(item, settled=Settled(item.id, outbox.FAILED, error))
         except NothingToSend:
-            await self._final(item, outbox.FAILED, "no_content")
-        except Exception as exc:  # a bug of ours: back off like a network error, never spin
+            return _Outcome(item, settled=Settled(item.id, outbox.FAILED, "no_content"))
+        except (NetworkError, TelegramError) as exc:
+            return self._retry(item, type(exc).__name__)
+        except Exception as exc:  # a bug of ours, or the database: back off, never spin
             log.error("sender.unexpected outbox=%s error=%s", item.id, type(exc).__name__)
-            return await self._retry(item, type(exc).__name__)
-        else:
-            self._to_record.append(_Sent(item, out, message_id))
-            self._record_wanted.set()
-            if len(self._to_record) >= self._fill_now():
-                self._record_filled.set()
-            log.debug("sender.sent outbox=%s", item.id)
-            return _Outcome.SENT
-        return _Outcome.FINAL
+            return self._retry(item, type(exc).__name__)
+        log.debug("sender.sent outbox=%s", item.id)
+        return _Outcome(item, sent=(out, message_id))
 
-    async def _record_batch(self, batch: Sequence[_Sent]) -> None:
+    def _retry(self, item: Claimed, error: str) -> _Outcome:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("sender.gave_up outbox=%s error=%s", item.id, error)
+            return _Outcome(item, settled=Settled(item.id, outbox.FAILED, error))
+        log.warning("sender.retry outbox=%s error=%s attempt=%s", item.id, error, item.attempts + 1)
+        at = self.rt.clock.now() + backoff(item.attempts)
+        return _Outcome(item, settled=Settled(item.id, outbox.PENDING, error, at))
+
+    async def _recorder(self) -> None:
+        """Group commits of outcomes: each statement costs far more than a row, so a commit
+        waits a moment for more while the lanes go on sending."""
+        done = False
+        while not done:
+            first = await self._records.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + RECORD_LINGER_SECONDS
+            # Wait only for records that can still come: no more than the permits held.
+            while (
+                len(batch) < min(self._fill, self._held)
+                and (wait := deadline - time.monotonic()) > 0
+            ):
+                try:
+                    got = await asyncio.wait_for(self._records.get(), wait)
+                except TimeoutError:
+                    break
+                if got is None:
+                    done = True
+                    break
+                batch.append(got)
+            await self._until_written("record", self._write, batch)
+            for o in batch:
+                if o.permit:
+                    self._held -= 1
+                    self._permits.release()
+            # A chat whose message was being sent may have more waiting: claim again.
+            self.rt.wake_sender()
+
+    async def _until_written(
+        self, step: str, write: Callable[..., Awaitable[None]], *args: Any
+    ) -> None:
+        """Kept and tried again until the database takes it: the outcome of a send is never
+        forgotten, so the message is never sent again by this process."""
+        while True:
+            try:
+                await write(*args)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self._pause.failed(step, exc)
+            else:
+                self._pause.ok(step)
+                return
+
+    async def _write(self, batch: Sequence[_Outcome]) -> None:
+        try:
+            async with self.rt.engine.begin() as conn:
+                await self._write_outcomes(conn, batch)
+        except IntegrityError:
+            if len(batch) == 1:
+                log.error("sender.record_dropped outbox=%s", batch[0].item.id)
+                return
+            for one in batch:  # one row that vanished must not hold up the others
+                await self._write([one])
+
+    async def _write_outcomes(self, conn: AsyncConnection, batch: Sequence[_Outcome]) -> None:
         now = self.rt.clock.now()
-        async with self.rt.engine.begin() as conn:
-            await outbox.mark_sent_many(conn, [(s.item.id, s.message_id) for s in batch], now)
-            await erasable.record_many(
-                conn, [r for s in batch if (r := self._erasable_row(s, now))]
-            )
-            for s in batch:
-                if s.item.kind == personal_data.CONTACT_KIND:
-                    # The handle in a contact request is forgotten once it arrived.
-                    await personal_data.clear_contact_ref(conn, s.item.id)
+        sent = [(o.item, *o.sent) for o in batch if o.sent is not None]
+        await outbox.mark_sent_many(conn, [(item.id, mid) for item, _out, mid in sent], now)
+        await erasable.record_many(
+            conn, [r for item, out, mid in sent if (r := _erasable_row(item, out, mid, now))]
+        )
+        for item, _out, _mid in sent:
+            if item.kind == personal_data.CONTACT_KIND:
+                # The handle in a contact request is forgotten once it arrived.
+                await personal_data.clear_contact_ref(conn, item.id)
+        settled = [o.settled for o in batch if o.settled is not None]
+        await outbox.settle_many(conn, settled)
+        blocked = {
+            o.item.chat_id
+            for o in batch
+            if o.settled and o.settled.attempted and o.settled.status == outbox.BLOCKED
+        }
+        for chat_id in blocked:
+            await people.mark_blocked(conn, chat_id)
 
     def _personal(self, item: Claimed, out: Outgoing) -> Outgoing:
         """Discreet mode and silent notifications, as the recipient chose them."""
@@ -321,31 +327,6 @@ class Sender:
         if item.silent:
             out = replace(out, disable_notification=True)
         return out
-
-    @staticmethod
-    def _erasable_row(s: _Sent, now: datetime) -> dict[str, object] | None:
-        """What /erase and auto-erase may delete later: programme messages to a person."""
-        if not s.out.programme or s.item.person_id is None:
-            return None
-        hours = s.item.auto_erase_hours
-        return {
-            "person_id": s.item.person_id,
-            "chat_id": s.item.chat_id,
-            "message_id": s.message_id,
-            "sent_at": now,
-            "erase_at": now + timedelta(hours=hours) if hours else None,
-        }
-
-    async def _send_guarded(self, chat_id: int, out: Outgoing) -> int:
-        """Lanes released together when a flood wait ends would all meet the next 429 at
-        once; so until one send is accepted again, they go one by one."""
-        if not self._cautious:
-            return await self._send(chat_id, out)
-        async with self._one_at_a_time:
-            await self._wait_flood()
-            message_id = await self._send(chat_id, out)
-            self._cautious = False
-            return message_id
 
     async def _send(self, chat_id: int, out: Outgoing) -> int:
         params: dict[str, Any] = {"chat_id": chat_id, "parse_mode": "HTML"}
@@ -368,53 +349,42 @@ class Sender:
             params["caption"] = out.text
         return await send_for_id(self.bot, method, params)
 
-    async def _flood_wait(self, item: Claimed, seconds: float) -> None:
-        self.rt.flood.close_for(seconds)  # the HTTP client closed it already; this is the same
-        self._cautious = True
-        log.warning("sender.retry_after outbox=%s seconds=%s", item.id, seconds)
-        async with self.rt.engine.begin() as conn:
-            await outbox.mark_retry(
-                conn,
-                item.id,
-                "retry_after",
-                self.rt.clock.now() + timedelta(seconds=seconds),
-                count=False,
-            )
 
-    async def _retry(self, item: Claimed, error: str) -> _Outcome:
-        if item.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("sender.gave_up outbox=%s error=%s", item.id, error)
-            await self._final(item, outbox.FAILED, error)
-            return _Outcome.FINAL
-        log.warning("sender.retry outbox=%s error=%s attempt=%s", item.id, error, item.attempts + 1)
-        async with self.rt.engine.begin() as conn:
-            await outbox.mark_retry(
-                conn, item.id, error, self.rt.clock.now() + backoff(item.attempts)
-            )
-        return _Outcome.HELD_BACK
-
-    async def _blocked(self, item: Claimed) -> None:
-        log.info("sender.blocked outbox=%s chat=%s", item.id, item.chat_id)
-        async with self.rt.engine.begin() as conn:
-            await outbox.mark_final(conn, item.id, outbox.BLOCKED, "forbidden")
-            await people.mark_blocked(conn, item.chat_id)
-
-    async def _final(self, item: Claimed, status: str, error: str) -> None:
-        async with self.rt.engine.begin() as conn:
-            await outbox.mark_final(conn, item.id, status, error)
+def _release(item: Claimed) -> Settled:
+    """Back to pending, untried: it goes out with a later claim."""
+    return Settled(item.id, outbox.PENDING, attempted=False)
 
 
-async def _wait_any(seconds: float, *events: asyncio.Event) -> None:
-    """Until one of the events is set, or the time runs out."""
-    if len(events) == 1:
-        try:
-            await asyncio.wait_for(events[0].wait(), seconds)
-        except TimeoutError:
-            pass
-        return
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+async def _release_claims(rt: Runtime) -> None:
+    async with rt.engine.begin() as conn:
+        released = await outbox.release_claims(conn)
+    if released:
+        log.info("sender.released_claims rows=%s", released)
+
+
+def _erasable_row(
+    item: Claimed, out: Outgoing, message_id: int, now: datetime
+) -> dict[str, object] | None:
+    """What /erase and auto-erase may delete later: programme messages to a person."""
+    if not out.programme or item.person_id is None:
+        return None
+    hours = item.auto_erase_hours
+    return {
+        "person_id": item.person_id,
+        "chat_id": item.chat_id,
+        "message_id": message_id,
+        "sent_at": now,
+        "erase_at": now + timedelta(hours=hours) if hours else None,
+    }
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _wait(seconds: float, event: asyncio.Event) -> None:
+    """Until the event is set, or the time runs out."""
     try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        pass

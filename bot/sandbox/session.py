@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from bot.app import build_application, running
 from bot.clock import OffsetClock
@@ -224,9 +224,17 @@ class Sandbox:
                 await conn.execute(
                     select(outbox.c.id)
                     .where(
-                        outbox.c.status == "pending",
-                        outbox.c.due_at <= now,
-                        or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
+                        or_(
+                            outbox.c.status == "sending",
+                            and_(
+                                outbox.c.status == "pending",
+                                outbox.c.due_at <= now,
+                                or_(
+                                    outbox.c.next_attempt_at.is_(None),
+                                    outbox.c.next_attempt_at <= now,
+                                ),
+                            ),
+                        ),
                     )
                     .limit(1)
                 )

@@ -291,7 +291,7 @@ async def remove_member(
             update(outbox_table)
             .where(
                 outbox_table.c.membership_id == membership_id,
-                outbox_table.c.status == outbox.PENDING,
+                outbox_table.c.status.in_(outbox.WAITING),
             )
             .values(status=outbox.EXPIRED, last_error="removed")
         )

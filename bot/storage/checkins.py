@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.outbox import SENT, item_key
+from bot.storage.outbox import SENDING, SENT, item_key
 from bot.storage.sql import upsert
 from bot.storage.tables import checkin, group, membership, outbox
 
@@ -49,7 +49,11 @@ async def answerable(conn: AsyncConnection, answers: Sequence[Answer]) -> list[s
     sent: set[str] = set()
     if wanted:
         found = await conn.execute(
-            select(outbox.c.key).where(outbox.c.key.in_(wanted), outbox.c.status == SENT)
+            # Sending: the sender records a message a moment after Telegram took it, and a
+            # quick thumb may press its button in between.
+            select(outbox.c.key).where(
+                outbox.c.key.in_(wanted), outbox.c.status.in_((SENT, SENDING))
+            )
         )
         sent = set(found.scalars())
     return [

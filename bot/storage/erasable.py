@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.sql import insert_ignore
-from bot.storage.tables import erasable
+from bot.storage.tables import erasable, person
 
 # Telegram lets a bot delete a message for 48 hours. Stop a little earlier: the clocks of
 # Telegram and this server differ a little, and a refused delete would leave the message.
@@ -61,7 +61,16 @@ async def record(
 
 
 async def record_many(conn: AsyncConnection, rows: list[dict[str, object]]) -> None:
-    """Several messages in one executemany (the sender's group commit)."""
+    """Several messages in one executemany (the sender's group commit). Rows of people who are
+    gone (a /forget while the message was on its way) are left out: nothing is kept about them,
+    and their absence must not fail the others' records."""
+    if not rows:
+        return
+    wanted = {r["person_id"] for r in rows}
+    present = set(
+        (await conn.execute(select(person.c.id).where(person.c.id.in_(wanted)))).scalars()
+    )
+    rows = [r for r in rows if r["person_id"] in present]
     if rows:
         await conn.execute(insert_ignore(conn, erasable, "chat_id", "message_id"), rows)
 

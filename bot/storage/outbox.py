@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -29,6 +30,11 @@ from bot.storage.sql import insert_ignore
 from bot.storage.tables import group, membership, outbox, person
 
 PENDING, SENT, FAILED, EXPIRED, BLOCKED = "pending", "sent", "failed", "expired", "blocked"
+# Claimed by the sender: written before the message goes out, so a row whose claim could not be
+# written is never sent, and one being sent is never claimed again (bot/delivery/sender.py).
+SENDING = "sending"
+# Not yet settled one way or the other.
+WAITING = (PENDING, SENDING)
 
 _earlier = outbox.alias("earlier")
 
@@ -157,10 +163,8 @@ async def expire_stale(conn: AsyncConnection, older_than: datetime) -> int:
     return result.rowcount or 0
 
 
-async def claim_due(
-    conn: AsyncConnection, now: datetime, limit: int, exclude: Sequence[int] = ()
-) -> list[Claimed]:
-    query = (
+def _claim_query(now: datetime, limit: int) -> Any:
+    return (
         select(
             outbox.c.id,
             outbox.c.chat_id,
@@ -189,23 +193,35 @@ async def claim_due(
             outbox.c.status == PENDING,
             outbox.c.due_at <= now,
             or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
-            # A chat's messages go in order: none while an earlier one waits for its retry.
+            # A chat's messages go in order, one at a time: none while another is being sent
+            # or an earlier one waits for its retry.
             ~exists().where(
                 _earlier.c.chat_id == outbox.c.chat_id,
-                _earlier.c.status == PENDING,
-                _earlier.c.next_attempt_at > now,
                 or_(
-                    _earlier.c.due_at < outbox.c.due_at,
-                    and_(_earlier.c.due_at == outbox.c.due_at, _earlier.c.id < outbox.c.id),
+                    _earlier.c.status == SENDING,
+                    and_(
+                        _earlier.c.status == PENDING,
+                        _earlier.c.next_attempt_at > now,
+                        or_(
+                            _earlier.c.due_at < outbox.c.due_at,
+                            and_(_earlier.c.due_at == outbox.c.due_at, _earlier.c.id < outbox.c.id),
+                        ),
+                    ),
                 ),
             ),
         )
         .order_by(outbox.c.due_at, outbox.c.id)
         .limit(limit)
     )
-    if exclude:
-        query = query.where(outbox.c.id.not_in(list(exclude)))
-    rows = await conn.execute(query)
+
+
+async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Claimed]:
+    """Due messages, marked as being sent in the same transaction (the caller commits)."""
+    rows = (await conn.execute(_claim_query(now, limit))).all()
+    if rows:
+        await conn.execute(
+            update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(status=SENDING)
+        )
     return [
         Claimed(
             id=r.id,
@@ -230,12 +246,13 @@ async def claim_due(
     ]
 
 
-async def mark_sent(conn: AsyncConnection, row_id: int, message_id: int, now: datetime) -> None:
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(status=SENT, message_id=message_id, sent_at=now, attempts=outbox.c.attempts + 1)
+async def release_claims(conn: AsyncConnection) -> int:
+    """Rows a process left as being sent when it died go back to pending. Only for a process
+    that knows it is the only sender on this database (foyer run holds a lock for that)."""
+    result = await conn.execute(
+        update(outbox).where(outbox.c.status == SENDING).values(status=PENDING)
     )
+    return result.rowcount or 0
 
 
 # Built once: the sender's group commit runs it for every few messages.
@@ -262,21 +279,49 @@ async def mark_sent_many(
         )
 
 
-async def mark_retry(
-    conn: AsyncConnection, row_id: int, error: str, next_attempt_at: datetime, count: bool = True
-) -> None:
-    values: dict[str, object] = {"last_error": error[:64], "next_attempt_at": next_attempt_at}
-    if count:
-        values["attempts"] = outbox.c.attempts + 1
-    await conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
-
-
-async def mark_final(conn: AsyncConnection, row_id: int, status: str, error: str) -> None:
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(status=status, last_error=error[:64], attempts=outbox.c.attempts + 1)
+# Built once, like _MARK_SENT. Only a row still being sent changes: one that was expired or
+# blocked meanwhile (a member removed, a block) keeps that status.
+_SETTLE = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_row_id"), outbox.c.status == SENDING)
+    .values(
+        status=bindparam("b_status"),
+        last_error=func.coalesce(bindparam("b_error", type_=String), outbox.c.last_error),
+        next_attempt_at=func.coalesce(
+            bindparam("b_next", type_=outbox.c.next_attempt_at.type), outbox.c.next_attempt_at
+        ),
+        attempts=outbox.c.attempts + bindparam("b_attempt", type_=Integer),
     )
+)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The outcome of a claimed message that was not sent: pending again (a retry, or never
+    tried), or final (failed, blocked)."""
+
+    row_id: int
+    status: str
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    attempted: bool = True
+
+
+async def settle_many(conn: AsyncConnection, outcomes: Sequence[Settled]) -> None:
+    if outcomes:
+        await conn.execute(
+            _SETTLE,
+            [
+                {
+                    "b_row_id": o.row_id,
+                    "b_status": o.status,
+                    "b_error": o.error[:64] if o.error else None,
+                    "b_next": o.next_attempt_at,
+                    "b_attempt": int(o.attempted),
+                }
+                for o in outcomes
+            ],
+        )
 
 
 async def next_due_at(conn: AsyncConnection) -> datetime | None:

@@ -106,7 +106,7 @@ async def mark_blocked(conn: AsyncConnection, chat_id: int) -> None:
     await conn.execute(update(person).where(person.c.telegram_id == chat_id).values(blocked=True))
     await conn.execute(
         update(outbox)
-        .where(outbox.c.chat_id == chat_id, outbox.c.status == "pending")
+        .where(outbox.c.chat_id == chat_id, outbox.c.status.in_(("pending", "sending")))
         .values(status="blocked")
     )
 

@@ -121,7 +121,7 @@ async def clear_stale_contact_refs(conn: AsyncConnection) -> int:
         update(outbox)
         .where(
             outbox.c.kind == CONTACT_KIND,
-            outbox.c.status != "pending",
+            outbox.c.status.not_in(("pending", "sending")),
             outbox.c.ref.is_not(None),
         )
         .values(ref=None)

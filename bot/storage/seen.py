@@ -43,8 +43,9 @@ class SeenRecorder:
                     await conn.execute(
                         _TOUCH, [{"pid": pid, "seen": seen} for pid, seen in batch.items()]
                     )
-            except Exception:  # a lost touch costs nothing the next message won't rewrite
-                log.exception("seen.write_failed rows=%s", len(batch))
+            except Exception as exc:  # a lost touch costs nothing the next message won't rewrite
+                # One line, no traceback: on a full disk every update would add a page of log.
+                log.warning("seen.write_failed rows=%s error=%s", len(batch), type(exc).__name__)
 
     async def flush(self) -> None:
         """Before the engine closes: write what is waiting."""

@@ -107,7 +107,7 @@ async def revoke(conn: AsyncConnection, person_id: int, now: datetime) -> bool:
         update(outbox)
         .where(
             outbox.c.person_id == person_id,
-            outbox.c.status == "pending",
+            outbox.c.status.in_(("pending", "sending")),
             outbox.c.membership_id.is_(None),
         )
         .values(status="expired", last_error="revoked")
