@@ -1,9 +1,12 @@
-"""/mydata holds only what is about the person: across a couples journey, one partner's export
-never changes with what the other does, or with what staff do for her."""
+"""Nothing tells one partner what the other did. /mydata holds only what is about the person:
+across a couples journey, one partner's export never changes with what the other does, or with
+what staff do for her; and the member's own partner link answers him the same whatever she did
+with it."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -50,7 +53,9 @@ async def forget(f: Foyer, uid: int) -> None:
     f.emu.send_text(uid, "/forget")
     msg = await f.last_message(uid)
     await f.press(uid, msg, "zx:y")
-    await f.emu.wait_for_message(uid, lambda m: m.message_id > msg.message_id and not m.reply_markup)
+    await f.emu.wait_for_message(
+        uid, lambda m: m.message_id > msg.message_id and not m.reply_markup
+    )
 
 
 async def staff_invites_partner(f: Foyer, fac: int) -> str:
@@ -134,3 +139,31 @@ def test_every_column_is_exported_or_left_out_for_a_reason() -> None:
             if (col.name in shown) == (col.name in left_out or "*" in left_out):
                 unplaced.append(f"{table.name}.{col.name}")
     assert unplaced == []
+
+
+async def opens_own_link(f: Foyer, member: int, link: str) -> str:
+    f.emu.send_text(member, f"/start {link}")
+    return str((await f.last_message(member)).text)
+
+
+async def test_his_own_partner_link_answers_the_same_whatever_she_did(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group(couples_weeks="2")
+    member = await foyer.join(code, show_name=True)
+    link = await invite_partner(foyer, member)
+    before = await opens_own_link(foyer, member, link)
+    assert "This invitation is for your partner" in before
+
+    partner = await partner_joins(foyer, link)
+    assert await opens_own_link(foyer, member, link) == before  # used by her
+    await stop(foyer, partner)
+    assert await opens_own_link(foyer, member, link) == before  # she left
+    await forget(foyer, partner)
+    assert await opens_own_link(foyer, member, link) == before  # she is forgotten
+
+    fac = await make_facilitator(foyer, gid)
+    staff_link = await staff_invites_partner(foyer, fac)  # made by staff, never used
+    unused = await invite_partner(foyer, member)
+    assert await opens_own_link(foyer, member, staff_link) == before
+    foyer.clock.advance(timedelta(days=8))
+    for old in (link, staff_link, unused):  # expired, used or not
+        assert await opens_own_link(foyer, member, old) == before
