@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.services import facilitation
 from bot.services.facilitation import authorize, refresh_cursor
 from bot.services.group_setup import GroupSpec, create_groups
-from bot.storage import group_settings, groups, invites, outbox, sessions, staff
+from bot.storage import group_settings, groups, invites, outbox, removals, sessions, staff
 from bot.storage.groups import GroupRow
 from bot.storage.tables import membership, person
 from bot.storage.tables import outbox as outbox_table
@@ -286,6 +286,8 @@ async def remove_member(
         await conn.execute(
             update(membership).where(membership.c.id == membership_id).values(status="removed")
         )
+        # Outlives the membership row, which /forget deletes: a link alone never brings back.
+        await removals.remember(conn, group_id, row.telegram_id, now)
         # Nothing more from the programme reaches them, not even what was already queued.
         await conn.execute(
             update(outbox_table)

@@ -130,6 +130,7 @@ NOT_EXPORTED: dict[str, dict[str, str]] = {
     "group": {"*": "a group's settings and schedule"},
     "invite": {"*": "links to give to others; a partner's invitation tells whether she joined"},
     "session_log": {"*": "a group's meetings"},
+    "removed_person": {"*": "a salted hash, kept apart from the person on purpose"},
 }
 
 
