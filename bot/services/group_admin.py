@@ -43,10 +43,11 @@ async def _schedule(rt: Runtime, g: GroupRow) -> GroupSchedule | None:
         return await full_schedule(conn, rt, g)
 
 
-async def overview_of(rt: Runtime, g: GroupRow) -> Overview:
+async def overview_of(rt: Runtime, g: GroupRow, counts: dict[int, int] | None = None) -> Overview:
     now = rt.clock.now()
     async with rt.engine.connect() as conn:
-        counts = await groups.member_counts(conn)
+        if counts is None:
+            counts = await groups.member_counts(conn)
         schedule = await full_schedule(conn, rt, g)
     if schedule is None:
         return Overview(g, counts.get(g.id, 0), None, None, None, 0, 0)
@@ -67,9 +68,10 @@ async def my_groups(rt: Runtime, group_ids: frozenset[int]) -> list[Overview]:
     out = []
     async with rt.engine.connect() as conn:
         rows = [await groups.get(conn, gid) for gid in sorted(group_ids)]
+        counts = await groups.member_counts(conn)  # once, not once a group
     for g in rows:
         if g is not None:
-            out.append(await overview_of(rt, g))
+            out.append(await overview_of(rt, g, counts))
     return out
 
 
