@@ -13,7 +13,7 @@ import pytest
 
 from bot.storage import personal_data
 from bot.storage.tables import metadata
-from tests.conftest import Foyer
+from tests.conftest import Foyer, msg_buttons
 from tests.facilitator_helpers import make_facilitator, tap
 from tests.test_couples import LINK, invite_partner, partner_joins
 
@@ -80,6 +80,14 @@ async def test_his_export_never_tells_what_his_partner_did(foyer: Foyer, invited
         baseline = await export_bytes(foyer, member)
         link = await staff_invites_partner(foyer, fac)
         assert await export_bytes(foyer, member) == baseline  # staff's act is not his
+    declines = foyer.new_user(language_code="fr")  # she opens it and first says no
+    foyer.emu.send_text(declines, f"/start {link}")
+    msg = await foyer.last_message(declines)
+    await foyer.press(declines, msg, "Français")
+    msg = await foyer.emu.wait_for_edit(declines, msg.message_id)
+    await foyer.press(declines, msg, msg_buttons(msg)[1][0][1])  # no, thank you
+    await foyer.emu.wait_for_edit(declines, msg.message_id)
+    assert await export_bytes(foyer, member) == baseline
     partner = await partner_joins(foyer, link)
     assert await export_bytes(foyer, member) == baseline
     hers = await mydata(foyer, partner)  # she is stored, and he is not told
