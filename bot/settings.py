@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # A year: long enough for a 12-week programme, its follow-up sessions and a pause, short
     # enough that a phone number id does not linger for years after someone drifted away.
     member_retention_days: int = Field(default=365, ge=30, le=3650)
+    # A facilitator's broadcast text is kept this long after its delivery summary (enough to
+    # answer "what did you send?"), then deleted; unsent drafts go after a day.
+    broadcast_retention_days: int = Field(default=7, ge=1, le=365)
 
     @field_validator("bot_token")
     @classmethod

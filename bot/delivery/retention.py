@@ -1,5 +1,6 @@
 """Foyer's own forgetting, run by the PTB JobQueue: auto-erase every few minutes, and a daily
-retention pass (concerns past their purge date, long-inactive people, stale message ids)."""
+retention pass (concerns past their purge date, long-inactive people, stale message ids,
+facilitators' broadcast texts: see privacy.retention)."""
 
 from __future__ import annotations
 

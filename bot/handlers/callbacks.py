@@ -381,6 +381,34 @@ def parse_contact(data: str) -> str | None:
     return m[1] or ""
 
 
+# Pages of long lists: pg:<list>:<page>[:<group>], the page counted from 0. Lists: g (/groups),
+# b r p e (the group to choose for /broadcast, /remind, /report, /export), m (a group's
+# members), i (whose partner to invite, from the group menu), s and t (/partnerinvite: the
+# group, then the member), f (/newfacilitator: the group).
+PAGED_LISTS = "gbrpemistf"
+_LISTS_OF_A_GROUP = "mit"
+_PAGE = re.compile(r"^pg:([a-z]):(\d{1,4})(?::(\d{1,9}))?$")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    list_code: str
+    page: int
+    group_id: int | None = None
+
+
+def page_data(list_code: str, page: int, group_id: int | None = None) -> str:
+    assert list_code in PAGED_LISTS and (group_id is not None) == (list_code in _LISTS_OF_A_GROUP)
+    return f"pg:{list_code}:{page}" + (f":{group_id}" if group_id is not None else "")
+
+
+def parse_page(data: str) -> PageRequest | None:
+    m = _PAGE.match(data)
+    if not m or m[1] not in PAGED_LISTS or (m[3] is not None) != (m[1] in _LISTS_OF_A_GROUP):
+        return None
+    return PageRequest(m[1], int(m[2]), int(m[3]) if m[3] is not None else None)
+
+
 # Patterns for CallbackQueryHandler routing (strict parsing happens in the handler).
 ROUTES = {
     "join": r"^j[lcpnax]:",
@@ -407,4 +435,9 @@ ROUTES = {
     "focal": r"^zf:",
     "settings": r"^zs:",
     "forget": r"^zx:",
+    "page_groups": r"^pg:g:",
+    "page_pick": r"^pg:[brpe]:",
+    "page_members": r"^pg:[mi]:",
+    "page_staff_partner": r"^pg:[st]:",
+    "page_admin_invite": r"^pg:f:",
 }

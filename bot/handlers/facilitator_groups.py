@@ -9,7 +9,14 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain.schedule import ScheduleError
-from bot.handlers.callbacks import ROUTES, GroupAction, group_action_data, parse_group_action
+from bot.handlers import paging
+from bot.handlers.callbacks import (
+    ROUTES,
+    GroupAction,
+    group_action_data,
+    parse_group_action,
+    parse_page,
+)
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_common import (
     Awaiting,
@@ -24,7 +31,7 @@ from bot.handlers.partner_staff import invitation_text
 from bot.i18n import _, current_language, format_when, ngettext
 from bot.services import couples, group_admin
 from bot.services.couples import PartnerProblem
-from bot.services.group_admin import Overview
+from bot.services.group_admin import MemberEntry, Overview
 
 TOGGLE_NAMES = ("reminder_24h", "reminder_1h", "weekly_summary")
 
@@ -75,6 +82,17 @@ def _menu_buttons(o: Overview) -> Buttons:
     ]
 
 
+def _groups_page(rows: list[Overview], number: int) -> tuple[str, Buttons] | None:
+    p = paging.page(rows, number, lambda o: paging.utf16_len(overview_text(o)) + 2)
+    if p is None:
+        return None
+    text = "\n\n".join(
+        [_("<b>Your groups</b>"), *paging.title(p), *(overview_text(o) for o in p.items)]
+    )
+    buttons = [[(o.group.name[:40], group_action_data(o.group.id, "m"))] for o in p.items]
+    return text, buttons + paging.nav(p, "g")
+
+
 async def groups_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     actor = await facilitator_or_refuse(update, context)
     if actor is None:
@@ -83,9 +101,28 @@ async def groups_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not rows:
         await reply(update, _("You do not facilitate any group yet. Send /newgroup to set one up."))
         return
-    text = "\n\n".join([_("<b>Your groups</b>"), *(overview_text(o) for o in rows)])
-    buttons = [[(o.group.name[:40], group_action_data(o.group.id, "m"))] for o in rows]
-    await reply(update, text, buttons)
+    shown = _groups_page(rows, 0)
+    assert shown is not None
+    await reply(update, *shown)
+
+
+async def on_groups_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    asked = parse_page(query.data or "")
+    if asked is None:
+        await paging.stale(update)
+        return
+    actor = await facilitator_or_refuse(update, context)
+    if actor is None:
+        return
+    rows = await group_admin.my_groups(rt(context), actor.groups)
+    shown = _groups_page(rows, asked.page)
+    if shown is None:  # forged, or fewer groups than when the list was sent
+        await paging.stale(update)
+        return
+    await query.answer()
+    await edit(update, *shown)
 
 
 async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int) -> None:
@@ -375,28 +412,47 @@ async def schedule_typed(
 
 
 async def _members(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
+    await show_members(update, context, a.group_id, 0)  # the caller answered the button
+
+
+def _label_size(m: MemberEntry) -> int:
+    return paging.utf16_len(html.escape(member_label(m))) + 1
+
+
+async def show_members(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int, number: int
+) -> bool:
+    """A page of the member list, each with a button to remove them. False when it answered
+    the button itself instead (refused, or no such page)."""
     uid = update.effective_user.id  # type: ignore[union-attr]
-    rows = await group_admin.members(rt(context), uid, a.group_id)
+    rows = await group_admin.members(rt(context), uid, group_id)
     if rows is None:
         await refuse(update)
-        return
+        return False
     if not rows:
-        await edit(update, _("Nobody has joined yet."), [[_back(a.group_id)]])
-        return
+        await edit(update, _("Nobody has joined yet."), [[_back(group_id)]])
+        return True
+    p = paging.page(rows, number, _label_size)
+    if p is None:
+        await paging.stale(update)
+        return False
     lines = [ngettext("{n} member:", "{n} members:", len(rows)).format(n=len(rows))]
-    lines += [html.escape(member_label(m)) for m in rows]
+    lines += paging.title(p)
+    lines += [html.escape(member_label(m)) for m in p.items]
     lines.append(_("To remove someone who broke the code of conduct, tap their name."))
     buttons = [
         [
             (
                 _("Remove {name}").format(name=member_label(m))[:60],
-                group_action_data(a.group_id, "d", m.membership_id),
+                group_action_data(group_id, "d", m.membership_id),
             )
         ]
-        for m in rows[:50]
+        for m in p.items
     ]
-    buttons.append([_back(a.group_id)])
+    buttons += paging.nav(p, "m", group_id)
+    buttons.append([_back(group_id)])
     await edit(update, "\n".join(lines), buttons)
+    return True
 
 
 async def _remove_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
@@ -439,27 +495,51 @@ async def _remove(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAc
 
 
 async def _partner_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
+    await show_partner_pick(update, context, a.group_id, 0)  # the caller answered the button
+
+
+async def show_partner_pick(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int, number: int
+) -> bool:
     uid = update.effective_user.id  # type: ignore[union-attr]
-    rows = await group_admin.members(rt(context), uid, a.group_id)
+    rows = await group_admin.members(rt(context), uid, group_id)
     if rows is None:
         await refuse(update)
-        return
+        return False
     if not rows:
-        await edit(update, _("Nobody has joined yet."), [[_back(a.group_id)]])
-        return
+        await edit(update, _("Nobody has joined yet."), [[_back(group_id)]])
+        return True
+    p = paging.page(rows, number)
+    if p is None:
+        await paging.stale(update)
+        return False
     buttons = [
-        [(member_label(m)[:60], group_action_data(a.group_id, "pm", m.membership_id))]
-        for m in rows[:50]
+        [(member_label(m)[:60], group_action_data(group_id, "pm", m.membership_id))]
+        for m in p.items
     ]
-    buttons.append([_back(a.group_id)])
-    await edit(
-        update,
-        _(
-            "Whose partner do you want to invite? You will get a one-time link to give to her "
-            "yourself, for example at a couples session."
-        ),
-        buttons,
+    buttons += paging.nav(p, "i", group_id)
+    buttons.append([_back(group_id)])
+    text = _(
+        "Whose partner do you want to invite? You will get a one-time link to give to her "
+        "yourself, for example at a couples session."
     )
+    await edit(update, "\n\n".join([text, *paging.title(p)]), buttons)
+    return True
+
+
+async def on_members_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Previous / Next in a group's member list or its partner-invitation choice."""
+    query = update.callback_query
+    assert query is not None
+    asked = parse_page(query.data or "")
+    if asked is None or asked.group_id is None:
+        await paging.stale(update)
+        return
+    if await group_or_refuse(update, context, asked.group_id) is None:
+        return
+    show = show_members if asked.list_code == "m" else show_partner_pick
+    if await show(update, context, asked.group_id, asked.page):
+        await query.answer()
 
 
 async def _partner_link(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
@@ -508,3 +588,5 @@ def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("groups", groups_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_group_action, pattern=ROUTES["fac_group"]))
+    app.add_handler(CallbackQueryHandler(on_groups_page, pattern=ROUTES["page_groups"]))
+    app.add_handler(CallbackQueryHandler(on_members_page, pattern=ROUTES["page_members"]))

@@ -19,9 +19,17 @@ from bot.handlers import (
     facilitator_groups,
     facilitator_report,
     facilitator_session,
+    paging,
 )
-from bot.handlers.callbacks import ROUTES, GroupAction, group_action_data, parse_pick, pick_data
-from bot.handlers.common import edit, reply, rt
+from bot.handlers.callbacks import (
+    ROUTES,
+    GroupAction,
+    group_action_data,
+    parse_page,
+    parse_pick,
+    pick_data,
+)
+from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_common import (
     AwaitingInput,
     expect,
@@ -51,12 +59,43 @@ async def pick_group(update: Update, context: ContextTypes.DEFAULT_TYPE, purpose
         if g is not None:
             await _go(update, context, purpose, g)
         return
-    rows = await group_admin.my_groups(rt(context), actor.groups)
-    await reply(
-        update,
-        _("For which group?"),
-        [[(o.group.name[:40], pick_data(purpose, o.group.id))] for o in rows],
-    )
+    shown = await _pick_page(update, context, actor.groups, purpose, 0)
+    assert shown is not None
+    await reply(update, *shown)
+
+
+async def _pick_page(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    group_ids: frozenset[int],
+    purpose: str,
+    number: int,
+) -> tuple[str, Buttons] | None:
+    rows = [o.group for o in await group_admin.my_groups(rt(context), group_ids)]
+    p = paging.page(rows, number)
+    if p is None:
+        return None
+    text = "\n".join([_("For which group?"), *paging.title(p)])
+    buttons = [[(g.name[:40], pick_data(purpose, g.id))] for g in p.items]
+    return text, buttons + paging.nav(p, purpose)
+
+
+async def on_pick_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    asked = parse_page(query.data or "")
+    if asked is None:
+        await paging.stale(update)
+        return
+    actor = await facilitator_or_refuse(update, context)
+    if actor is None:
+        return
+    shown = await _pick_page(update, context, actor.groups, asked.list_code, asked.page)
+    if shown is None:
+        await paging.stale(update)
+        return
+    await query.answer()
+    await edit(update, *shown)
 
 
 async def _go(
@@ -162,4 +201,5 @@ def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("cancel", cancel_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_pick, pattern=ROUTES["fac_pick"]))
+    app.add_handler(CallbackQueryHandler(on_pick_page, pattern=ROUTES["page_pick"]))
     app.add_handler(MessageHandler(AwaitingInput(app), on_typed))

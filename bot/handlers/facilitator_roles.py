@@ -8,12 +8,14 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain.policy import Action, may
+from bot.handlers import paging
 from bot.handlers.callbacks import (
     ROUTES,
     admin_invite_data,
     conduct_data,
     parse_admin_invite,
     parse_conduct,
+    parse_page,
 )
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_common import actor_of, refuse
@@ -107,11 +109,41 @@ async def new_facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             update, _("Send /newfacilitator, or /newfacilitator followed by a group number.")
         )
         return
+    shown = await _groups_page(context, 0)
+    assert shown is not None
+    await reply(update, *shown)
+
+
+async def _groups_page(
+    context: ContextTypes.DEFAULT_TYPE, number: int
+) -> tuple[str, Buttons] | None:
     async with rt(context).engine.connect() as conn:
         rows = await groups.list_all(conn)
+    p = paging.page(rows, number)
+    if p is None:
+        return None
     buttons: Buttons = [[(_("No group yet"), admin_invite_data(None))]]
-    buttons += [[(f"{g.id}. {g.name}", admin_invite_data(g.id))] for g in rows[:20]]
-    await reply(update, _("Which group will the new facilitator run?"), buttons)
+    buttons += [[(f"{g.id}. {g.name}"[:60], admin_invite_data(g.id))] for g in p.items]
+    text = "\n".join([_("Which group will the new facilitator run?"), *paging.title(p)])
+    return text, buttons + paging.nav(p, "f")
+
+
+async def on_groups_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    asked = parse_page(query.data or "")
+    if asked is None:
+        await paging.stale(update)
+        return
+    if not may(await actor_of(update, context), Action.MANAGE_FACILITATORS):
+        await refuse(update)
+        return
+    shown = await _groups_page(context, asked.page)
+    if shown is None:
+        await paging.stale(update)
+        return
+    await query.answer()
+    await edit(update, *shown)
 
 
 async def on_admin_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,3 +186,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("newfacilitator", new_facilitator, filters=private))
     app.add_handler(CallbackQueryHandler(on_conduct, pattern=ROUTES["fac_conduct"]))
     app.add_handler(CallbackQueryHandler(on_admin_invite, pattern=ROUTES["fac_admin_invite"]))
+    app.add_handler(CallbackQueryHandler(on_groups_page, pattern=ROUTES["page_admin_invite"]))

@@ -9,19 +9,23 @@ import html
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.handlers import paging
 from bot.handlers.callbacks import (
     ROUTES,
     contact_data,
     parse_contact,
+    parse_page,
     parse_staff_partner,
     staff_partner_data,
 )
-from bot.handlers.common import current_person, edit, reply, rt
+from bot.handlers.common import Buttons, current_person, edit, reply, rt
 from bot.handlers.facilitator_common import member_label, refuse
 from bot.handlers.facilitator_roles import invite_link
 from bot.i18n import _, current_language, format_day
 from bot.services import couples, facilitation
 from bot.services.couples import PartnerInvite, PartnerProblem
+from bot.services.group_admin import MemberEntry
+from bot.storage.groups import GroupRow
 
 
 async def start_contact(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
@@ -90,11 +94,61 @@ async def partnerinvite_command(update: Update, context: ContextTypes.DEFAULT_TY
         else:
             await reply(update, _("You have no group with couples exercises."))
         return
-    await reply(
-        update,
-        _("For which group?"),
-        [[(g.name[:40], staff_partner_data(g.id))] for g in mine],
+    shown = _groups_page(mine, 0)
+    assert shown is not None
+    await reply(update, *shown)
+
+
+def _groups_page(mine: list[GroupRow], number: int) -> tuple[str, Buttons] | None:
+    p = paging.page(mine, number)
+    if p is None:
+        return None
+    buttons = [[(g.name[:40], staff_partner_data(g.id))] for g in p.items]
+    return "\n".join([_("For which group?"), *paging.title(p)]), buttons + paging.nav(p, "s")
+
+
+def _members_page(
+    rows: list[MemberEntry], group_id: int, number: int
+) -> tuple[str, Buttons] | None:
+    p = paging.page(rows, number)
+    if p is None:
+        return None
+    text = _(
+        "Whose partner do you want to invite? You will get a one-time link to give to her yourself."
     )
+    buttons = [
+        [(member_label(m)[:60], staff_partner_data(group_id, m.membership_id))] for m in p.items
+    ]
+    return "\n\n".join([text, *paging.title(p)]), buttons + paging.nav(p, "t", group_id)
+
+
+async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Previous / Next in /partnerinvite's choice of group, or of member."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    asked = parse_page(query.data or "")
+    if asked is None:
+        await paging.stale(update)
+        return
+    uid = update.effective_user.id
+    shown: tuple[str, Buttons] | None
+    if asked.group_id is None:
+        mine = await couples.groups_for_invitations(rt(context), uid)
+        if not mine:
+            await refuse(update)
+            return
+        shown = _groups_page(mine, asked.page)
+    else:
+        rows = await couples.members_for_invitation(rt(context), uid, asked.group_id)
+        if rows is None:
+            await refuse(update)
+            return
+        shown = _members_page(rows, asked.group_id, asked.page)
+    if shown is None:
+        await paging.stale(update)
+        return
+    await query.answer()
+    await edit(update, *shown)
 
 
 async def on_staff_partner(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -116,14 +170,9 @@ async def on_staff_partner(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if not rows:
             await edit(update, _("Nobody has joined yet."))
             return
-        await edit(
-            update,
-            _(
-                "Whose partner do you want to invite? You will get a one-time link to give to "
-                "her yourself."
-            ),
-            [[(member_label(m)[:60], staff_partner_data(group_id, m.membership_id))] for m in rows],
-        )
+        shown = _members_page(rows, group_id, 0)
+        assert shown is not None
+        await edit(update, *shown)
         return
     made = await couples.invite_partner_for(rt(context), uid, group_id, membership_id)
     if made is None:
@@ -157,4 +206,5 @@ def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("partnerinvite", partnerinvite_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_staff_partner, pattern=ROUTES["staff_partner"]))
+    app.add_handler(CallbackQueryHandler(on_page, pattern=ROUTES["page_staff_partner"]))
     app.add_handler(CallbackQueryHandler(on_contact, pattern=ROUTES["contact"]))

@@ -137,23 +137,25 @@ async def check_partner_invite(rt: Runtime, code: str, telegram_id: int) -> Part
     now = rt.clock.now()
     async with rt.engine.connect() as conn:
         inv = await invites.find(conn, code)
-        if inv is None or inv.kind != "partner" or not inv.usable(now):
-            return PartnerCheck(PartnerProblem.UNKNOWN)
-        if inv.group_id is None or inv.membership_id is None:
+        if inv is None or inv.kind != "partner" or inv.membership_id is None:
             return PartnerCheck(PartnerProblem.UNKNOWN)
         member = await memberships.get(conn, inv.membership_id)
+        person = await people.by_telegram_id(conn, telegram_id)
+        # The member who opens the link made for his partner hears the same whatever she did
+        # with it (nothing yet, joined, left) and however old it is: asked before whether the
+        # link still works, which would tell him.
+        if member is not None and person is not None and person.id == member.person_id:
+            return PartnerCheck(PartnerProblem.OWN_LINK)
+        if not inv.usable(now) or inv.group_id is None or member is None:
+            return PartnerCheck(PartnerProblem.UNKNOWN)
         g = await groups.get(conn, inv.group_id)
-        if member is None or g is None:
+        if g is None:
             return PartnerCheck(PartnerProblem.UNKNOWN)
         cur = rt.curricula.get(g.curriculum_id)
         if cur is None or not has_couples_track(cur, g.couples_weeks):
             return PartnerCheck(PartnerProblem.NO_TRACK)
-        person = await people.by_telegram_id(conn, telegram_id)
-        if person is not None:
-            if person.id == member.person_id:
-                return PartnerCheck(PartnerProblem.OWN_LINK)
-            if await memberships.active_partnerships(conn, person.id):
-                return PartnerCheck(PartnerProblem.ALREADY_LINKED)
+        if person is not None and await memberships.active_partnerships(conn, person.id):
+            return PartnerCheck(PartnerProblem.ALREADY_LINKED)
     return PartnerCheck(None, g, inv.id, member.id)
 
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from bot.delivery.planner import schedule_for
 from bot.runtime import Runtime
-from bot.storage import groups, invites, memberships, outbox, people
+from bot.storage import groups, invites, memberships, outbox, people, removals
 from bot.storage.groups import GroupRow
 from bot.storage.memberships import MembershipRow
 
@@ -56,6 +56,9 @@ async def check_member_invite(rt: Runtime, code: str, telegram_id: int) -> Invit
                 return InviteCheck(g, InviteProblem.ALREADY, g.curriculum_id)
             if m is not None and m.status == "removed":
                 return InviteCheck(None, InviteProblem.REMOVED)
+        # Also after /forget deleted the membership row: the removal is kept apart, hashed.
+        if await removals.was_removed(conn, g.id, telegram_id):
+            return InviteCheck(None, InviteProblem.REMOVED)
     return InviteCheck(g, None, g.curriculum_id)
 
 

@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.services import facilitation
 from bot.services.facilitation import authorize, refresh_cursor
 from bot.services.group_setup import GroupSpec, create_groups
-from bot.storage import group_settings, groups, invites, outbox, sessions, staff
+from bot.storage import group_settings, groups, invites, outbox, removals, sessions, staff
 from bot.storage.groups import GroupRow
 from bot.storage.tables import membership, person
 from bot.storage.tables import outbox as outbox_table
@@ -43,10 +43,11 @@ async def _schedule(rt: Runtime, g: GroupRow) -> GroupSchedule | None:
         return await full_schedule(conn, rt, g)
 
 
-async def overview_of(rt: Runtime, g: GroupRow) -> Overview:
+async def overview_of(rt: Runtime, g: GroupRow, counts: dict[int, int] | None = None) -> Overview:
     now = rt.clock.now()
     async with rt.engine.connect() as conn:
-        counts = await groups.member_counts(conn)
+        if counts is None:
+            counts = await groups.member_counts(conn)
         schedule = await full_schedule(conn, rt, g)
     if schedule is None:
         return Overview(g, counts.get(g.id, 0), None, None, None, 0, 0)
@@ -67,9 +68,10 @@ async def my_groups(rt: Runtime, group_ids: frozenset[int]) -> list[Overview]:
     out = []
     async with rt.engine.connect() as conn:
         rows = [await groups.get(conn, gid) for gid in sorted(group_ids)]
+        counts = await groups.member_counts(conn)  # once, not once a group
     for g in rows:
         if g is not None:
-            out.append(await overview_of(rt, g))
+            out.append(await overview_of(rt, g, counts))
     return out
 
 
@@ -286,6 +288,8 @@ async def remove_member(
         await conn.execute(
             update(membership).where(membership.c.id == membership_id).values(status="removed")
         )
+        # Outlives the membership row, which /forget deletes: a link alone never brings back.
+        await removals.remember(conn, group_id, row.telegram_id, now)
         # Nothing more from the programme reaches them, not even what was already queued.
         await conn.execute(
             update(outbox_table)

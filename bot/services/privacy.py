@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.runtime import Runtime
-from bot.storage import concerns, erasable, people, personal_data
+from bot.storage import broadcasts, concerns, erasable, people, personal_data
 from bot.storage.erasable import ErasableRow, deletable_after
 from bot.storage.people import PersonRow
 
@@ -135,10 +135,12 @@ class Retention:
     concerns: int
     people: int
     erasable: int
+    broadcasts: int = 0
 
 
 async def retention(rt: Runtime) -> Retention:
-    """The daily job: purge old concerns, erase long-inactive people, drop stale ids."""
+    """The daily job: purge old concerns, erase long-inactive people, drop stale ids, delete
+    facilitators' broadcast texts (drafts after a day, sent ones after their summary)."""
     now = rt.clock.now()
     purged = await _purge_concerns(rt)
     before = now - timedelta(days=rt.settings.member_retention_days)
@@ -151,8 +153,16 @@ async def retention(rt: Runtime) -> Retention:
     async with rt.engine.begin() as conn:
         dropped = await erasable.drop_expired(conn, now)
         await personal_data.clear_stale_contact_refs(conn)
-    log.info("privacy.retention concerns=%s people=%s erasable=%s", purged, len(idle), dropped)
-    return Retention(purged, len(idle), dropped)
+        keep = timedelta(days=rt.settings.broadcast_retention_days)
+        texts = await broadcasts.purge(conn, now, keep)
+    log.info(
+        "privacy.retention concerns=%s people=%s erasable=%s broadcasts=%s",
+        purged,
+        len(idle),
+        dropped,
+        texts,
+    )
+    return Retention(purged, len(idle), dropped, texts)
 
 
 async def _purge_concerns(rt: Runtime) -> int:

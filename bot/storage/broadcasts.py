@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import outbox as outbox_rows
 from bot.storage.tables import broadcast, outbox
 
 KINDS = ("text", "photo", "voice", "audio", "reminder")
+# Outbox kinds whose rows name a broadcast in `ref` (and whose renderers read it).
+OUTBOX_KINDS = ("broadcast", "remind", "broadcast_summary")
+DRAFT_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -118,3 +121,25 @@ async def fan_out(
         key_prefix=f"b{broadcast_id}:m",
         ref=str(broadcast_id),
     )
+
+
+async def purge(conn: AsyncConnection, now: datetime, keep: timedelta) -> int:
+    """Delete drafts never confirmed, a day on, and sent broadcasts `keep` after their delivery
+    summary (a reminder, which has none, after it went out). Never one that a pending outbox
+    row still names: its message or summary must still be rendered from it."""
+    still_needed = exists().where(
+        outbox.c.ref == cast(broadcast.c.id, String),
+        outbox.c.kind.in_(OUTBOX_KINDS),
+        outbox.c.status == outbox_rows.PENDING,
+    )
+    draft = and_(broadcast.c.confirmed_at.is_(None), broadcast.c.created_at <= now - DRAFT_LIFETIME)
+    done = or_(
+        and_(broadcast.c.kind != "reminder", broadcast.c.summarized_at <= now - keep),
+        and_(
+            broadcast.c.kind == "reminder",
+            broadcast.c.confirmed_at.is_not(None),
+            func.coalesce(broadcast.c.send_at, broadcast.c.confirmed_at) <= now - keep,
+        ),
+    )
+    result = await conn.execute(delete(broadcast).where(or_(draft, done), ~still_needed))
+    return result.rowcount or 0

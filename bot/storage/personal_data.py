@@ -1,7 +1,12 @@
 """Everything stored about one person, across tables: to export it (/mydata) or erase it.
 
-The tables that point at a person or at one of their memberships are found from the schema's
-foreign keys, so a table added later (by any feature) is exported and erased without an edit
+/mydata is written from an allow-list: for each table, the fields that are about the person
+themselves. It never follows keys outward, so nothing about anyone else rides along (a partner
+invitation's use, the staff member who made it, a partner's link). Every column of the schema
+is either listed in EXPORTED or named in NOT_EXPORTED with the reason, and a test checks that
+the two cover the schema, so a column added later needs a decision here.
+
+Erasure does follow the schema's foreign keys, so a table added later is erased without an edit
 here. What a foreign key says on delete is what happens: CASCADE rows go, SET NULL rows lose
 the link and stay (a facilitator's broadcast to a group, a concern the safeguarding team acts on).
 """
@@ -13,12 +18,176 @@ from typing import Any
 
 from sqlalchemy import Column, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
-from bot.storage.tables import membership, metadata, outbox, person
+from bot.storage.tables import (
+    broadcast,
+    checkin,
+    concern,
+    erasable,
+    facilitation,
+    group,
+    membership,
+    metadata,
+    outbox,
+    partner_contact,
+    person,
+    staff,
+)
 
 # Outbox kinds whose `ref` holds how to reach a person (a contact request to a focal point):
 # cleared as soon as it is sent, and on /forget removed while still pending.
 CONTACT_KIND = "contact_request"
+
+# table -> the fields /mydata shows, in this order. "group" (a group's name) is added to the
+# rows of the tables in WITH_GROUP_NAME, except a partner's membership: her partner's group is
+# about him.
+EXPORTED: dict[str, tuple[str, ...]] = {
+    "person": (
+        "telegram_id",
+        "language",
+        "first_name",
+        "discreet",
+        "silent",
+        "auto_erase_hours",
+        "blocked",
+        "created_at",
+        "last_seen_at",
+    ),
+    "membership": ("role", "status", "paused_until", "progress_opt_in", "number", "joined_at"),
+    "checkin": ("week", "value", "answered_at"),
+    "outbox": ("kind", "week", "status", "due_at", "sent_at"),
+    "erasable": ("message_id", "sent_at", "erase_at"),
+    "concern": (
+        "reference",
+        "kind",
+        "about",
+        "anonymous",
+        "text",
+        "status",
+        "created_at",
+        "purge_after",
+    ),
+    "staff": ("role", "accepted_conduct_at", "created_at", "revoked_at"),
+    "facilitation": ("created_at",),
+    "partner_contact": ("created_at", "revoked_at"),
+    "broadcast": ("kind", "text", "created_at", "confirmed_at", "send_at"),
+}
+WITH_GROUP_NAME = ("membership", "facilitation", "partner_contact", "broadcast")
+# A partner's membership number counts the group's joiners before her: about others.
+PARTNER_HIDDEN = ("number",)
+
+# Columns /mydata leaves out, and why. Internal ids and keys mean nothing to the person and
+# point at other rows; the rest would tell about someone else.
+_INTERNAL = "an internal number or key"
+NOT_EXPORTED: dict[str, dict[str, str]] = {
+    "person": {"id": _INTERNAL},
+    "membership": {
+        "id": _INTERNAL,
+        "person_id": _INTERNAL,
+        "group_id": "shown as the group's name",
+        "partner_of": "whose partner she is: about him",
+    },
+    "checkin": {"id": _INTERNAL, "membership_id": _INTERNAL},
+    "outbox": {
+        "id": _INTERNAL,
+        "key": _INTERNAL,
+        "chat_id": "the person's own Telegram id, shown once in person",
+        "person_id": _INTERNAL,
+        "membership_id": _INTERNAL,
+        "group_id": _INTERNAL,
+        "ref": "points at another row (a broadcast, a concern) or holds someone's handle",
+        "attempts": "Telegram's hiccups, not the person",
+        "next_attempt_at": "Telegram's hiccups, not the person",
+        "last_error": "Telegram's hiccups, not the person",
+        "message_id": "Telegram's number for the message, shown in erasable while deletable",
+    },
+    "erasable": {"id": _INTERNAL, "person_id": _INTERNAL, "chat_id": "the person's own id"},
+    "concern": {
+        "id": _INTERNAL,
+        "reporter_id": _INTERNAL,
+        "group_id": "a group, not the person",
+    },
+    "staff": {"id": _INTERNAL, "person_id": _INTERNAL},
+    "facilitation": {
+        "id": _INTERNAL,
+        "person_id": _INTERNAL,
+        "group_id": "shown as the group's name",
+    },
+    "partner_contact": {
+        "id": _INTERNAL,
+        "person_id": _INTERNAL,
+        "group_id": "shown as the group's name",
+    },
+    "broadcast": {
+        "id": _INTERNAL,
+        "author_id": _INTERNAL,
+        "group_id": "shown as the group's name",
+        "file_id": "Telegram's reference to the file, not its content",
+        "summarized_at": "when the delivery summary went out: about the members",
+    },
+    # Whole tables that are about a group or someone else, never about the person alone.
+    "group": {"*": "a group's settings and schedule"},
+    "invite": {"*": "links to give to others; a partner's invitation tells whether she joined"},
+    "session_log": {"*": "a group's meetings"},
+    "removed_person": {"*": "a salted hash, kept apart from the person on purpose"},
+}
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _rows_of(
+    pid: int, telegram_id: int, mids: list[int]
+) -> list[tuple[Table, ColumnElement[bool]]]:
+    """Where each exported table keeps the person's own rows."""
+    return [
+        (membership, membership.c.person_id == pid),
+        (checkin, checkin.c.membership_id.in_(mids)),
+        (
+            outbox,
+            (outbox.c.person_id == pid)
+            | outbox.c.membership_id.in_(mids)
+            | ((outbox.c.chat_id == telegram_id) & outbox.c.person_id.is_(None)),
+        ),
+        (erasable, erasable.c.person_id == pid),
+        (concern, concern.c.reporter_id == pid),
+        (staff, staff.c.person_id == pid),
+        (facilitation, facilitation.c.person_id == pid),
+        (partner_contact, partner_contact.c.person_id == pid),
+        (broadcast, broadcast.c.author_id == pid),
+    ]
+
+
+async def export(conn: AsyncConnection, person_id: int) -> dict[str, list[dict[str, object]]]:
+    """The person's own rows, table by table, each with only its EXPORTED fields."""
+    row = (await conn.execute(select(person).where(person.c.id == person_id))).first()
+    if row is None:
+        return {}
+    names = {g.id: g.name for g in await conn.execute(select(group.c.id, group.c.name))}
+    mids = list(
+        (
+            await conn.execute(select(membership.c.id).where(membership.c.person_id == person_id))
+        ).scalars()
+    )
+    out: dict[str, list[dict[str, object]]] = {"person": [_fields(person, row._mapping, names)]}
+    for table, where in _rows_of(person_id, row.telegram_id, mids):
+        for r in await conn.execute(select(table).where(where).order_by(table.c.id)):
+            out.setdefault(table.name, []).append(_fields(table, r._mapping, names))
+    return out
+
+
+def _fields(table: Table, m: Any, names: dict[int, str]) -> dict[str, object]:
+    fields = EXPORTED[table.name]
+    if table is membership and m["role"] == "partner":
+        fields = tuple(f for f in fields if f not in PARTNER_HIDDEN)
+    out = {f: _jsonable(m[f]) for f in fields}
+    if table.name in WITH_GROUP_NAME and not (table is membership and m["role"] == "partner"):
+        out["group"] = names.get(m["group_id"])
+    return out
 
 
 def _links(target: Table) -> list[tuple[Table, Column[Any], str | None]]:
@@ -30,48 +199,6 @@ def _links(target: Table) -> list[tuple[Table, Column[Any], str | None]]:
                 col = fk.parent
                 found.append((table, col, fk.ondelete))
     return found
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-async def export(conn: AsyncConnection, person_id: int) -> dict[str, list[dict[str, object]]]:
-    """Every row that belongs to the person, table by table."""
-    row = (await conn.execute(select(person).where(person.c.id == person_id))).first()
-    if row is None:
-        return {}
-    out: dict[str, list[dict[str, object]]] = {
-        "person": [{k: _jsonable(v) for k, v in row._mapping.items()}]
-    }
-    mids = list(
-        (
-            await conn.execute(select(membership.c.id).where(membership.c.person_id == person_id))
-        ).scalars()
-    )
-    seen: set[tuple[str, object]] = set()
-    for target, key_values in ((person, [person_id]), (membership, mids)):
-        for table, col, _ondelete in _links(target):
-            if not key_values or (table is membership and col.name == "partner_of"):
-                continue
-            rows = await conn.execute(select(table).where(col.in_(key_values)))
-            for r in rows:
-                ident = (table.name, r._mapping.get("id"))
-                if ident in seen:
-                    continue
-                seen.add(ident)
-                out.setdefault(table.name, []).append(
-                    {k: _jsonable(v) for k, v in r._mapping.items()}
-                )
-    # Messages addressed to the person's chat but not tied to a membership (notifications).
-    rows = await conn.execute(
-        select(outbox).where(outbox.c.chat_id == row.telegram_id, outbox.c.person_id.is_(None))
-    )
-    for r in rows:
-        out.setdefault("outbox", []).append({k: _jsonable(v) for k, v in r._mapping.items()})
-    return out
 
 
 async def erase(conn: AsyncConnection, person_id: int) -> bool:

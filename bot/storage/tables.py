@@ -96,6 +96,8 @@ group = Table(
     # next_event_at is indexed so a tick touches only groups with something due.
     Column("planned_until", UTCDateTime, nullable=False),
     Column("next_event_at", UTCDateTime, index=True),
+    # Random, made at the group's first removal: salts removed_person's hashes (hex).
+    Column("removal_salt", String(64)),
 )
 
 invite = Table(
@@ -264,4 +266,16 @@ partner_contact = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     UniqueConstraint("person_id", "group_id", name="uq_partner_contact_person_group"),
+)
+
+# People a facilitator removed from a group, kept so that /forget does not undo the removal:
+# a salted hash of the Telegram id (never the id), for as long as the group exists.
+removed_person = Table(
+    "removed_person",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE"), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("removed_at", UTCDateTime, nullable=False),
+    UniqueConstraint("group_id", "digest", name="uq_removed_person_group_digest"),
 )

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, nullcontext
 from bot.delivery.planner import schedule_for
 from bot.delivery.render import NothingToSend, Outgoing, renderer
 from bot.domain.curriculum import context_key
+from bot.domain.policy import suppress
 from bot.handlers.callbacks import session_held_data
 from bot.i18n import _, content_text, format_when, ngettext, use_language
 from bot.reports.aggregates import group_totals, shown
@@ -216,14 +217,19 @@ async def broadcast_summary(item: Claimed, rt: Runtime) -> Outgoing:
     g = await _group(item, rt)
     async with rt.engine.connect() as conn:
         outcome = await broadcasts.outcome(conn, row.id)
-    sent = outcome.get("sent", 0)
-    blocked = outcome.get("blocked", 0)
-    failed = outcome.get("failed", 0) + outcome.get("expired", 0)
+    # Counts of people, hidden when small as in reports: "Blocked Foyer: 1" names someone.
+    k = rt.settings.min_count
+    sent = html.escape(suppress(outcome.get("sent", 0), k))
+    blocked = html.escape(suppress(outcome.get("blocked", 0), k))
+    failed = html.escape(suppress(outcome.get("failed", 0) + outcome.get("expired", 0), k))
     lines = [
         _("Your message to <b>{group}</b> has gone out.").format(group=html.escape(g.name)),
-        ngettext("Delivered to {n} member.", "Delivered to {n} members.", sent).format(n=sent),
+        _("Members reached: {count}").format(count=sent),
         _("Blocked Foyer: {n}").format(n=blocked),
         _("Could not be delivered: {n}").format(n=failed),
+        _("A count under {n} shows as {hidden}, so nobody can be singled out.").format(
+            n=k, hidden=html.escape(suppress(0, k))
+        ),
     ]
     return Outgoing(text="\n".join(lines), programme=False)
 
