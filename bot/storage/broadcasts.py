@@ -125,12 +125,12 @@ async def fan_out(
 
 async def purge(conn: AsyncConnection, now: datetime, keep: timedelta) -> int:
     """Delete drafts never confirmed, a day on, and sent broadcasts `keep` after their delivery
-    summary (a reminder, which has none, after it went out). Never one that a pending outbox
-    row still names: its message or summary must still be rendered from it."""
+    summary (a reminder, which has none, after it went out). Never one that an outbox row still
+    pending or being sent names: its message or summary must still be rendered from it."""
     still_needed = exists().where(
         outbox.c.ref == cast(broadcast.c.id, String),
         outbox.c.kind.in_(OUTBOX_KINDS),
-        outbox.c.status == outbox_rows.PENDING,
+        outbox.c.status.in_(outbox_rows.WAITING),
     )
     draft = and_(broadcast.c.confirmed_at.is_(None), broadcast.c.created_at <= now - DRAFT_LIFETIME)
     done = or_(
