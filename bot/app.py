@@ -35,6 +35,7 @@ from bot.handlers import (
     settings_menu,
 )
 from bot.handlers.common import load_person, on_error
+from bot.handlers.rate_limit import PersonRateLimit
 from bot.i18n import _, use_language
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
 from bot.settings import SUPPORTED_LANGUAGES, Settings
@@ -67,7 +68,7 @@ def build_application(
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(admit=_rate_limit(settings).admit))
         # Every call but getUpdates waits out a 429, and only so many run at once.
         .request(AiohttpRequest(settings.http_concurrency, rt.flood))
         # Long polling: PTB passes the poll's own read timeout with each getUpdates.
@@ -80,6 +81,14 @@ def build_application(
     app.bot_data[RUNTIME_KEY] = rt
     _register_handlers(app)
     return app
+
+
+def _rate_limit(settings: Settings) -> PersonRateLimit:
+    return PersonRateLimit(
+        per_minute=settings.updates_per_minute,
+        safe_word=settings.safe_word,
+        default_language=settings.default_language,
+    )
 
 
 def _register_handlers(app: FoyerApp) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,6 +14,7 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.content.registry import Curricula
 from bot.delivery.flood_gate import FloodGate
+from bot.domain.limits import CONCERNS_PER_DAY, CONTACT_REQUEST_EVERY, RollingQuota
 from bot.settings import Settings
 from bot.storage.batching import Batcher
 from bot.storage.seen import SeenRecorder
@@ -30,6 +32,14 @@ class Runtime:
     outbox_signal: asyncio.Event = field(default_factory=asyncio.Event)
     # Telegram's flood wait, shared by the HTTP client and the sender.
     flood: FloodGate = field(default_factory=FloodGate)
+    # Who raised how many concerns, and who asked for a person to talk to, lately: in memory
+    # only (bot/services/concerns.py, bot/services/safety.py say why).
+    concerns_raised: RollingQuota = field(
+        default_factory=lambda: RollingQuota(CONCERNS_PER_DAY, timedelta(days=1))
+    )
+    contacts_asked: RollingQuota = field(
+        default_factory=lambda: RollingQuota(1, CONTACT_REQUEST_EVERY)
+    )
     seen: SeenRecorder = field(init=False)
     _batchers: dict[str, Batcher[Any, Any]] = field(default_factory=dict)
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # cover Telegram's 30 messages a second up to a 130 ms round trip; raise it if farther.
     http_concurrency: int = Field(default=4, ge=1, le=64)
     rate_limit: bool = True
+    # Updates one person may send a minute (and at once); past it they are asked once to slow
+    # down and the rest are dropped unread (/help and the safe word are always answered).
+    updates_per_minute: int = Field(default=20, ge=1, le=6000)
     checkin_after_days: int = Field(default=3, ge=1, le=6)
     # Group reports show any count below this as "<N", so nobody can be singled out.
     min_count: int = Field(default=3, ge=1, le=100)

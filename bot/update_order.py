@@ -1,24 +1,33 @@
-"""Updates handled concurrently across people, in order for each person.
+"""Updates handled concurrently across people, in order for each person, fairly.
 
 PTB handles one update at a time by default, so every database round trip of one person's tap
 makes everyone else wait. Here updates from different chats run side by side, while the updates
 of one chat still run one after another, in the order Telegram sent them (a second tap must not
 overtake the first).
+
+An update first passes ``admit`` (the per-person rate limit, bot/handlers/rate_limit.py), which
+may drop it or put a short answer in its place, before it waits for anything. Then it waits for
+its chat's turn, and only then for one of the shared slots: a chat with 500 updates queued holds
+one slot, not all of them, so everybody else's updates still find a free one.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+# What to run for an update instead of its handlers' coroutine, or None to drop it.
+Admit = Callable[[object, Coroutine[Any, Any, Any]], Coroutine[Any, Any, Any] | None]
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(self, max_concurrent_updates: int = 64, *, admit: Admit | None = None) -> None:
         super().__init__(max_concurrent_updates)
+        self._admit = admit
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
@@ -31,18 +40,32 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 return update.effective_user.id
         return 0
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # PTB marks process_update final: it takes the shared slot first, then calls
+    # do_process_update, so one chat's queue, each waiting for its chat inside a slot, could
+    # fill every slot. Here the chat's turn comes first.
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
+        if self._admit is not None and isinstance(coroutine, Coroutine):
+            admitted = self._admit(update, coroutine)
+            if admitted is None:
+                return
+            coroutine = admitted
         key = self._key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:  # asyncio.Lock wakes waiters first come, first served
-                await coroutine
+                async with self._semaphore:
+                    await self.do_process_update(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued for this chat: forget its lock
                 del self._waiting[key]
                 del self._locks[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
 
     async def initialize(self) -> None:
         return None

@@ -54,6 +54,10 @@ def make_settings(emu: BotAPIEmulator, db_url: str, **overrides: Any) -> Setting
         content_dir=TEST_CURRICULA,
         rate_limit=False,
         admin_ids=frozenset(),
+        # A test's person acts far faster than anyone can (a join, four weeks of check-ins and
+        # a concern in seconds). The per-person limit is tested at its deployed default
+        # (tests/test_fairness.py).
+        updates_per_minute=6000,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

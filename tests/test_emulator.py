@@ -302,6 +302,28 @@ async def test_retry_after_honoured_is_not_early(bot: Bot, emu: BotAPIEmulator) 
     assert [m.text for m in emu.messages(USER)] == ["after waiting"]
 
 
+@IGNORE_RETRY_AFTER_DEPRECATION
+async def test_a_per_chat_limit_holds_only_the_chat_written_to_too_often(
+    bot: Bot, emu: BotAPIEmulator
+) -> None:
+    other = 1002
+    emu.send_text(other, "/start")
+    limit = emu.limit_per_chat(calls=3, seconds=3.0)
+    for i in range(3):
+        await bot.send_message(USER, f"quick {i}")
+    with pytest.raises(RetryAfter) as raised:  # the fourth within 3 s
+        await bot.send_message(USER, "one too many")
+    assert 1 <= seconds(raised.value) <= 3
+    await bot.send_message(other, "another chat is not held")
+    assert emu.early_calls == 0
+    with pytest.raises(RetryAfter):  # the same chat before its wait ran out: early
+        await bot.send_message(USER, "too soon")
+    assert emu.early_calls == 1 and limit is not None and limit.refused == 1
+    emu.clear_faults()  # the limit goes with the faults
+    await bot.send_message(USER, "free again")
+    assert [m.text for m in emu.messages(USER)][-1] == "free again"
+
+
 async def test_injected_502_is_a_network_error(bot: Bot, emu: BotAPIEmulator) -> None:
     emu.inject("sendMessage", 502, times=1)
     with pytest.raises(NetworkError) as raised:

@@ -89,6 +89,38 @@ async def test_a_429_holds_every_later_call_until_retry_after(emu: BotAPIEmulato
     assert sorted(m.text or "" for m in emu.messages(USER)) == [f"later {i}" for i in range(4)]
 
 
+async def test_a_chat_at_its_own_limit_is_held_alone_and_holds_no_slot(
+    emu: BotAPIEmulator,
+) -> None:
+    other = 1002
+    emu.send_text(other, "/start")
+    emu.limit_per_chat(calls=3, seconds=3.0)  # Telegram's "about one a second in a chat"
+    gate = FloodGate()
+    async with client(emu, gate, in_flight=1) as bot:
+        for i in range(3):
+            await bot.send_message(USER, f"quick {i}")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(USER, "one too many")
+        assert gate.remaining == 0 and gate.remaining_for(USER) > 1
+        held = asyncio.create_task(bot.send_message(USER, "after the wait"))
+        await asyncio.sleep(0.05)  # the held call asks first, for the only slot
+        await bot.send_message(other, "not held")  # goes while USER's call still waits
+        assert not held.done()
+        await held
+    assert emu.early_calls == 0
+    assert [m.text for m in emu.messages(other)][-1] == "not held"
+    assert [m.text for m in emu.messages(USER)][-1] == "after the wait"
+
+
+async def test_a_429_for_no_chat_holds_every_call(emu: BotAPIEmulator) -> None:
+    gate = FloodGate()
+    emu.inject("answerCallbackQuery", 429, retry_after=1, times=1)
+    async with client(emu, gate) as bot:
+        with pytest.raises(RetryAfter):
+            await bot.answer_callback_query("42")
+    assert gate.remaining > 0.5 and gate.remaining_for(USER) > 0.5
+
+
 async def test_no_more_than_in_flight_calls_at_once(emu: BotAPIEmulator) -> None:
     emu.inject("sendMessage", delay=0.05, times=100)
     emu.reset_counters()

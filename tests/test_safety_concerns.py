@@ -1,6 +1,8 @@
 """/concern: routed to the safeguarding focal points only (never to the group's facilitator),
 acknowledged with a reference and the response time, marked received/closed and answered by a
-focal point without learning who an anonymous reporter is, purged after the retention period."""
+focal point without learning who an anonymous reporter is, purged after the retention period.
+Only people in the programme may raise one, a few a day; the focal points hear of new ones in
+one message every few minutes."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
 from bot.services import privacy
+from bot.services.concerns import NOTIFY_EVERY
 from bot.storage.tables import concern, membership, metadata, outbox, person, staff
 from tests.conftest import T0, Foyer, msg_buttons
 from tests.test_safety_help import FOCAL, ask, focal_ready, start_foyer
@@ -88,6 +91,17 @@ async def raise_concern(
     return await ask(f, uid, text)
 
 
+async def opened(f: Foyer, focal: int, reference: str) -> Any:
+    """What a focal point sees: once the window ends, the message that counts the new concerns;
+    then the concern itself, opened from it."""
+    await f.settle_after(NOTIFY_EVERY)
+    counted = await f.emu.wait_for_message(focal, lambda m: reference in (m.text or ""))
+    await f.press(focal, counted, f"Open {reference}")
+    return await f.emu.wait_for_message(
+        focal, lambda m: f"Concern {reference}" in (m.text or "") and bool(m.reply_markup)
+    )
+
+
 async def concerns_in_db(f: Foyer) -> list[Any]:
     async with f.rt.engine.connect() as conn:
         return list((await conn.execute(select(concern))).all())
@@ -109,8 +123,7 @@ async def test_concern_reaches_focal_points_never_the_facilitator(cfoyer: Foyer)
     assert row.purge_after == row.created_at + timedelta(days=180)
     assert row.reference in ack.text and "within 7 days" in ack.text
 
-    await f.settle()
-    note = await f.emu.wait_for_message(FOCAL, lambda m: row.reference in (m.text or ""))
+    note = await opened(f, FOCAL, row.reference)
     assert note.text is not None and note.source is not None
     assert "Moussa &amp; laughed &lt;b&gt;" in note.source  # escaped, shown as typed
     assert "Moussa & laughed <b>" in note.text
@@ -138,8 +151,7 @@ async def test_focal_point_marks_and_answers_without_learning_who(cfoyer: Foyer)
     uid = await f.join(code)
     await raise_concern(f, uid, "Someone in the group threatens his wife", about="A member")
     (row,) = await concerns_in_db(f)
-    await f.settle()
-    note = await f.emu.wait_for_message(FOCAL, lambda m: row.reference in (m.text or ""))
+    note = await opened(f, FOCAL, row.reference)
 
     await f.press(FOCAL, note, "Mark received")
     confirm = await f.last_message(FOCAL)
@@ -190,8 +202,7 @@ async def test_a_named_concern_shows_who_and_only_focal_points_may_act(cfoyer: F
     )
     (row,) = await concerns_in_db(f)
     assert row.kind == "feedback" and not row.anonymous
-    await f.settle()
-    note = await f.emu.wait_for_message(FOCAL, lambda m: row.reference in (m.text or ""))
+    note = await opened(f, FOCAL, row.reference)
     assert note.text is not None and note.source is not None
     assert f"tg://user?id={uid}" in note.source and "Amadou" in note.text
 
@@ -206,27 +217,28 @@ async def test_a_named_concern_shows_who_and_only_focal_points_may_act(cfoyer: F
 async def test_concern_dialogue_edge_cases(cfoyer: Foyer) -> None:
     f = cfoyer
     await focal_ready(f)
-    stranger = f.new_user()  # not in any group: a partner or a neighbour may raise one too
-    msg = await ask(f, stranger, "/concern")
-    await f.press(stranger, msg, "Cancel")
-    said = await f.emu.wait_for_edit(stranger, msg.message_id)
+    gid, code = await f.create_group()
+    uid = await f.join(code)
+    msg = await ask(f, uid, "/concern")
+    await f.press(uid, msg, "Cancel")
+    said = await f.emu.wait_for_edit(uid, msg.message_id)
     assert "Nothing was sent or kept" in (said.text or "")
-    f.emu.send_voice(stranger)
-    await f.last_message(stranger)
+    f.emu.send_voice(uid)
+    await f.last_message(uid)
 
-    reply = await raise_concern(f, stranger, "x" * 3500)
+    reply = await raise_concern(f, uid, "x" * 3500)
     assert "too long" in reply.text
     assert await concerns_in_db(f) == []
-    f.emu.send_voice(stranger)
-    reply = await f.last_message(stranger)
+    f.emu.send_voice(uid)
+    reply = await f.last_message(uid)
     assert "as a text message" in reply.text
-    reply = await ask(f, stranger, "He beats his wife, everyone knows")
+    reply = await ask(f, uid, "He beats his wife, everyone knows")
     assert "Your reference" in reply.text
     # Distress words inside a concern: the concern is sent, then the gentle question.
-    question = await f.last_message(stranger)
+    question = await f.last_message(uid)
     assert "Did I understand you?" in question.text
     (row,) = await concerns_in_db(f)
-    assert row.group_id is None and row.reporter_id is not None
+    assert row.group_id == gid and row.reporter_id is not None
 
 
 async def test_no_focal_points_means_no_concerns(
@@ -261,5 +273,81 @@ async def test_concerns_are_purged_after_the_retention_period(cfoyer: Foyer) -> 
     await privacy.retention(f.rt)
     assert await concerns_in_db(f) == []
     async with f.rt.engine.connect() as conn:  # their notifications went with them
-        kinds = (await conn.execute(select(outbox.c.kind))).scalars().all()
-    assert not {"concern_new", "concern_status"} & set(kinds)
+        rows = (await conn.execute(select(outbox.c.kind, outbox.c.ref))).all()
+    assert not {"concern_new", "concern_status"} & {kind for kind, _ref in rows}
+    # What is left says only that new concerns were counted at some moment, never which.
+    assert [kind for kind, ref in rows if "C-" in (ref or "")] == []
+
+
+# --- who may raise one, how often, and how the team hears of them ---------------------------
+
+
+async def test_a_stranger_cannot_raise_a_concern_and_reaches_the_team_once(cfoyer: Foyer) -> None:
+    f = cfoyer
+    await focal_ready(f)
+    stranger = f.new_user()  # in no group, never invited
+    refused = await ask(f, stranger, "/concern")
+    assert "people taking part in the programme" in refused.text
+    assert "Emergency" in refused.text  # where help is, right there
+    assert msg_buttons(refused) == []
+    # Pressing the dialogue's last step without its first ones changes nothing either.
+    f.emu.press_button(stranger, refused.message_id, "zc:cf1")
+    again = await f.last_message(stranger)
+    assert "people taking part in the programme" in again.text
+    reply = await ask(f, stranger, "The facilitator is a thief")
+    assert "Your reference" not in (reply.text or "")
+    assert await concerns_in_db(f) == []
+
+    # "Talk to a person" stays open to anyone (a partner outside the programme may need it),
+    # but a stranger's forged presses reach the team once.
+    qid = f.emu.press_button(stranger, refused.message_id, "zh:y")
+    await f.emu.wait_for_callback_answer(qid)
+    told = await f.emu.wait_for_edit(stranger, refused.message_id)
+    assert "has been told that you want to talk" in (told.text or "")
+    earlier = {m.message_id for m in f.emu.messages(stranger)} - {refused.message_id}
+    for _ in range(9):
+        qid = f.emu.press_button(stranger, refused.message_id, "zh:y")
+        await f.emu.wait_for_callback_answer(qid)
+    await f.emu.wait_idle()
+    # (an edit to the same text is refused by Telegram, so some come as new messages)
+    after = [m for m in f.emu.messages(stranger) if m.message_id not in earlier]
+    assert after and all("already knows that you want to talk" in (m.text or "") for m in after)
+    await f.settle()
+    asked = [m for m in f.emu.messages(FOCAL) if "asked to talk" in (m.text or "")]
+    assert len(asked) == 1
+
+
+async def test_three_concerns_a_day_and_the_team_hears_of_them_at_once(cfoyer: Foyer) -> None:
+    f = cfoyer
+    await focal_ready(f)
+    _gid, code = await f.create_group()
+    uid = await f.join(code)
+    for n in range(3):
+        await raise_concern(f, uid, f"concern number {n}")
+    rows = await concerns_in_db(f)
+    assert len(rows) == 3
+
+    refused = await ask(f, uid, "/concern")
+    assert "You have sent 3 concerns today" in refused.text
+    assert "in about 24 hours" in refused.text and "Emergency" in refused.text
+    assert msg_buttons(refused) == []
+    # A forged last step is refused too: no fourth concern through the back door.
+    f.emu.press_button(uid, refused.message_id, "zc:cf1")
+    assert "You have sent 3 concerns today" in (await f.last_message(uid)).text
+    await ask(f, uid, "a fourth one")
+    assert len(await concerns_in_db(f)) == 3
+
+    await f.settle()  # nothing yet: the team hears once the window ends
+    assert not [m for m in f.emu.messages(FOCAL) if "concern" in (m.text or "")]
+    await f.settle_after(NOTIFY_EVERY)
+    counted = await f.emu.wait_for_message(FOCAL, lambda m: "new concerns" in (m.text or ""))
+    assert counted.text is not None and counted.text.startswith("3 new concerns")
+    assert all(r.reference in counted.text for r in rows) and counted.protect_content
+    assert [b[0] for r in msg_buttons(counted) for b in r] == [f"Open {r.reference}" for r in rows]
+    assert [m for m in f.emu.messages(FOCAL) if "concern" in (m.text or "")] == [counted]
+    await f.settle_after(NOTIFY_EVERY)  # and nothing more after it
+    assert [m for m in f.emu.messages(FOCAL) if "concern" in (m.text or "")] == [counted]
+
+    f.clock.advance(timedelta(days=1))  # a day after the first: another may be raised
+    await raise_concern(f, uid, "concern number 3")
+    assert len(await concerns_in_db(f)) == 4

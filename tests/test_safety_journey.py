@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.services.concerns import NOTIFY_EVERY
 from bot.storage.tables import concern, metadata
 from tests.conftest import Foyer, msg_buttons
 from tests.test_safety_help import FOCAL, SAFE_WORD, ask, focal_ready, sfoyer  # noqa: F401
@@ -76,8 +77,10 @@ async def journey(f: Foyer) -> int:
             f.emu.send_text(uid, "help")
             await f.emu.wait_for_messages(uid, 2)
             await ask(f, uid, AFTER_HELP)
-    await f.settle()
-    note = await f.emu.wait_for_message(FOCAL, lambda m: "New concern" in (m.text or ""))
+    await f.settle_after(NOTIFY_EVERY)
+    counted = await f.emu.wait_for_message(FOCAL, lambda m: "1 new concern" in (m.text or ""))
+    await f.press(FOCAL, counted, msg_buttons(counted)[0][0][1])  # open it
+    note = await f.emu.wait_for_message(FOCAL, lambda m: bool(m.reply_markup))
     await f.press(FOCAL, note, "Answer the reporter")
     await f.last_message(FOCAL)
     await ask(f, FOCAL, ANSWER)

@@ -789,6 +789,9 @@ async def campaign(
                 admin_ids=frozenset({ADMIN}),
                 safeguarding_ids=frozenset({FOCAL}),
                 grace_hours=1,
+                # Each actor tries every action within seconds, far faster than any person:
+                # the per-person limit would answer most of them "slow down" instead.
+                updates_per_minute=6000,
             )
             app = build_application(settings, clock=OffsetClock(NOW))
             async with running(app, poll_timeout=1):

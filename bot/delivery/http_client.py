@@ -7,8 +7,11 @@ are compiled, the same bot spent 0.9-1.3 ms (docs/performance.md, sixth round). 
 
 The gate (bot/delivery/flood_gate.py) is honoured after a request has its connection and
 before its first byte goes out (aiohttp's connection trace signals, which it awaits), and it
-closes as soon as a 429's status line is read, before the connection can serve anyone else.
-At most ``in_flight`` calls run at once; the others wait here, in order, with no clock running.
+closes as soon as a 429's status line is read, before the connection can serve anyone else:
+for every call, or only for the calls to that chat (FloodGate.scope_of_429 decides). At most
+``in_flight`` calls run at once; the others wait here, in order, with no clock running. A call
+to a held chat waits for its gate before it takes one of those places, so one chat's flood wait
+never slows the calls to other chats.
 """
 
 from __future__ import annotations
@@ -58,8 +61,9 @@ class AiohttpRequest(BaseRequest):
         if self._gate is not None:
             gate = self._gate
 
-            async def before_first_byte(*_args: Any) -> None:
-                await gate.wait()
+            async def before_first_byte(_session: Any, ctx: Any, _params: Any) -> None:
+                # The request's chat rides in trace_request_ctx (None: a call for no chat).
+                await gate.wait(chat_id=ctx.trace_request_ctx)
 
             trace = aiohttp.TraceConfig()
             trace.on_connection_create_end.append(before_first_byte)
@@ -106,6 +110,8 @@ class AiohttpRequest(BaseRequest):
             # Encoded here, as httpx does: aiohttp's FormData sets up a multipart writer (and
             # draws a random boundary) for every call, even one it then sends urlencoded.
             data, headers = urlencode(fields).encode(), _FORM
+        # The chat this call writes to, if any ("42" or "@channel", as encoded for the wire).
+        chat = fields.get("chat_id") if fields else None
         proxy, proxy_auth = self._proxy(url)
         # aiohttp has no write timeout: a slow upload is bounded by the read timeout after it.
         # connect=None: the wait for the flood gate happens inside aiohttp's connect step.
@@ -115,6 +121,11 @@ class AiohttpRequest(BaseRequest):
             sock_connect=_seconds(connect_timeout, _TIMEOUT),
             sock_read=_seconds(read_timeout, self._read_timeout),
         )
+        gate = self._gate
+        if gate is not None:
+            # Outside the slots: a call held by its chat's gate (or everyone's) holds no place
+            # another chat's call could use. The trace waits again in case a 429 came since.
+            await gate.wait(chat_id=chat)
         async with self._slots:
             try:
                 async with self._session.request(
@@ -125,12 +136,17 @@ class AiohttpRequest(BaseRequest):
                     timeout=timeout,
                     proxy=proxy,
                     proxy_auth=proxy_auth,
+                    trace_request_ctx=chat,
                 ) as res:
-                    if res.status == 429 and self._gate is not None:
-                        self._gate.close_for(MIN_WAIT)  # at once: the body is still on its way
+                    if res.status == 429 and gate is not None:
+                        scope = gate.scope_of_429(chat)
+                        # At once: the body is still on its way.
+                        gate.close_for(MIN_WAIT, chat_id=scope)
                         body = await res.read()
-                        self._gate.close_for(retry_after(body))
+                        gate.close_for(retry_after(body), chat_id=scope)
                         return res.status, body
+                    if res.status == 200 and chat is not None and gate is not None:
+                        gate.note_accepted(chat)
                     return res.status, await res.read()
             except TimeoutError as err:
                 raise TimedOut from err

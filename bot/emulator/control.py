@@ -47,6 +47,7 @@ ACTIONS = frozenset(
         "commands",
         "menu_button",
         "inject",
+        "limit_per_chat",
         "clear_faults",
         "reset_counters",
         "wait_for_message",

@@ -6,6 +6,10 @@ a 429 before sending it: it came over a connection that already carried a 429 in
 (HTTP/1.1 clients send the next request only after reading the previous answer), or later
 than IN_FLIGHT_GRACE after the wait began. Requests a concurrent client had already sent when
 the first 429 went out are refused too, but not counted.
+
+A per-chat limit (``ChatLimit``, off unless a test asks for it) behaves like Telegram's "about
+one message a second in a chat": a call that would be a chat's ``calls + 1``-th accepted one
+within ``seconds`` is answered 429 and starts a flood wait for that chat alone.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from bot.emulator.spec import ApiError
@@ -84,6 +89,15 @@ class Fault:
         return ApiError(self.status, description)
 
 
+@dataclass(slots=True)
+class ChatLimit:
+    """At most ``calls`` accepted calls to one chat within ``seconds`` (Telegram: about 1/s)."""
+
+    calls: int = 3
+    seconds: float = 3.0
+    refused: int = 0  # calls answered 429 by this limit
+
+
 class FaultInjector:
     """Matches requests against injected faults and enforces flood waits."""
 
@@ -92,6 +106,8 @@ class FaultInjector:
         self.early_calls = 0
         # Flood waits per chat id; None is "every chat".
         self._flood: dict[str | None, _FloodWait] = {}
+        self.chat_limit: ChatLimit | None = None
+        self._accepted: dict[str, deque[float]] = {}  # per chat, for chat_limit
 
     def add(self, fault: Fault) -> Fault:
         self.faults.append(fault)
@@ -100,6 +116,8 @@ class FaultInjector:
     def clear(self) -> None:
         self.faults.clear()
         self._flood.clear()
+        self.chat_limit = None
+        self._accepted.clear()
 
     def match(self, method: str, chat_id: object) -> Fault | None:
         for fault in self.faults:
@@ -130,3 +148,23 @@ class FaultInjector:
         wait.informed.add(connection)
         remaining = max(1, math.ceil(wait.until - now))
         return ApiError(429, f"Too Many Requests: retry after {remaining}", retry_after=remaining)
+
+    def check_chat_limit(self, method: str, chat_id: object, connection: int) -> ApiError | None:
+        """A 429 (and a flood wait for this chat) when the chat is written to too often."""
+        limit = self.chat_limit
+        if limit is None or chat_id is None or not flood_limited(method):
+            return None
+        key = str(chat_id)
+        now = time.monotonic()
+        recent = self._accepted.setdefault(key, deque())
+        while recent and recent[0] <= now - limit.seconds:
+            recent.popleft()
+        if len(recent) < limit.calls:
+            recent.append(now)
+            return None
+        limit.refused += 1
+        retry_after = max(1, math.ceil(recent[0] + limit.seconds - now))
+        self._flood[key] = _FloodWait(until=now + retry_after, started=now, informed={connection})
+        return ApiError(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from bot.emulator import control
-from bot.emulator.faults import Fault, FaultInjector
+from bot.emulator.faults import ChatLimit, Fault, FaultInjector
 from bot.emulator.http import BodyError, HttpServer, Request, Response, decode_body
 from bot.emulator.inspection import Inspection
 from bot.emulator.methods import BotMethods
@@ -160,8 +160,16 @@ class BotAPIEmulator(SimulatedUsers, Inspection):
             )
         )
 
+    def limit_per_chat(self, calls: int | None = 3, seconds: float = 3.0) -> ChatLimit | None:
+        """Behave like Telegram's per-chat limit: a call that would be a chat's ``calls + 1``-th
+        within ``seconds`` gets 429 with retry_after, and that chat (only) waits it out; calls
+        sent to it before then are refused too and counted in ``early_calls``. ``calls=None``
+        turns it off, as ``clear_faults()`` does."""
+        self.faults.chat_limit = None if calls is None else ChatLimit(calls, seconds)
+        return self.faults.chat_limit
+
     def clear_faults(self) -> None:
-        """Remove every injected fault and end any flood wait."""
+        """Remove every injected fault and the per-chat limit, and end any flood wait."""
         self.faults.clear()
 
     @property
@@ -249,6 +257,8 @@ class BotAPIEmulator(SimulatedUsers, Inspection):
     ) -> Any:
         chat_id = params.get("chat_id")
         flood = self.faults.check_flood_wait(method, chat_id, connection)
+        if flood is None:
+            flood = self.faults.check_chat_limit(method, chat_id, connection)
         if flood is not None:
             raise flood
         fault = self.faults.match(method, chat_id)

@@ -319,14 +319,14 @@ def parse_wizard(data: str) -> tuple[str, str] | None:
 # zd: distress check (y = yes, you understood me, n = no, carry on)
 # zc: concern dialogue, one letter per answer: kind (f feedback, c complaint), about
 #     (f facilitator, m member, p programme), anonymous (1) or named (0); x = cancel
-# zf: a focal point's action on a concern: r received, c closed, a answer
+# zf: a focal point's action on a concern: o open (read it), r received, c closed, a answer
 # zs: settings: d discreet, s silent (0/1), e auto-erase hours (0 = off), m erase menu
 # zx: forget me (y confirm, n cancel)
 _SAFETY = {
     "help": re.compile(r"^zh:([tyn])$"),
     "distress": re.compile(r"^zd:([yn])$"),
     "concern": re.compile(r"^zc:(x|[fc](?:[fmp][01]?)?)$"),
-    "focal": re.compile(r"^zf:([rca]):(\d{1,10})$"),
+    "focal": re.compile(r"^zf:([orca]):(\d{1,10})$"),
     "settings": re.compile(r"^zs:(m|[ds]:[01]|e:\d{1,2})$"),
     "forget": re.compile(r"^zx:([yn])$"),
 }

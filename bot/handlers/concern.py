@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from datetime import timedelta
 
 from telegram import Update
@@ -24,14 +25,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot.delivery.kinds.safety import discreet_text, kind_label
+from bot.delivery.kinds.safety import concern_detail, discreet_text, kind_label
 from bot.domain.distress import detect
 from bot.handlers import discreet
 from bot.handlers.callbacks import ROUTES, parse_safety, safety_data
-from bot.handlers.common import Buttons, is_private, rt
-from bot.handlers.safety import AWAITING_KEY, awaiting, cancel_awaiting, offer_help
-from bot.i18n import _, current_language, format_day, use_language
-from bot.services import concerns, privacy
+from bot.handlers.common import Buttons, current_person, is_private, markup, rt
+from bot.handlers.safety import (
+    AWAITING_KEY,
+    awaiting,
+    cancel_awaiting,
+    offer_help,
+    resources_text,
+)
+from bot.i18n import _, current_language, format_day, ngettext, use_language
+from bot.services import concerns, privacy, safety
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +60,52 @@ def _unavailable_text() -> str:
     )
 
 
+async def _refused(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, refusal: concerns.Refused
+) -> None:
+    """Why no concern can be sent now, and where help is in the meantime."""
+    runtime = rt(context)
+    if isinstance(refusal, concerns.TooMany):
+        limit = runtime.concerns_raised.limit
+        hours = max(1, math.ceil((refusal.again_at - runtime.clock.now()) / timedelta(hours=1)))
+        why = " ".join(
+            [
+                ngettext(
+                    "You have sent {n} concern today, as many as Foyer can take from one "
+                    "person in a day.",
+                    "You have sent {n} concerns today, as many as Foyer can take from one "
+                    "person in a day.",
+                    limit,
+                ).format(n=limit),
+                ngettext(
+                    "You can send another one in about {n} hour.",
+                    "You can send another one in about {n} hours.",
+                    hours,
+                ).format(n=hours),
+                _("If it cannot wait, here is where to find help now."),
+            ]
+        )
+    else:
+        why = _(
+            "Concerns can be sent here by the people taking part in the programme. If you need "
+            "support, or you are worried about someone, here is where to find help."
+        )
+    res = await safety.resources_for(runtime, current_person(), current_language())
+    await discreet.send(update, context, "\n\n".join([why, resources_text(res)]))
+    log.info("concerns.refused reason=%s", type(refusal).__name__)
+
+
 async def concern_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not concerns.recipients(rt(context)):
         await discreet.send(update, context, _unavailable_text())
         return
     cancel_awaiting(context)
+    user = update.effective_user
+    assert user is not None
+    refusal = await concerns.may_raise(rt(context), user.id)
+    if refusal is not None:
+        await _refused(update, context, refusal)
+        return
     text = "\n\n".join(
         [
             _("<b>Raise a concern</b>"),
@@ -118,7 +166,12 @@ async def on_concern_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             ],
         )
     else:
-        assert context.user_data is not None
+        user = update.effective_user
+        assert context.user_data is not None and user is not None
+        refusal = await concerns.may_raise(rt(context), user.id)
+        if refusal is not None:  # pressed on an old message, or a forged press
+            await _refused(update, context, refusal)
+            return
         context.user_data[AWAITING_KEY] = (
             "concern",
             value,
@@ -188,6 +241,9 @@ async def _submit(
         anonymous=value[2] == "1",
         text=text,
     )
+    if not isinstance(done, concerns.Submitted):
+        await _refused(update, context, done)
+        return
     row = done.concern
     await discreet.send(
         update,
@@ -280,6 +336,9 @@ async def on_focal_action(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     action, _sep, number = value.partition(":")
     concern_id = int(number)
+    if action == "o":
+        await _open(update, context, concern_id)
+        return
     if action == "a":
         row = await concerns.get(runtime, concern_id)
         if row is None or row.reporter_id is None:
@@ -314,6 +373,28 @@ async def on_focal_action(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         else _("Concern {reference} closed. The reporter has been told.")
     )
     await discreet.send(update, context, text.format(reference=marked.reference))
+
+
+async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, concern_id: int) -> None:
+    """A focal point opens one of the concerns a notification counted."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    runtime = rt(context)
+    row = await concerns.get(runtime, concern_id)
+    if row is None:
+        await query.answer(_("This concern no longer exists: it was deleted."))
+        return
+    await query.answer()
+    shown = await concern_detail(runtime, row)
+    await context.bot.send_message(
+        chat.id,
+        shown.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(shown.buttons),
+        protect_content=True,
+    )
+    log.info("concerns.opened concern=%s", concern_id)
 
 
 def register(app: Application) -> None:

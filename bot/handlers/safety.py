@@ -286,14 +286,20 @@ async def on_help_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     else:
         user = update.effective_user
         assert user is not None
-        await safety.request_contact(runtime, user.id, user.username)
-        lines = [
+        told = await safety.request_contact(runtime, user.id, user.username)
+        done = (
             _(
                 "Done. The safeguarding team has been told that you want to talk. Someone will "
                 "write to you here on Telegram, usually within {days} days."
-            ).format(days=runtime.settings.concern_response_days),
-        ]
-        if not user.username:
+            )
+            if told
+            else _(
+                "The safeguarding team already knows that you want to talk. Someone will write "
+                "to you here on Telegram, usually within {days} days."
+            )
+        )
+        lines = [done.format(days=runtime.settings.concern_response_days)]
+        if told and not user.username:
             lines.append(
                 _(
                     "You have no Telegram username, so they will reach you through a link to "

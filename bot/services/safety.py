@@ -44,15 +44,22 @@ def focal_points(rt: Runtime) -> list[int]:
     return sorted(rt.settings.safeguarding_ids)
 
 
-async def request_contact(rt: Runtime, telegram_id: int, username: str | None) -> int:
-    """Tell every focal point that this person asked to be contacted; returns how many.
+async def request_contact(rt: Runtime, telegram_id: int, username: str | None) -> bool:
+    """Tell every focal point that this person asked to be contacted; False when they had
+    already asked within CONTACT_REQUEST_EVERY (the team knows; it is not told again).
 
     The handle travels in the outbox row's ref only until that message is sent (the sender
-    clears it), so the database does not keep who asked for help.
+    clears it), so the database does not keep who asked for help. Who asked lately is held in
+    memory only (rt.contacts_asked), so that pressing the button again, or fifty forged
+    presses, reach the team once; anyone may ask, a partner outside the programme included.
     """
+    now = rt.clock.now()
+    if rt.contacts_asked.next_free(telegram_id, now) is not None:
+        log.info("safety.contact_repeated")
+        return False
+    rt.contacts_asked.use(telegram_id, now)
     handle = f"{telegram_id}:{username or ''}"
     token = secrets.token_hex(6)  # the key names nobody, and a second request is a new one
-    now = rt.clock.now()
     count = 0
     async with rt.engine.begin() as conn:
         for focal in focal_points(rt):
@@ -67,4 +74,4 @@ async def request_contact(rt: Runtime, telegram_id: int, username: str | None) -
     if count:
         rt.wake_sender()
     log.info("safety.contact_requested focal_points=%s", count)
-    return count
+    return True

@@ -86,6 +86,18 @@ async def by_reference(conn: AsyncConnection, reference: str) -> ConcernRow | No
     return _row(row) if row else None
 
 
+async def created_between(
+    conn: AsyncConnection, start: datetime, end: datetime
+) -> list[ConcernRow]:
+    """Concerns raised in [start, end), the oldest first (what one notification announces)."""
+    rows = await conn.execute(
+        select(concern)
+        .where(concern.c.created_at >= start, concern.c.created_at < end)
+        .order_by(concern.c.created_at, concern.c.id)
+    )
+    return [_row(r) for r in rows]
+
+
 async def of_reporter(conn: AsyncConnection, person_id: int) -> list[ConcernRow]:
     rows = await conn.execute(
         select(concern).where(concern.c.reporter_id == person_id).order_by(concern.c.id)

@@ -4,12 +4,15 @@ the reporter; and the neutral first line discreet mode puts on top of every mess
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from bot.delivery.render import NothingToSend, Outgoing, renderer
 from bot.handlers.callbacks import safety_data
-from bot.i18n import _, format_when
+from bot.i18n import _, format_when, ngettext
 from bot.runtime import Runtime
+from bot.services.concerns import NEW_KIND, NOTIFY_EVERY
 from bot.storage import concerns, groups, people
+from bot.storage.concerns import ConcernRow
 from bot.storage.outbox import Claimed
 from bot.storage.personal_data import CONTACT_KIND
 
@@ -71,12 +74,9 @@ def status_label(status: str) -> str:
     return {"open": _("open"), "received": _("received"), "closed": _("closed")}[status]
 
 
-@renderer("concern_new")
-async def concern_new(item: Claimed, rt: Runtime) -> Outgoing:
+async def concern_detail(rt: Runtime, row: ConcernRow) -> Outgoing:
+    """One concern in full, with what a focal point can do about it (sent when they open it)."""
     async with rt.engine.connect() as conn:
-        row = await concerns.by_reference(conn, item.ref or "")
-        if row is None:
-            raise NothingToSend(item.kind)  # purged before it could be sent
         group = await groups.get(conn, row.group_id) if row.group_id else None
         reporter = None
         if not row.anonymous and row.reporter_id is not None:
@@ -87,12 +87,13 @@ async def concern_new(item: Claimed, rt: Runtime) -> Outgoing:
     else:
         sender = _("Anonymous: you can answer through Foyer without knowing who it is.")
     lines = [
-        _("<b>New concern {reference}</b>").format(reference=row.reference),
+        _("<b>Concern {reference}</b>").format(reference=row.reference),
         _("Type: {kind}").format(kind=kind_label(row.kind)),
         _("About: {about}").format(about=about_label(row.about)),
         _("Group: {group}").format(group=html.escape(group.name) if group else _("none")),
         _("From: {sender}").format(sender=sender),
         _("Sent: {when}").format(when=format_when(row.created_at, "UTC") + " UTC"),
+        _("Status: {status}").format(status=status_label(row.status)),
         "",
         html.escape(row.text),
         "",
@@ -108,6 +109,55 @@ async def concern_new(item: Claimed, rt: Runtime) -> Outgoing:
         [(_("Answer the reporter"), safety_data("focal", "a", row.id))],
     ]
     return Outgoing(text="\n".join(lines), buttons=buttons, protect_content=True, programme=False)
+
+
+# Listed by reference in one notification, each with its button to open it. Far more than a
+# few minutes ever bring from people limited to three a day; past it, the rest are counted.
+MAX_LISTED = 50
+
+
+@renderer(NEW_KIND)
+async def new_concerns(item: Claimed, rt: Runtime) -> Outgoing:
+    """The concerns raised in one window, counted, each to open on request: a focal point's
+    phone rings once however many arrive."""
+    try:
+        start = datetime.fromisoformat(item.ref or "")
+    except ValueError:
+        raise NothingToSend(item.kind) from None
+    async with rt.engine.connect() as conn:
+        rows = await concerns.created_between(conn, start, start + NOTIFY_EVERY)
+    if not rows:
+        raise NothingToSend(item.kind)  # purged, or the reporters asked to be forgotten
+    n = len(rows)
+    lines = [ngettext("<b>{n} new concern</b>", "<b>{n} new concerns</b>", n).format(n=n)]
+    lines += [
+        _("{reference}: {kind}, about {about}").format(
+            reference=row.reference,
+            kind=kind_label(row.kind),
+            about=about_label(row.about).lower(),
+        )
+        for row in rows[:MAX_LISTED]
+    ]
+    if n > MAX_LISTED:
+        more = n - MAX_LISTED
+        lines.append(ngettext("and {n} more", "and {n} more", more).format(n=more))
+    lines += ["", _("Open each one to read it and to act on it.")]
+    buttons = [
+        [(_("Open {reference}").format(reference=row.reference), safety_data("focal", "o", row.id))]
+        for row in rows[:MAX_LISTED]
+    ]
+    return Outgoing(text="\n".join(lines), buttons=buttons, protect_content=True, programme=False)
+
+
+@renderer("concern_new")
+async def one_new_concern(item: Claimed, rt: Runtime) -> Outgoing:
+    """One concern per message, as notifications were written before they were grouped (a row
+    still pending from then is sent as it was meant)."""
+    async with rt.engine.connect() as conn:
+        row = await concerns.by_reference(conn, item.ref or "")
+    if row is None:
+        raise NothingToSend(item.kind)  # purged before it could be sent
+    return await concern_detail(rt, row)
 
 
 @renderer("concern_status")
