@@ -21,9 +21,10 @@ from collections import OrderedDict, deque
 
 # Telegram's shortest wait; the gate holds at least this long while the answer's body is read.
 MIN_WAIT = 1.0
-# A 429 for a chat that Telegram accepted this many calls for within this many seconds is that
-# chat's own limit (Telegram's "about one message a second in a chat"). The emulator's per-chat
-# limit (bot/emulator/faults.py, ChatLimit) refuses the call after the same count.
+# A 429 for a chat that Telegram accepted this many new messages for within this many seconds
+# is that chat's own limit (Telegram's "about one message a second in a chat"; edits, which
+# answer button presses, do not count). The emulator's per-chat limit (bot/emulator/faults.py,
+# ChatLimit) refuses the call after the same count.
 CHAT_BURST = 3
 CHAT_WINDOW = 3.0
 
@@ -61,16 +62,20 @@ class FloodGate:
         """Which calls a 429 for a call to ``chat_id`` holds: that chat's, or all (None).
 
         Telegram's answer does not say whether it is the bot's limit or the chat's. Only a chat
-        Foyer has just written to quickly (CHAT_BURST accepted calls within CHAT_WINDOW), or one
-        that was held for its own 429 a moment ago, can be at the chat's limit; any other 429 (a
-        chat barely written to, or a call that names no chat, such as answerCallbackQuery) is
-        taken as the bot's limit and holds everyone. Wrongly taking a global 429 for a chat's
-        costs one more 429, from the next call to another chat, which then closes it for all.
+        Foyer has just sent new messages to quickly (CHAT_BURST within CHAT_WINDOW), or one that
+        was held for its own 429 a moment ago, can be at the chat's limit; any other 429 (a chat
+        barely written to, or a call that names no chat, such as answerCallbackQuery) is taken
+        as the bot's limit and holds everyone. So is a 429 while another chat is held: one
+        person's limit does not refuse two chats at once. Wrongly taking a global 429 for a
+        chat's costs one more 429, from the next call to another chat, which then closes it
+        for all.
         """
         if chat_id is None:
             return None
         key = _key(chat_id)
         now = time.monotonic()
+        if any(k != key and now < until for k, until in self._chats.items()):
+            return None
         held_until = self._chats.get(key)
         if held_until is not None and now < held_until + CHAT_WINDOW:
             return chat_id
@@ -79,9 +84,11 @@ class FloodGate:
             return chat_id
         return None
 
-    def note_accepted(self, chat_id: ChatId) -> None:
-        """Telegram accepted a call to this chat (what scope_of_429 counts)."""
+    def note_accepted(self, chat_id: ChatId, *, new_message: bool = True) -> None:
+        """Telegram accepted a call to this chat; new messages are what scope_of_429 counts."""
         now = time.monotonic()
+        if not new_message:
+            return
         key = _key(chat_id)
         recent = self._accepted.pop(key, None)
         if recent is None:

@@ -146,7 +146,7 @@ class AiohttpRequest(BaseRequest):
                         gate.close_for(retry_after(body), chat_id=scope)
                         return res.status, body
                     if res.status == 200 and chat is not None and gate is not None:
-                        gate.note_accepted(chat)
+                        gate.note_accepted(chat, new_message=_posts(url))
                     return res.status, await res.read()
             except TimeoutError as err:
                 raise TimedOut from err
@@ -165,6 +165,11 @@ class AiohttpRequest(BaseRequest):
                 found = (None, None)
             self._proxies[origin] = found
         return found
+
+
+def _posts(url: str) -> bool:
+    """Whether the method puts a new message into the chat (sendMessage, copyMessage...)."""
+    return url.rpartition("/")[2].startswith(("send", "copy", "forward"))
 
 
 def _tls() -> ssl.SSLContext:
