@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.storage import migrate, sqlite_driver
-from bot.storage.db import make_engine
 from bot.storage.tables import broadcast, membership, outbox, person
 from tests.conftest import Foyer, msg_buttons
 from tests.facilitator_helpers import count, make_facilitator, rows
@@ -162,20 +161,6 @@ async def test_a_refused_write_says_not_saved_and_changes_nothing(foyer: Foyer) 
     await foyer.press(newcomer, conduct, "I accept")
     welcome = await foyer.emu.wait_for_edit(newcomer, conduct.message_id)
     assert "Kati Men" in (welcome.text or "")
-
-
-async def test_a_dead_database_process_is_replaced_before_anyone_meets_it(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'ping.db'}")
-    try:
-        async with engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
-        assert isinstance(driver, sqlite_driver.Connection)
-        driver.stop()  # the process dies while its connection waits in the pool
-        async with engine.connect() as conn:  # the checkout notices and opens another
-            assert (await conn.execute(text("SELECT 2"))).scalar_one() == 2
-    finally:
-        await engine.dispose()
 
 
 @pytest.mark.parametrize(
