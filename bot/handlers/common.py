@@ -136,7 +136,9 @@ async def tell_failure(update: Update, text: str) -> None:
         return  # a group's conversation, not addressed to Foyer
     body, protect, quiet = shape(text, current_person())
     try:
-        await chat.send_message(body, protect_content=protect, disable_notification=quiet)
+        await chat.send_message(
+            body, parse_mode=ParseMode.HTML, protect_content=protect, disable_notification=quiet
+        )
     except TelegramError as exc:
         log.warning("failure.untold update=%s error=%s", update.update_id, type(exc).__name__)
 
