@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from telegram import BotCommand, Update
+from telegram.error import Conflict
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -47,7 +48,14 @@ log = logging.getLogger(__name__)
 FoyerApp = Application
 _SENDER_TASK = "foyer.sender_task"
 _SENDER = "foyer.sender"
+_REQUESTS = "foyer.http_requests"
 _STOP_GRACE_SECONDS = 30
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+class PollingConflict(Exception):
+    """Telegram answered getUpdates with 409 Conflict: another program takes this bot's
+    updates (another `foyer run` with the same token, or a webhook)."""
 
 
 def build_application(
@@ -60,6 +68,7 @@ def build_application(
         clock=clock or SystemClock(),
         curricula=curricula or Curricula(settings.content_dir),
     )
+    requests = (AiohttpRequest(settings.http_concurrency, rt.flood), AiohttpRequest(1))
     builder = (
         ApplicationBuilder()
         .token(settings.token_or_raise())
@@ -70,15 +79,16 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor(admit=_rate_limit(settings).admit))
         # Every call but getUpdates waits out a 429, and only so many run at once.
-        .request(AiohttpRequest(settings.http_concurrency, rt.flood))
+        .request(requests[0])
         # Long polling: PTB passes the poll's own read timeout with each getUpdates.
-        .get_updates_request(AiohttpRequest(1))
+        .get_updates_request(requests[1])
     )
     if settings.rate_limit:
         # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = rt
+    app.bot_data[_REQUESTS] = requests
     _register_handlers(app)
     return app
 
@@ -190,6 +200,35 @@ async def _post_shutdown(app: FoyerApp) -> None:
     rt = runtime_of(app)
     await rt.seen.flush()
     await rt.engine.dispose()
+
+
+def serve(app: FoyerApp) -> None:
+    """`foyer run`: poll Telegram until stopped (Ctrl-C, SIGTERM).
+
+    Telegram gives each update to one poller only, so while another program polls with the
+    same token, each of the two gets part of the updates and a stream of 409 Conflicts.
+    Rather than retry forever, this process stops and raises PollingConflict.
+    """
+    conflicts: list[Conflict] = []
+
+    async def stop_on_conflict(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update is None and isinstance(context.error, Conflict) and not conflicts:
+            conflicts.append(context.error)
+            log.error("polling.conflict")
+            context.application.stop_running()
+
+    app.add_error_handler(stop_on_conflict)
+    try:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+    finally:
+        # After a failed start (a refused token, no way to the Bot API) PTB's shutdown has
+        # nothing to do and leaves the HTTP sessions open; closed here, they end quietly.
+        loop = asyncio.get_event_loop()
+        requests: tuple[AiohttpRequest, ...] = app.bot_data.get(_REQUESTS, ())
+        loop.run_until_complete(asyncio.gather(*(r.shutdown() for r in requests)))
+        loop.close()
+    if conflicts:
+        raise PollingConflict(conflicts[0].message)
 
 
 @contextlib.asynccontextmanager

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
+from bot.emulator import BotAPIEmulator
+from bot.emulator.server import REDIRECT_LOOP
 from bot.log_setup import QUIET_LIBRARIES, configure_logging
 from tests.conftest import Foyer
+from tests.test_settings_and_cli import CURRICULA
 
 
 class Lines(logging.Handler):
@@ -45,3 +53,45 @@ async def test_logs_never_carry_the_bot_token(foyer: Foyer, lines: Lines) -> Non
     await foyer.settle()
     assert any(line for line in lines.lines)  # the bot did log at INFO ...
     assert [line for line in lines.lines if foyer.emu.token in line] == []  # ... never the token
+
+
+@pytest.mark.parametrize(
+    ("token", "path", "provoked"),
+    [
+        # A wrong token: the Bot API answers getMe 401, and PTB names the token it rejected.
+        ("123456:WRONG", "", "was rejected by the server"),
+        # A wrong FOYER_BOT_API_URL answers 404: the same message from PTB.
+        (None, "/not-the-bot-api", "was rejected by the server"),
+        # A proxy that redirects forever: aiohttp's error, chained under Foyer's, names the URL.
+        (None, REDIRECT_LOOP, "TooManyRedirects"),
+    ],
+)
+async def test_foyer_run_keeps_the_token_out_of_its_log_when_telegram_refuses(
+    tmp_path: Path, token: str | None, path: str, provoked: str
+) -> None:
+    async with BotAPIEmulator() as emu:
+        used = token or emu.token
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
+        env.update(
+            FOYER_BOT_TOKEN=used,
+            FOYER_BOT_API_URL=emu.base_url.removesuffix("/bot") + path,
+            FOYER_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'foyer.db'}",
+            FOYER_CONTENT_DIR=str(CURRICULA),
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--upgrade",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _out, raw = await asyncio.wait_for(proc.communicate(), 60)
+    err = raw.decode()
+    assert provoked in err  # the record that used to carry the token was logged ...
+    assert used not in err and quote(used, safe="") not in err  # ... without it
+    assert proc.returncode == 2
+    assert err.strip().splitlines()[-1].startswith("foyer: ")  # and it ends in one line

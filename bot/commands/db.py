@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from bot.commands.common import settings
+from bot.commands.common import settings, upgrade_database
 from bot.storage import migrate
 
 
 def upgrade(args: argparse.Namespace) -> int:
     s = settings()
-    migrate.upgrade(s.database_url)
+    upgrade_database(s)
     print(f"database is up to date (revision {migrate.head_revision()})")
     return 0

@@ -5,22 +5,47 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot.commands.common import curricula, require_current_db, settings
-from bot.log_setup import configure_logging
-from bot.storage import migrate
+from bot.cli import CliError
+from bot.commands.common import (
+    curricula,
+    require_current_db,
+    require_writable_db,
+    serving_database,
+    settings,
+    upgrade_database,
+)
+from bot.log_setup import configure_logging, redacted
 
 
 def run(args: argparse.Namespace) -> int:
     s = settings()
-    s.token_or_raise()
-    if args.upgrade:
-        migrate.upgrade(s.database_url)
-    require_current_db(s)
-    configure_logging(logging.INFO)
-    from bot.app import build_application
+    token = s.token_or_raise()
+    # Held from before the upgrade to the end: a second `foyer run` changes nothing.
+    with serving_database(s.database_url):
+        if args.upgrade:
+            upgrade_database(s)
+        require_current_db(s)
+        require_writable_db(s)
+        configure_logging(logging.INFO, token=token)
+        from telegram.error import InvalidToken, NetworkError
 
-    app = build_application(s, curricula=curricula(s))
-    app.run_polling(
-        allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
-    )
+        from bot.app import PollingConflict, build_application, serve
+
+        app = build_application(s, curricula=curricula(s))
+        try:
+            serve(app)
+        except PollingConflict as exc:
+            raise CliError(
+                f"another program polls Telegram with this bot's token (Telegram answered: "
+                f"{exc}): one Foyer serves a bot; stop the other one, or give each its own token"
+            ) from None
+        except InvalidToken:
+            raise CliError(
+                f"the Bot API at {s.bot_api_url} does not accept FOYER_BOT_TOKEN: check the "
+                "token (@BotFather) and FOYER_BOT_API_URL"
+            ) from None
+        except NetworkError as exc:
+            # Foyer's client names the error's type only; the URL, and so the token, stays out.
+            problem = redacted(exc.message, token)
+            raise CliError(f"cannot reach the Bot API at {s.bot_api_url} ({problem})") from None
     return 0

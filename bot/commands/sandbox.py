@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.cli import CliError
+from bot.commands.common import serving_database
 from bot.log_setup import configure_logging
 from bot.paths import conversations_dir
 from bot.sandbox import script
@@ -51,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="foyer-sandbox-"))
             path, fresh = Path(folder) / "sandbox.db", True
         url = database_url(path)
+        # A sandbox on a database `foyer run` serves would plan and "send" its members'
+        # messages to the simulated Telegram: one process serves a database.
+        stack.enter_context(serving_database(url))
         migrate.upgrade(url)
         options = Options(
             database_url=url,

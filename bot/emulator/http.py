@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 _MAX_HEAD = 64 * 1024
 _REASONS = {
     200: "OK",
+    307: "Temporary Redirect",
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",

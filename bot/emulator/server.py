@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 _NOT_FOUND = Response.json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 _UNAUTHORIZED = Response.json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+# A path under this prefix answers with a redirect to itself, as a misconfigured proxy can:
+# point a client's Bot API URL at http://host:port/_redirect_loop to see how it copes.
+REDIRECT_LOOP = "/_redirect_loop"
 _LONG_POLL = "getUpdates"
 # Magic bytes so a downloaded placeholder file looks like its kind.
 _PLACEHOLDER_HEADERS = {"voice": b"OggS", "photo": b"\xff\xd8\xff", "document": b"%PDF"}
@@ -207,6 +210,9 @@ class BotAPIEmulator(SimulatedUsers, Inspection):
             return self._download(file_path)
         if path.startswith(control.PREFIX):
             return await control.handle(self, path[len(control.PREFIX) :], request)
+        if path.startswith(REDIRECT_LOOP):
+            target = path + (f"?{request.query}" if request.query else "")
+            return Response(307, b"", content_type="text/plain", headers={"Location": target})
         return _NOT_FOUND
 
     async def _api_call(self, method: str, request: Request) -> Response:

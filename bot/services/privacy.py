@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -49,18 +50,26 @@ async def set_settings(
 async def remember_message(
     rt: Runtime, person: PersonRow, chat_id: int, message_id: int, *, from_person: bool = False
 ) -> None:
-    """Note a message Foyer may delete later (its own reply, or what the person sent)."""
+    """Note a message Foyer may delete later (its own reply, or what the person sent).
+
+    A note that cannot be written is logged, not raised: the message is in the chat either
+    way, and failing here would cut short the answer it belongs to (help shown, then "not
+    saved", or shown twice)."""
     now = rt.clock.now()
     hours = person.auto_erase_hours
-    async with rt.engine.begin() as conn:
-        await erasable.record(
-            conn,
-            person_id=person.id,
-            chat_id=chat_id,
-            message_id=message_id,
-            sent_at=now,
-            erase_at=now + timedelta(hours=hours) if hours else None,
-        )
+    try:
+        async with rt.engine.begin() as conn:
+            await erasable.record(
+                conn,
+                person_id=person.id,
+                chat_id=chat_id,
+                message_id=message_id,
+                sent_at=now,
+                erase_at=now + timedelta(hours=hours) if hours else None,
+            )
+    except SQLAlchemyError as exc:
+        log.error("privacy.remember_failed person=%s error=%s", person.id, type(exc).__name__)
+        return
     log.debug("privacy.remembered person=%s from_person=%s", person.id, from_person)
 
 

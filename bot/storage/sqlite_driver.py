@@ -123,6 +123,11 @@ class Connection:
         """The database process (the benchmarks read its memory)."""
         return self._process.pid
 
+    @property
+    def alive(self) -> bool:
+        """False once the database process is gone: its pipe closed, or it has exited."""
+        return self._connection and self._process.poll() is None
+
     @classmethod
     async def open(cls, database: str, kwargs: dict[str, Any]) -> Connection:
         # Popen only forks and execs; asyncio's subprocess transports would add their own
