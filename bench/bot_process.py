@@ -1,13 +1,15 @@
 """A Foyer bot process to kill: `python -m bench.bot_process --api URL --db FILE`.
 
 Builds the real Application with its clock at week 1's delivery time, plans once and runs
-(polling, planner job, sender) until SIGTERM (a clean stop) or SIGKILL (a crash).
+(polling, planner job, sender) until SIGTERM (a clean stop) or SIGKILL (a crash). ``--lock``
+holds the database as ``foyer run`` does (one serving process per SQLite file).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 from datetime import datetime, timedelta
 
@@ -17,10 +19,17 @@ from bot.app import build_application, running
 from bot.clock import OffsetClock
 from bot.delivery import planner
 from bot.runtime import runtime_of
+from bot.settings import Settings
+from bot.storage import db_lock
 
 
 async def serve(args: argparse.Namespace) -> None:
     settings = bench_settings(args.api, args.db, send_concurrency=args.concurrency)
+    with db_lock.serving(settings.database_url) if args.lock else contextlib.nullcontext():
+        await _serve(settings, args)
+
+
+async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     app = build_application(settings, clock=OffsetClock(datetime.fromisoformat(args.at)))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -35,6 +44,7 @@ def main() -> None:
     p.add_argument("--db", required=True)
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--at", default=(WEEK1_DUE + timedelta(minutes=1)).isoformat())
+    p.add_argument("--lock", action="store_true", help="hold the database as foyer run does")
     asyncio.run(serve(p.parse_args()))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import quote
 
 # httpx logs every request's URL at INFO, and a Bot API URL carries the bot token.
@@ -68,3 +69,23 @@ def redact_token(token: str) -> None:
 def quiet_libraries() -> None:
     for name, level in QUIET_LIBRARIES.items():
         logging.getLogger(name).setLevel(level)
+
+
+class Throttled:
+    """At most one line a minute for an event that can come with every update (a write a full
+    disk refuses): the lines left out are counted on the next one said."""
+
+    def __init__(self, log: logging.Logger, every: float = 60.0) -> None:
+        self._log = log
+        self._every = every
+        self._said: dict[str, float] = {}
+        self._unsaid: dict[str, int] = {}
+
+    def warning(self, event: str, msg: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._said.get(event, -self._every) < self._every:
+            self._unsaid[event] = self._unsaid.get(event, 0) + 1
+            return
+        self._said[event] = now
+        unsaid = self._unsaid.pop(event, 0)
+        self._log.warning(f"{msg} unsaid={unsaid}", *args)

@@ -305,6 +305,7 @@ async def campaign(members: int, faults: tuple[str, ...], workdir: Path) -> Stor
 
 def run(members: int = 1000, faults: tuple[str, ...] = FAULTS) -> StorageResult:
     quiet_libraries()
+    logging.getLogger().setLevel(logging.INFO)  # every line `foyer run` would log is counted
     with tempfile.TemporaryDirectory(prefix="foyer-storage-") as tmp:
         return asyncio.run(campaign(members, faults, Path(tmp)))
 

@@ -74,29 +74,33 @@ class _Outcome:
 
 class _Pause:
     """Whether the database refuses the sender's writes (its claims, its records): one log
-    line when that starts, one when every step works again, and a growing wait between tries,
-    so a full disk never becomes a storm of messages or of log lines."""
+    line when that starts, one when a write works again, and a growing wait between tries, so
+    a full disk never becomes a storm of messages or of log lines."""
 
     QUIET_SECONDS = 60.0  # a database that comes and goes is said once a minute at most
 
     def __init__(self) -> None:
-        self._delays: dict[str, float] = {}  # failing steps, and how long each waits next
+        self._failing = False
+        self._delay = 0.5
         self._since = 0.0
         self._said = -self.QUIET_SECONDS
+        self._writable = asyncio.Event()  # cuts every wait short once a write works again
 
     async def failed(self, step: str, exc: BaseException) -> None:
         now = time.monotonic()
-        if not self._delays:
-            self._since = now
+        if not self._failing:
+            self._failing, self._since = True, now
+            self._writable.clear()
             if now - self._said >= self.QUIET_SECONDS:
                 self._said = now
                 log.warning("sender.paused step=%s error=%s", step, type(exc).__name__)
-        delay = self._delays.get(step, 0.5)
-        self._delays[step] = min(delay * 2, 30.0)
-        await asyncio.sleep(delay)
+        delay, self._delay = self._delay, min(self._delay * 2, 30.0)
+        await _wait(delay, self._writable)
 
-    def ok(self, step: str) -> None:
-        if self._delays.pop(step, None) is not None and not self._delays:
+    def ok(self) -> None:
+        if self._failing:
+            self._failing, self._delay = False, 0.5
+            self._writable.set()
             if self._said >= self._since:
                 log.warning("sender.resumed after_s=%.0f", time.monotonic() - self._since)
 
@@ -140,7 +144,7 @@ class Sender:
                 except Exception as exc:  # nothing was marked, so nothing will be sent
                     await self._pause.failed("claim", exc)
                     continue
-                self._pause.ok("claim")
+                self._pause.ok()
                 if got == 0:
                     await _wait(IDLE_POLL_SECONDS, self.rt.outbox_signal)
                 elif self._queued > BATCH // 2:
@@ -283,7 +287,7 @@ class Sender:
             except Exception as exc:
                 await self._pause.failed(step, exc)
             else:
-                self._pause.ok(step)
+                self._pause.ok()
                 return
 
     async def _write(self, batch: Sequence[_Outcome]) -> None:

@@ -12,12 +12,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.log_setup import Throttled
 from bot.runtime import Runtime
 from bot.storage import broadcasts, concerns, erasable, people, personal_data
 from bot.storage.erasable import ErasableRow, deletable_after
 from bot.storage.people import PersonRow
 
 log = logging.getLogger(__name__)
+_throttled = Throttled(log)
 
 # The auto-erase choices offered, in hours: all under Telegram's 48-hour delete window.
 AUTO_ERASE_CHOICES = (1, 6, 12, 24, 36)
@@ -68,7 +70,12 @@ async def remember_message(
                 erase_at=now + timedelta(hours=hours) if hours else None,
             )
     except SQLAlchemyError as exc:
-        log.error("privacy.remember_failed person=%s error=%s", person.id, type(exc).__name__)
+        _throttled.warning(
+            "privacy.remember_failed",
+            "privacy.remember_failed person=%s error=%s",
+            person.id,
+            type(exc).__name__,
+        )
         return
     log.debug("privacy.remembered person=%s from_person=%s", person.id, from_person)
 

@@ -15,9 +15,11 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.log_setup import Throttled
 from bot.storage.tables import person
 
 log = logging.getLogger(__name__)
+_throttled = Throttled(log)
 
 _TOUCH = (
     update(person).where(person.c.id == bindparam("pid")).values(last_seen_at=bindparam("seen"))
@@ -44,8 +46,13 @@ class SeenRecorder:
                         _TOUCH, [{"pid": pid, "seen": seen} for pid, seen in batch.items()]
                     )
             except Exception as exc:  # a lost touch costs nothing the next message won't rewrite
-                # One line, no traceback: on a full disk every update would add a page of log.
-                log.warning("seen.write_failed rows=%s error=%s", len(batch), type(exc).__name__)
+                # No traceback, once a minute: on a full disk every update would add a page.
+                _throttled.warning(
+                    "seen.write_failed",
+                    "seen.write_failed rows=%s error=%s",
+                    len(batch),
+                    type(exc).__name__,
+                )
 
     async def flush(self) -> None:
         """Before the engine closes: write what is waiting."""
