@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import resource
 import socket
@@ -26,6 +27,19 @@ from bot.settings import Settings
 PY = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH"
+
+
+class LogCounter(logging.Handler):
+    """Counts the lines a campaign's bot logs while the handler is on the root logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines = 0
+        self.tracebacks = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines += 1
+        self.tracebacks += record.exc_info is not None
 
 
 def free_port() -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bench.common import TOKEN, bench_settings
+from bench.common import TOKEN, LogCounter, bench_settings
 from bench.seed import FIRST_USER_ID, WEEK1_DUE, seed
 from bot.app import build_application, running
 from bot.clock import OffsetClock
@@ -72,17 +72,6 @@ class Result:
         return all(r.ok for r in self.rows)
 
 
-class _Counter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.lines = 0
-        self.tracebacks = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines += 1
-        self.tracebacks += record.exc_info is not None
-
-
 async def _answered(emu: BotAPIEmulator, uid: int, before: int, started: float) -> float | None:
     """Seconds from ``started`` until the chat had a new bot message, or None."""
     try:
@@ -104,7 +93,7 @@ async def one_flood(flood: str, messages: int, workdir: Path) -> FloodResult:
     db = workdir / f"{flood}.db"
     await asyncio.to_thread(asyncio.run, seed(f"sqlite+aiosqlite:///{db}", 1, 4, sent_checkins=4))
     result = FloodResult(flood=flood, messages=messages)
-    counter = _Counter()
+    counter = LogCounter()
     async with BotAPIEmulator(token=TOKEN, auto_chats=True) as emu:
         flooder = MEMBER_FLOODER if flood == "member_429" else STRANGER
         emu.user(flooder, first_name="Flood", language_code="en")

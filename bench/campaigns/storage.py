@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.common import TOKEN, bench_settings
+from bench.common import TOKEN, LogCounter, bench_settings
 from bench.seed import WEEK1_DUE, seed, user_ids
 from bot.app import build_application, running
 from bot.clock import OffsetClock
@@ -85,17 +85,6 @@ class StorageResult:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.rows)
-
-
-class _Counter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.lines = 0
-        self.tracebacks = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines += 1
-        self.tracebacks += record.exc_info is not None
 
 
 class SmallFs:
@@ -218,7 +207,7 @@ async def one_fault(fault: str, members: int, workdir: Path, fs: SmallFs | None)
     uids = list(user_ids(groups, 50))
     askers = uids[-10:]  # the last ones: their prompt is still to come during the fault
     lock = _Lock(db)
-    counter = _Counter()
+    counter = LogCounter()
     started = time.monotonic()
     async with BotAPIEmulator(token=TOKEN, auto_chats=True) as emu:
         emu.inject("sendMessage", delay=0.02)
