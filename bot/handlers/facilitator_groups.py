@@ -12,6 +12,7 @@ from bot.domain.policy import Action, Actor, may
 from bot.domain.schedule import ScheduleError
 from bot.handlers import paging
 from bot.handlers.callbacks import (
+    GUIDE_HOURS,
     ROUTES,
     GroupAction,
     admin_invite_data,
@@ -383,6 +384,14 @@ async def _schedule(update: Update, context: ContextTypes.DEFAULT_TYPE, a: Group
         [(_("Change the weekly message time"), group_action_data(gid, "sd"))],
         [
             (
+                ("✓ " if hours == g.guide_hours_before else "")
+                + _("Guide {hours} h before").format(hours=hours),
+                group_action_data(gid, "gh", hours),
+            )
+            for hours in GUIDE_HOURS
+        ],
+        [
+            (
                 _("Reminder 24 h: turn {state}").format(state=_on_off(not g.reminder_24h)),
                 group_action_data(gid, "t", 0),
             )
@@ -408,6 +417,16 @@ async def _toggle(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAc
     uid = update.effective_user.id  # type: ignore[union-attr]
     assert a.arg is not None
     if await group_admin.toggle(rt(context), uid, a.group_id, TOGGLE_NAMES[a.arg]) is None:
+        await refuse(update)
+        return
+    await _schedule(update, context, a)
+
+
+async def _guide_hours(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
+    """How long before the meeting the facilitators get the discussion guide."""
+    uid = update.effective_user.id  # type: ignore[union-attr]
+    assert a.arg is not None
+    if not await group_admin.set_guide_hours(rt(context), uid, a.group_id, a.arg):
         await refuse(update)
         return
     await _schedule(update, context, a)
@@ -622,6 +641,7 @@ ACTIONS = {
     "sm": _ask_meets,
     "sd": _ask_delivers,
     "t": _toggle,
+    "gh": _guide_hours,
     "l": _members,
     "d": _remove_ask,
     "dy": _remove,
