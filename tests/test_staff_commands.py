@@ -204,3 +204,32 @@ def test_the_facilitators_guide_lists_exactly_the_staff_commands_the_bot_answers
     assert in_menus <= documented, in_menus - documented
     assert documented <= registered_private_commands(foyer) | {"link", "help"}
     assert {"link", "help"} <= documented
+
+
+async def test_foyer_facilitator_revoke_resets_the_menu_right_away(
+    foyer: Foyer, emu: BotAPIEmulator, db_url: str
+) -> None:
+    import asyncio
+
+    from tests.test_settings_and_cli import foyer as run_cli
+
+    gid, _code = await foyer.create_group()
+    fac = await make_facilitator(foyer, gid)
+    assert "groups" in await menu_of(foyer, fac)
+    env = {
+        "FOYER_DATABASE_URL": db_url,
+        "FOYER_BOT_TOKEN": emu.token,
+        "FOYER_BOT_API_URL": emu.base_url.removesuffix("/bot"),
+    }
+    # In a thread: the emulator answers the command's Bot API calls on this event loop.
+    done = await asyncio.to_thread(run_cli, "facilitator", "revoke", str(fac), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "no longer a facilitator" in done.stdout and "next starts" not in done.stdout
+    assert emu.commands({"type": "chat", "chat_id": fac}) == []
+    assert set(names(emu.menu_for(fac))) == MEMBER_COMMANDS
+    # Without a way to Telegram, it says when the menu will change.
+    fac2 = await make_facilitator(foyer, gid)
+    assert "groups" in await menu_of(foyer, fac2)
+    offline = {**env, "FOYER_BOT_TOKEN": ""}
+    done = await asyncio.to_thread(run_cli, "facilitator", "revoke", str(fac2), env=offline)
+    assert done.returncode == 0 and "when the bot next starts" in done.stdout

@@ -4,7 +4,7 @@ Members get the default menu (set for every language at start). Each facilitator
 safeguarding focal point gets a menu of their own (BotCommandScopeChat, in their language):
 their role's commands first, then the members' ones. It is set at start for everyone who has a
 role, again when a facilitator accepts an invitation or changes language, and taken away at the
-next start once the role is gone (`foyer facilitator revoke` runs outside the bot's process).
+next start once the role is gone (and by `foyer facilitator revoke` when it reaches Telegram).
 """
 
 from __future__ import annotations
@@ -146,28 +146,29 @@ async def set_default_menus(bot: Bot) -> None:
             await bot.set_my_commands(menu(Roles()), language_code=lang)
 
 
-async def refresh(bot: Bot, rt: Runtime, telegram_id: int, *, remove: bool = True) -> None:
+async def refresh(bot: Bot, rt: Runtime, telegram_id: int, *, remove: bool = True) -> bool:
     """Set this person's own menu for their roles, or remove it when they have none left
     (unless ``remove`` is False: a member changing language has none to remove).
 
-    A chat the bot cannot write to (an admin who never opened Foyer) is logged and skipped."""
+    A chat the bot cannot write to (an admin who never opened Foyer) is logged and skipped;
+    False then."""
     roles = await roles_of(rt, telegram_id)
     scope = BotCommandScopeChat(telegram_id)
     try:
         if not roles.any:
-            if not remove:
-                return
-            await bot.delete_my_commands(scope=scope)
-            return
+            if remove:
+                await bot.delete_my_commands(scope=scope)
+            return True
         async with rt.engine.connect() as conn:
             person = await people.by_telegram_id(conn, telegram_id)
-        lang = pick_language(
-            person.language if person else None, None, rt.settings.default_language
-        )
+        stored = person.language if person else None
+        lang = pick_language(stored, None, rt.settings.default_language)
         with use_language(lang):
             await bot.set_my_commands(menu(roles), scope=scope)
     except TelegramError as exc:
         log.warning("menus.not_set chat=%s error=%s", telegram_id, type(exc).__name__)
+        return False
+    return True
 
 
 async def refresh_all(bot: Bot, rt: Runtime) -> None:
