@@ -115,9 +115,14 @@ async def _roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> staff_me
     user = update.effective_user
     if user is None:
         return staff_menus.Roles()
+    known = staff_menus.settings_roles(rt(context), user.id)
     if current_person() is None:
-        return staff_menus.settings_roles(rt(context), user.id)
-    return await staff_menus.roles_of(rt(context), user.id)
+        return known
+    try:
+        return await staff_menus.roles_of(rt(context), user.id)
+    except Exception as exc:  # the help resources matter more than the staff commands
+        log.warning("safety.help_roles_unknown error=%s", type(exc).__name__)
+        return known
 
 
 async def show_help(
