@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import (
     AIORateLimiter,
@@ -37,9 +37,9 @@ from bot.handlers import (
 )
 from bot.handlers.common import load_person, on_error
 from bot.handlers.rate_limit import PersonRateLimit
-from bot.i18n import _, use_language
+from bot.i18n import _
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
-from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.settings import Settings
 from bot.storage.db import make_engine
 from bot.update_order import PerChatUpdateProcessor
 
@@ -49,6 +49,7 @@ FoyerApp = Application
 _SENDER_TASK = "foyer.sender_task"
 _SENDER = "foyer.sender"
 _REQUESTS = "foyer.http_requests"
+_MENUS_TASK = "foyer.menus_task"
 _STOP_GRACE_SECONDS = 30
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
@@ -147,23 +148,14 @@ async def _stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await update.callback_query.answer(_("This button no longer works."))
 
 
-def _commands() -> list[BotCommand]:
-    return [
-        BotCommand("help", _("Help and where to find support")),
-        BotCommand("progress", _("Your own answers")),
-        BotCommand("pause", _("Take a break")),
-        BotCommand("resume", _("Start again after a break")),
-        BotCommand("language", _("Change the language")),
-        BotCommand("stop", _("Stop receiving messages")),
-    ]
-
-
 async def _set_command_menus(app: FoyerApp) -> None:
-    with use_language("en"):
-        await app.bot.set_my_commands(_commands())
-    for lang in SUPPORTED_LANGUAGES:
-        with use_language(lang):
-            await app.bot.set_my_commands(_commands(), language_code=lang)
+    """The members' menu now; each staff member's own menu in the background, one call each."""
+    from bot.handlers import staff_menus
+
+    await staff_menus.set_default_menus(app.bot)
+    app.bot_data[_MENUS_TASK] = asyncio.create_task(
+        staff_menus.refresh_all(app.bot, runtime_of(app)), name="staff-menus"
+    )
 
 
 async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -185,6 +177,11 @@ async def _post_init(app: FoyerApp) -> None:
 
 
 async def _post_stop(app: FoyerApp) -> None:
+    menus: asyncio.Task[None] | None = app.bot_data.pop(_MENUS_TASK, None)
+    if menus is not None and not menus.done():
+        menus.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await menus
     sender: Sender | None = app.bot_data.pop(_SENDER, None)
     task: asyncio.Task[None] | None = app.bot_data.pop(_SENDER_TASK, None)
     if sender is None or task is None:

@@ -435,6 +435,26 @@ async def test_commands_per_scope_and_language(bot: Bot, emu: BotAPIEmulator) ->
     assert emu.commands() == []
 
 
+async def test_chat_scoped_commands_win_for_that_chat_only(bot: Bot, emu: BotAPIEmulator) -> None:
+    from telegram import BotCommand, BotCommandScopeChat
+
+    emu.user(USER, "Ali", language_code="fr")
+    await bot.set_my_commands([BotCommand("help", "Help")])
+    await bot.set_my_commands([BotCommand("aide", "Aide")], language_code="fr")
+    await bot.set_my_commands([BotCommand("groups", "Groups")], scope=BotCommandScopeChat(USER))
+    assert emu.commands({"type": "chat", "chat_id": USER}) == [
+        {"command": "groups", "description": "Groups"}
+    ]
+    assert [c["command"] for c in emu.menu_for(USER, "fr")] == ["groups"]
+    assert [c["command"] for c in emu.menu_for(USER + 1, "fr")] == ["aide"]
+    assert [c["command"] for c in emu.menu_for(USER + 1, "de")] == ["help"]
+    await bot.delete_my_commands(scope=BotCommandScopeChat(USER))
+    assert [c["command"] for c in emu.menu_for(USER, "fr")] == ["aide"]
+    # A chat the bot does not know, as on Telegram.
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.set_my_commands([BotCommand("x", "X")], scope=BotCommandScopeChat(-42))
+
+
 async def test_get_chat_and_menu_button(bot: Bot, emu: BotAPIEmulator) -> None:
     from telegram import MenuButtonCommands
 

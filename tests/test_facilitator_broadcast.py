@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import build_application, running
@@ -122,3 +123,67 @@ async def test_remind_at_a_chosen_time(foyer: Foyer) -> None:
     assert [m.text for m in foyer.emu.messages(member) if "Reminder from" in (m.text or "")] == [
         preview.text
     ]
+
+
+async def test_remind_at_a_typed_time_in_the_groups_timezone(foyer: Foyer) -> None:
+    # Managua is UTC-6: now (Tue 08:00 UTC) is Tuesday 02:00 there; the meeting is Thursday
+    # 17:00 there, 23:00 UTC.
+    gid, code = await foyer.create_group(timezone="America/Managua")
+    await foyer.join(code)
+    fac = await make_facilitator(foyer, gid)
+    foyer.emu.send_text(fac, "/remind")
+    ask = await foyer.last_message(fac)
+    assert "type a time like 18:30" in ask.text and "America/Managua" in ask.text
+    foyer.emu.send_text(fac, "soonish")
+    assert "did not understand" in (await foyer.last_message(fac)).text
+    foyer.emu.send_text(fac, "fri 9:00")
+    assert "is after the next meeting" in (await foyer.last_message(fac)).text
+    foyer.emu.send_text(fac, "today 1:00")
+    assert "is past" in (await foyer.last_message(fac)).text
+    assert await count(foyer, broadcast) == 0  # nothing drafted by a wrong time
+    foyer.emu.send_text(fac, "tomorrow 18h30")
+    await foyer.last_message(fac)  # the preview of the reminder
+    question = await foyer.last_message(fac)
+    assert "It will go out on Wednesday, December 2" in question.text
+    assert "6:30" in question.text  # the group's local time, not 00:30 UTC
+    await tap(foyer, fac, question, "Send")
+    due = await rows(foyer, select(outbox.c.due_at).where(outbox.c.kind == "remind"))
+    assert due == [(datetime(2026, 12, 3, 0, 30, tzinfo=UTC),)]
+    # A tapped choice ends the wait for a typed time: the next text is not taken as one.
+    foyer.emu.send_text(fac, "/remind")
+    ask = await foyer.last_message(fac)
+    await foyer.press(fac, ask, "In one hour")
+    await foyer.last_message(fac)
+    await foyer.last_message(fac)
+    foyer.emu.send_text(fac, "18:30")
+    assert "did not understand" not in (await foyer.last_message(fac)).text
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "local"),
+    [
+        ("en", "18:30", "2026-12-07 18:30"),
+        ("en", "6:30 pm", "2026-12-07 18:30"),
+        ("en", "tomorrow 9:00", "2026-12-08 09:00"),
+        ("en", "10:00", "2026-12-08 10:00"),  # past today: tomorrow
+        ("en", "thu 17:00", "2026-12-10 17:00"),
+        ("fr", "demain 9h", "2026-12-08 09:00"),
+        ("fr", "demain à 9h30", "2026-12-08 09:30"),
+        ("fr", "jeudi 18h", "2026-12-10 18:00"),
+        ("es", "mañana a las 9:00", "2026-12-08 09:00"),
+        ("es", "jueves 18.00", "2026-12-10 18:00"),
+        ("bm", "sini 9:00", "2026-12-08 09:00"),
+        ("en", "someday", None),
+        ("en", "25:00", None),
+        ("en", "13 pm", None),
+    ],
+)
+def test_typed_moments_in_each_language(lang: str, typed: str, local: str | None) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.typed_time import parse_moment
+
+    now = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)  # Monday 12:00 in Managua
+    got = parse_moment(typed, now, "America/Managua", lang)
+    tz = ZoneInfo("America/Managua")
+    assert (got.astimezone(tz).strftime("%Y-%m-%d %H:%M") if got else None) == local

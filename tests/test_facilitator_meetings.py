@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.services import group_admin
@@ -102,14 +103,16 @@ async def test_session_log_after_the_meeting(foyer: Foyer) -> None:
     foyer.emu.send_text(fac, "twelve")
     assert "Please send a number" in (await foyer.last_message(fac)).text
     foyer.emu.send_text(fac, "12")
-    assert "12 came" in (await foyer.last_message(fac)).text
+    check = await foyer.last_message(fac)  # nobody joined on Foyer yet: asked to confirm
+    assert "has 0 members on Foyer. Is that right?" in check.text
+    assert "12 came" in (await tap(foyer, fac, check, "Yes, 12 came")).text
     logged = await rows(
         foyer, select(session_log.c.week, session_log.c.held, session_log.c.attendance)
     )
     assert logged == [(1, True, 12)]
     # A button count corrects it; a "No" for a week not yet met is refused and changes nothing.
-    await foyer.press(fac, counts, "7")
-    await foyer.emu.wait_for_edit(fac, counts.message_id)
+    check = await tap(foyer, fac, counts, "7")
+    await tap(foyer, fac, check, "Yes, 7 came")
     logged = await rows(
         foyer, select(session_log.c.week, session_log.c.held, session_log.c.attendance)
     )
@@ -118,6 +121,75 @@ async def test_session_log_after_the_meeting(foyer: Foyer) -> None:
     answer = await foyer.emu.wait_for_callback_answer(qid)
     assert "only for" in answer["text"]
     assert len(await rows(foyer, select(session_log.c.id))) == 1
+
+
+async def test_an_unusual_attendance_is_accepted_once_confirmed(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group()
+    await foyer.join(code)  # one member
+    fac = await make_facilitator(foyer, gid)
+    await foyer.advance_to(datetime(2026, 12, 3, 19, 0, tzinfo=UTC))
+    ask = await foyer.emu.wait_for_message(
+        fac, lambda m: "did the session take place" in (m.text or "")
+    )
+    counts = await tap(foyer, fac, ask, "Yes")
+    attendance = select(session_log.c.attendance)
+    # 25 for a one-member group: asked, not recorded yet.
+    foyer.emu.send_text(fac, "25")
+    check = await foyer.last_message(fac)
+    assert "You said 25 people came, and the group has 1 member on Foyer." in check.text
+    assert await rows(foyer, attendance) == [(None,)]
+    # No: the count question again; 2 (twice the membership) is taken at once.
+    again = await tap(foyer, fac, check, "No, change the number")
+    assert "How many members came" in again.text
+    foyer.emu.send_text(fac, "2")
+    assert "2 came" in (await foyer.last_message(fac)).text
+    assert await rows(foyer, attendance) == [(2,)]
+    # A tapped 3 is checked too; once confirmed it is kept (men without phones come too).
+    check = await tap(foyer, fac, counts, "3")
+    assert "Is that right?" in check.text and await rows(foyer, attendance) == [(2,)]
+    assert "3 came" in (await tap(foyer, fac, check, "Yes, 3 came")).text
+    assert await rows(foyer, attendance) == [(3,)]
+    # Above 60 is asked whatever the membership.
+    assert group_admin.unusual_attendance(61, 100) and not group_admin.unusual_attendance(60, 30)
+
+
+async def test_facilitators_choose_the_guides_lead_time_from_the_schedule(foyer: Foyer) -> None:
+    gid, _code = await foyer.create_group()
+    fac = await make_facilitator(foyer, gid)
+    foyer.emu.send_text(fac, "/groups")
+    groups_list = await foyer.last_message(fac)
+    menu = await tap(foyer, fac, groups_list, "Kati Men")
+    sched = await tap(foyer, fac, menu, "Schedule and reminders")
+    assert "Discussion guide: 24 h before the meeting" in sched.text
+    assert "✓ Guide 24 h before" in [b[0] for row in msg_buttons(sched) for b in row]
+    sched = await tap(foyer, fac, sched, "Guide 48 h before")
+    assert "Discussion guide: 48 h before the meeting" in sched.text
+    # A lead time no button offers is refused like a forged button, and changes nothing.
+    qid = foyer.emu.press_button(fac, sched.message_id, f"fg:{gid}:gh:30")
+    assert "no longer works" in (await foyer.emu.wait_for_callback_answer(qid))["text"]
+    # The guide now comes on Tuesday 17:00 UTC, 48 h before Thursday's meeting in Bamako.
+    await foyer.advance_to(datetime(2026, 12, 1, 16, 59, tzinfo=UTC))
+    await foyer.settle()
+    assert texts(foyer, fac, "Discussion guide") == []
+    await foyer.advance_to(datetime(2026, 12, 1, 17, 0, tzinfo=UTC))
+    await foyer.settle()
+    assert len(texts(foyer, fac, "Discussion guide")) == 1
+
+
+def test_guide_hours_in_a_groups_setup() -> None:
+    from bot.content.registry import Curricula
+    from bot.services.group_setup import parse_spec
+    from tests.conftest import TEST_CURRICULA
+
+    raw: dict[str, str | None] = {
+        "name": "Kati Men", "curriculum": "tiny-4", "timezone": "Africa/Bamako",
+        "meets": "thu 17:00", "starts": "2026-12-03",
+    }  # fmt: skip
+    cur = Curricula(TEST_CURRICULA)
+    assert parse_spec(raw, cur, THU).guide_hours == 24
+    assert parse_spec({**raw, "guide_hours": "2"}, cur, THU).guide_hours == 2
+    with pytest.raises(ValueError, match="guide_hours"):
+        parse_spec({**raw, "guide_hours": "100"}, cur, THU)
 
 
 async def test_guide_follows_a_postponement(foyer: Foyer) -> None:

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from bot.services import facilitation as facilitation_service
 from bot.storage.tables import facilitation, group
 from tests.conftest import Foyer
 from tests.facilitator_helpers import count, labels, make_facilitator, rows, tap
@@ -30,8 +31,8 @@ async def test_wizard_happy_path(foyer: Foyer) -> None:
     msg = await tap(foyer, uid, msg, "Thursday")
     msg = await tap(foyer, uid, msg, "17:00")
     msg = await tap(foyer, uid, msg, "Friday at 09:00")
-    assert labels(msg)[:2] == ["2026-12-03", "2026-12-10"]
-    msg = await tap(foyer, uid, msg, "2026-12-10")
+    assert labels(msg)[:2] == ["Thu, Dec 3", "Thu, Dec 10"]  # as people read dates
+    msg = await tap(foyer, uid, msg, "Thu, Dec 10")
     assert "Please check the new group" in msg.text
     assert "Name: Kita <Men>" in msg.text and "Meetings: every Thursday at 17:00" in msg.text
     assert "Weekly message: Friday at 09:00" in msg.text
@@ -102,3 +103,24 @@ async def test_wizard_cancel_midway_and_strangers(foyer: Foyer) -> None:
     foyer.emu.send_text(stranger, "/newgroup")
     assert "only for" in (await foyer.last_message(stranger)).text
     assert await count(foyer, group) == 0
+
+
+async def test_wizard_dates_read_as_people_read_them_in_their_language(foyer: Foyer) -> None:
+    """A French facilitator's date buttons: "jeu. 3 déc.", not 2026-12-03."""
+    from tests.conftest import msg_buttons
+
+    uid = foyer.new_user(language_code="fr")
+    code = await facilitation_service.create_invite(foyer.rt, None)
+    foyer.emu.send_text(uid, f"/start {code}")
+    msg = await foyer.last_message(uid)
+    await tap(foyer, uid, msg, msg_buttons(msg)[0][0][1])  # J'accepte
+    foyer.emu.send_text(uid, "/newgroup")
+    await foyer.last_message(uid)
+    foyer.emu.send_text(uid, "Kati")
+    msg = await foyer.last_message(uid)
+    for data in ("nw:cur:tiny-4", "nw:lg:fr", "nw:tz:Africa/Bamako", "nw:day:3", "nw:mt:1700"):
+        msg = await tap(foyer, uid, msg, data)
+    msg = await tap(foyer, uid, msg, "nw:dl:next")
+    assert labels(msg)[:2] == ["jeu. 3 déc.", "jeu. 10 déc."]
+    summary = await tap(foyer, uid, msg, "jeu. 10 déc.")
+    assert "10 décembre" in summary.text

@@ -52,6 +52,7 @@ from bot.emulator.models import CallRecord
 from bot.handlers.callbacks import (
     EXPORT_RANGES,
     GROUP_ACTIONS,
+    GUIDE_HOURS,
     PICK_PURPOSES,
     REMIND_WHEN,
     admin_invite_data,
@@ -128,11 +129,15 @@ def group_button_data(group_id: int, membership_id: int) -> list[str]:
     for action in GROUP_ACTIONS:
         if action == "t":
             data += [group_action_data(group_id, "t", n) for n in range(len(TOGGLE_NAMES))]
+        elif action == "gh":
+            data += [group_action_data(group_id, "gh", hours) for hours in GUIDE_HOURS]
         else:
             arg = membership_id if action in with_member else None
             data.append(group_action_data(group_id, action, arg))
     data += [session_held_data(group_id, 1, True), session_held_data(group_id, 1, False)]
     data.append(session_count_data(group_id, 1, 5))
+    # A count past twice the membership is asked again; the answer "yes, that many came".
+    data += [session_count_data(group_id, 1, 90), session_count_data(group_id, 1, 90, True)]
     data += [pick_data(purpose, group_id) for purpose in PICK_PURPOSES]
     data += [remind_data(group_id, when) for when in REMIND_WHEN]
     data += [export_data(group_id, span) for span in EXPORT_RANGES]

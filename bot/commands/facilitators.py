@@ -9,6 +9,7 @@ from typing import Any
 from bot.cli import CliError
 from bot.commands.common import print_invite, require_current_db, settings, with_runtime
 from bot.commands.groups import _bot_username, _link
+from bot.runtime import Runtime
 from bot.services import facilitation
 
 
@@ -56,4 +57,23 @@ def revoke(args: argparse.Namespace) -> int:
     if not done:
         raise CliError(f"{args.telegram_id} is not an active facilitator")
     print(f"{args.telegram_id} is no longer a facilitator; their groups keep running")
+    if not with_runtime(s, lambda rt: _reset_menu(rt, args.telegram_id)):
+        print("their command menu goes back to the members' one when the bot next starts")
     return 0
+
+
+async def _reset_menu(rt: Runtime, telegram_id: int) -> bool:
+    """Give them the menu of the roles they have left (the members' one) right away; False
+    when Telegram cannot be reached (no token, no network): the bot does it at its next start."""
+    if not rt.settings.bot_token:
+        return False
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.handlers import staff_menus
+
+    try:
+        async with Bot(rt.settings.bot_token, base_url=rt.settings.bot_api_base_url) as bot:
+            return await staff_menus.refresh(bot, rt, telegram_id)
+    except TelegramError:
+        return False

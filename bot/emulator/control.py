@@ -45,6 +45,7 @@ ACTIONS = frozenset(
         "drain",
         "calls",
         "commands",
+        "menu_for",
         "menu_button",
         "inject",
         "limit_per_chat",

@@ -73,6 +73,18 @@ class Inspection:
         normal = {"type": scope} if isinstance(scope, str) else scope
         return list(self.state.commands.get(scope_key(normal, language_code), []))
 
+    def menu_for(self, chat_id: int, language_code: str | None = None) -> list[Json]:
+        """The command menu a person sees in their private chat, resolved as Telegram does:
+        the chat's scope, then all private chats, then the default, each first in the
+        person's language, then without one."""
+        commands = self.state.commands
+        for scope in ({"type": "chat", "chat_id": chat_id}, {"type": "all_private_chats"}, None):
+            for lang in (language_code, None) if language_code else (None,):
+                found = commands.get(scope_key(scope, lang))
+                if found:
+                    return list(found)
+        return []
+
     def menu_button(self, chat_id: int | None = None) -> Json:
         chat = self.state.chats.get(chat_id) if chat_id is not None else None
         if chat is not None and chat.menu_button is not None:

@@ -127,7 +127,13 @@ class BotMethods:
 
     # --- commands ------------------------------------------------------------------------
 
+    def _check_scope(self, scope: Json | None) -> None:
+        """A scope naming a chat needs a chat the bot knows, as on Telegram."""
+        if scope and scope.get("type") in ("chat", "chat_administrators", "chat_member"):
+            self.state.find_chat(scope.get("chat_id"))
+
     def set_my_commands(self, v: Validated) -> bool:
+        self._check_scope(v.params.get("scope"))
         key = scope_key(v.params.get("scope"), v.params.get("language_code"))
         self.state.commands[key] = [
             {"command": c["command"], "description": c["description"]} for c in v.params["commands"]
@@ -139,6 +145,7 @@ class BotMethods:
         return list(self.state.commands.get(key, []))
 
     def delete_my_commands(self, v: Validated) -> bool:
+        self._check_scope(v.params.get("scope"))
         key = scope_key(v.params.get("scope"), v.params.get("language_code"))
         self.state.commands.pop(key, None)
         return True

@@ -165,12 +165,14 @@ GROUP_ACTIONS = (
     "l", "d", "dy",  # members: list, remove (ask, yes) with the membership id
     "t",  # toggle a setting: 0 reminder 24 h, 1 reminder 1 h, 2 weekly summary
     "s", "sm", "sd",  # schedule: menu, new meeting time, new delivery time
+    "gh",  # the discussion guide's lead time, in hours (one of GUIDE_HOURS)
     "k",  # link the group's Telegram chat
     "rp", "ex",  # report, export
     "pi", "pm",  # partner invitations: choose the member, make the link for his partner
 )  # fmt: skip
 _GROUP_ACTION = re.compile(r"^fg:(\d{1,9}):([a-z]{1,3})(?::(\d{1,10}))?$")
-_WITH_ARG = {"d": True, "dy": True, "t": True, "pm": True}
+_WITH_ARG = {"d": True, "dy": True, "t": True, "pm": True, "gh": True}
+GUIDE_HOURS = (2, 24, 48)
 
 
 def group_action_data(group_id: int, action: str, arg: int | None = None) -> str:
@@ -183,6 +185,8 @@ def parse_group_action(data: str) -> GroupAction | None:
     if not m or m[2] not in GROUP_ACTIONS or _WITH_ARG.get(m[2], False) != (m[3] is not None):
         return None
     if m[2] == "t" and m[3] not in ("0", "1", "2"):
+        return None
+    if m[2] == "gh" and int(m[3]) not in GUIDE_HOURS:
         return None
     return GroupAction(int(m[1]), m[2], int(m[3]) if m[3] is not None else None)
 
@@ -220,25 +224,26 @@ class SessionAnswer:
     week: int
     held: bool | None  # sl: did it happen (y/n); None for an attendance count
     attendance: int | None = None
+    confirmed: bool = False  # an unusual count the facilitator said is right (:c)
 
 
 _SESSION_HELD = re.compile(r"^sl:(\d{1,9}):(\d{1,2}):([yn])$")
-_SESSION_COUNT = re.compile(r"^sn:(\d{1,9}):(\d{1,2}):(\d{1,3})$")
+_SESSION_COUNT = re.compile(r"^sn:(\d{1,9}):(\d{1,2}):(\d{1,3})(:c)?$")
 
 
 def session_held_data(group_id: int, week: int, held: bool) -> str:
     return f"sl:{group_id}:{week}:{'y' if held else 'n'}"
 
 
-def session_count_data(group_id: int, week: int, attendance: int) -> str:
-    return f"sn:{group_id}:{week}:{attendance}"
+def session_count_data(group_id: int, week: int, attendance: int, confirmed: bool = False) -> str:
+    return f"sn:{group_id}:{week}:{attendance}" + (":c" if confirmed else "")
 
 
 def parse_session(data: str) -> SessionAnswer | None:
     if m := _SESSION_HELD.match(data):
         return SessionAnswer(int(m[1]), int(m[2]), m[3] == "y")
     if m := _SESSION_COUNT.match(data):
-        return SessionAnswer(int(m[1]), int(m[2]), None, int(m[3]))
+        return SessionAnswer(int(m[1]), int(m[2]), None, int(m[3]), m[4] is not None)
     return None
 
 

@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain.schedule import to_utc
+from bot.domain.typed_time import parse_moment
 from bot.handlers.callbacks import (
     ROUTES,
     broadcast_data,
@@ -19,8 +20,8 @@ from bot.handlers.callbacks import (
     remind_data,
 )
 from bot.handlers.common import edit, reply, rt
-from bot.handlers.facilitator_common import Awaiting, expect, refuse
-from bot.i18n import _, format_when, ngettext
+from bot.handlers.facilitator_common import Awaiting, expect, forget, refuse
+from bot.i18n import _, current_language, format_when, ngettext
 from bot.services import broadcasts, group_admin
 from bot.services.broadcasts import CAPTION_LIMIT, TEXT_LIMIT
 from bot.storage.broadcasts import BroadcastRow
@@ -166,10 +167,19 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 async def start_remind(update: Update, context: ContextTypes.DEFAULT_TYPE, g: GroupRow) -> None:
     gid = g.id
+    expect(context, update.effective_user.id, Awaiting("remind", gid))  # type: ignore[union-attr]
     await edit(
         update,
-        _("When should members get a reminder of the next meeting of <b>{group}</b>?").format(
-            group=html.escape(g.name)
+        "\n\n".join(
+            [
+                _(
+                    "When should members get a reminder of the next meeting of <b>{group}</b>?"
+                ).format(group=html.escape(g.name)),
+                _(
+                    "Tap a choice, or type a time like 18:30 or tomorrow 9:00, in the group's "
+                    "time zone ({timezone}). Send /cancel to stop."
+                ).format(timezone=html.escape(g.timezone)),
+            ]
         ),
         [
             [(_("In one hour"), remind_data(gid, "h1"))],
@@ -216,6 +226,7 @@ async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update)
         return
     await query.answer()
+    forget(context, uid)
     at = remind_time(when, runtime.clock.now(), o.group.timezone, o.next_meeting)
     if at is None:
         await edit(
@@ -228,6 +239,48 @@ async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     row = await broadcasts.draft(
         runtime, uid, gid, kind="reminder", text=None, file_id=None, send_at=at
+    )
+    if row is None:
+        await refuse(update)
+        return
+    await _preview(update, context, row)
+
+
+async def remind_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, awaiting: Awaiting, text: str
+) -> None:
+    """A typed time for the reminder, read in the group's timezone and the person's language;
+    the preview that follows says the day and time it will go out, to confirm or cancel."""
+    uid = update.effective_user.id  # type: ignore[union-attr]
+    runtime = rt(context)
+    o = await group_admin.overview(runtime, uid, awaiting.group_id)
+    if o is None:
+        await refuse(update)
+        return
+    now = runtime.clock.now()
+    at = parse_moment(text, now, o.group.timezone, current_language())
+    if at is None:
+        expect(context, uid, awaiting)
+        await reply(
+            update,
+            _("Sorry, I did not understand. Type a time like 18:30 or tomorrow 9:00 (or /cancel)."),
+        )
+        return
+    if at <= now or (o.next_meeting is not None and at >= o.next_meeting):
+        expect(context, uid, awaiting)
+        shown = format_when(at, o.group.timezone)
+        if o.next_meeting is None or at <= now:
+            why = _("{when} is past. Please type a time still to come (or /cancel).")
+        else:
+            why = _(
+                "{when} is after the next meeting ({meeting}). Please type an earlier time "
+                "(or /cancel)."
+            )
+        meeting = format_when(o.next_meeting, o.group.timezone) if o.next_meeting else ""
+        await reply(update, why.format(when=shown, meeting=meeting))
+        return
+    row = await broadcasts.draft(
+        runtime, uid, awaiting.group_id, kind="reminder", text=None, file_id=None, send_at=at
     )
     if row is None:
         await refuse(update)

@@ -61,7 +61,7 @@ async def group_or_refuse(
 
 @dataclass(frozen=True)
 class Awaiting:
-    what: str  # broadcast | attendance | meets | delivers | export
+    what: str  # broadcast | attendance | meets | delivers | export | remind
     group_id: int
     week: int | None = None
 

@@ -8,11 +8,14 @@ from babel.dates import get_day_names
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.domain.policy import Action, Actor, may
 from bot.domain.schedule import ScheduleError
 from bot.handlers import paging
 from bot.handlers.callbacks import (
+    GUIDE_HOURS,
     ROUTES,
     GroupAction,
+    admin_invite_data,
     group_action_data,
     parse_group_action,
     parse_page,
@@ -20,8 +23,8 @@ from bot.handlers.callbacks import (
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_common import (
     Awaiting,
+    actor_of,
     expect,
-    facilitator_or_refuse,
     group_or_refuse,
     member_label,
     refuse,
@@ -32,6 +35,7 @@ from bot.i18n import _, current_language, format_when, ngettext
 from bot.services import couples, group_admin
 from bot.services.couples import PartnerProblem
 from bot.services.group_admin import MemberEntry, Overview
+from bot.storage import groups
 
 TOGGLE_NAMES = ("reminder_24h", "reminder_1h", "weekly_summary")
 
@@ -82,26 +86,69 @@ def _menu_buttons(o: Overview) -> Buttons:
     ]
 
 
-def _groups_page(rows: list[Overview], number: int) -> tuple[str, Buttons] | None:
-    p = paging.page(rows, number, lambda o: paging.utf16_len(overview_text(o)) + 2)
+def _groups_page(
+    rows: list[Overview], number: int, mine: frozenset[int], everyone: bool
+) -> tuple[str, Buttons] | None:
+    """A page of /groups. An admin (``everyone``) sees every group, numbered for
+    /newfacilitator; the groups they do not facilitate are read-only, with the admin's own
+    action instead of the group's menu: invite a facilitator for it."""
+
+    def block(o: Overview) -> str:
+        if not everyone:
+            return overview_text(o)
+        text = f"{o.group.id}. " + overview_text(o)
+        if o.group.id not in mine:
+            text += "\n" + _("You do not facilitate this group: you can see it, not change it.")
+        return text
+
+    p = paging.page(rows, number, lambda o: paging.utf16_len(block(o)) + 2)
     if p is None:
         return None
-    text = "\n\n".join(
-        [_("<b>Your groups</b>"), *paging.title(p), *(overview_text(o) for o in p.items)]
-    )
-    buttons = [[(o.group.name[:40], group_action_data(o.group.id, "m"))] for o in p.items]
+    title = _("<b>All groups</b>") if everyone else _("<b>Your groups</b>")
+    text = "\n\n".join([title, *paging.title(p), *(block(o) for o in p.items)])
+    buttons = [
+        [(o.group.name[:40], group_action_data(o.group.id, "m"))]
+        if o.group.id in mine
+        else [
+            (
+                _("Invite a facilitator: {group}").format(group=o.group.name)[:60],
+                admin_invite_data(o.group.id),
+            )
+        ]
+        for o in p.items
+    ]
     return text, buttons + paging.nav(p, "g")
 
 
+async def _visible_groups(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[list[Overview], Actor] | None:
+    """The groups this person may see in /groups: their own, or every group for an admin."""
+    actor = await actor_of(update, context)
+    if actor.is_admin:
+        async with rt(context).engine.connect() as conn:
+            ids = frozenset(g.id for g in await groups.list_all(conn))
+        return await group_admin.my_groups(rt(context), ids), actor
+    if not may(actor, Action.CREATE_GROUP):
+        await refuse(update)
+        return None
+    return await group_admin.my_groups(rt(context), actor.groups), actor
+
+
 async def groups_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    actor = await facilitator_or_refuse(update, context)
-    if actor is None:
+    found = await _visible_groups(update, context)
+    if found is None:
         return
-    rows = await group_admin.my_groups(rt(context), actor.groups)
+    rows, actor = found
     if not rows:
-        await reply(update, _("You do not facilitate any group yet. Send /newgroup to set one up."))
+        await reply(
+            update,
+            _("There is no group yet.")
+            if actor.is_admin and not actor.facilitator
+            else _("You do not facilitate any group yet. Send /newgroup to set one up."),
+        )
         return
-    shown = _groups_page(rows, 0)
+    shown = _groups_page(rows, 0, actor.groups, actor.is_admin)
     assert shown is not None
     await reply(update, *shown)
 
@@ -113,11 +160,11 @@ async def on_groups_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if asked is None:
         await paging.stale(update)
         return
-    actor = await facilitator_or_refuse(update, context)
-    if actor is None:
+    found = await _visible_groups(update, context)
+    if found is None:
         return
-    rows = await group_admin.my_groups(rt(context), actor.groups)
-    shown = _groups_page(rows, asked.page)
+    rows, actor = found
+    shown = _groups_page(rows, asked.page, actor.groups, actor.is_admin)
     if shown is None:  # forged, or fewer groups than when the list was sent
         await paging.stale(update)
         return
@@ -337,6 +384,14 @@ async def _schedule(update: Update, context: ContextTypes.DEFAULT_TYPE, a: Group
         [(_("Change the weekly message time"), group_action_data(gid, "sd"))],
         [
             (
+                ("✓ " if hours == g.guide_hours_before else "")
+                + _("Guide {hours} h before").format(hours=hours),
+                group_action_data(gid, "gh", hours),
+            )
+            for hours in GUIDE_HOURS
+        ],
+        [
+            (
                 _("Reminder 24 h: turn {state}").format(state=_on_off(not g.reminder_24h)),
                 group_action_data(gid, "t", 0),
             )
@@ -362,6 +417,16 @@ async def _toggle(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAc
     uid = update.effective_user.id  # type: ignore[union-attr]
     assert a.arg is not None
     if await group_admin.toggle(rt(context), uid, a.group_id, TOGGLE_NAMES[a.arg]) is None:
+        await refuse(update)
+        return
+    await _schedule(update, context, a)
+
+
+async def _guide_hours(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
+    """How long before the meeting the facilitators get the discussion guide."""
+    uid = update.effective_user.id  # type: ignore[union-attr]
+    assert a.arg is not None
+    if not await group_admin.set_guide_hours(rt(context), uid, a.group_id, a.arg):
         await refuse(update)
         return
     await _schedule(update, context, a)
@@ -576,6 +641,7 @@ ACTIONS = {
     "sm": _ask_meets,
     "sd": _ask_delivers,
     "t": _toggle,
+    "gh": _guide_hours,
     "l": _members,
     "d": _remove_ask,
     "dy": _remove,

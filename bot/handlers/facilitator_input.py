@@ -184,6 +184,8 @@ async def on_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await facilitator_session.attendance_typed(update, context, awaiting, text)
     elif awaiting.what in ("meets", "delivers"):
         await facilitator_groups.schedule_typed(update, context, awaiting, text)
+    elif awaiting.what == "remind":
+        await facilitator_broadcast.remind_typed(update, context, awaiting, text)
     elif awaiting.what == "export":
         await facilitator_report.export_typed(update, context, awaiting, text)
 

@@ -33,7 +33,8 @@ async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, g: Gro
         _("<b>Report: {group}</b>").format(group=html.escape(g.name)),
         _("Members now: {count}").format(count=html.escape(suppress(t.members, k))),
         _("Active in the last 7 days: {count}").format(count=html.escape(suppress(t.active_7d, k))),
-        _("Sessions held: {count}").format(count=html.escape(suppress(t.sessions_held, k))),
+        # Meetings, not people: the count is exact.
+        _("Sessions held: {count}").format(count=t.sessions_held),
         _(
             "Only totals for the whole group. A count under {n} shows as {hidden}, so nobody "
             "can be singled out. Check-ins count only members who agreed to be counted."

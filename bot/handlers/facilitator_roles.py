@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain.policy import Action, may
-from bot.handlers import paging
+from bot.handlers import paging, staff_menus
 from bot.handlers.callbacks import (
     ROUTES,
     admin_invite_data,
@@ -78,6 +78,7 @@ async def on_conduct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if result is None:
         await edit(update, _bad_invite_text())
         return
+    await staff_menus.refresh(context.bot, rt(context), update.effective_user.id)
     lines = [_("Thank you. You are now a facilitator.")]
     if result.group is not None:
         lines.append(
@@ -89,6 +90,7 @@ async def on_conduct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             "send a message to a group and /report for its totals."
         )
     )
+    lines.append(_("Your commands are in the menu next to the message box, and in /help."))
     await edit(update, "\n\n".join(lines))
 
 

@@ -7,10 +7,15 @@ import html
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.handlers.callbacks import ROUTES, parse_session, session_count_data
+from bot.handlers.callbacks import (
+    ROUTES,
+    parse_session,
+    session_count_data,
+    session_held_data,
+)
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_common import Awaiting, expect, forget, refuse
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.services import group_admin
 
 _COUNTS = range(1, 21)
@@ -51,6 +56,15 @@ async def on_session(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             _count_buttons(answer.group_id, answer.week),
         )
         return
+    if answer.attendance is not None and not answer.confirmed:
+        members = await _members(context, uid, answer.group_id)
+        if members is None:
+            await refuse(update)
+            return
+        if group_admin.unusual_attendance(answer.attendance, members):
+            await query.answer()
+            await edit(update, *_confirm(answer.group_id, answer.week, answer.attendance, members))
+            return
     g = await group_admin.record_session(
         rt(context),
         uid,
@@ -65,6 +79,37 @@ async def on_session(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await query.answer()
     forget(context, uid)
     await edit(update, _saved_text(g.name, answer.week, answer.held, answer.attendance))
+
+
+async def _members(context: ContextTypes.DEFAULT_TYPE, uid: int, group_id: int) -> int | None:
+    """The group's member count, None when this person may not act for the group."""
+    o = await group_admin.overview(rt(context), uid, group_id)
+    return o.members if o is not None else None
+
+
+def _confirm(group_id: int, week: int, attendance: int, members: int) -> tuple[str, Buttons]:
+    """A count above twice the membership or above 60: accepted, once confirmed."""
+    text = " ".join(
+        [
+            ngettext("You said {n} person came,", "You said {n} people came,", attendance).format(
+                n=attendance
+            ),
+            ngettext(
+                "and the group has {n} member on Foyer. Is that right?",
+                "and the group has {n} members on Foyer. Is that right?",
+                members,
+            ).format(n=members),
+        ]
+    )
+    return text, [
+        [
+            (
+                _("Yes, {n} came").format(n=attendance),
+                session_count_data(group_id, week, attendance, confirmed=True),
+            )
+        ],
+        [(_("No, change the number"), session_held_data(group_id, week, True))],
+    ]
 
 
 def _saved_text(group: str, week: int, held: bool | None, attendance: int | None) -> str:
@@ -85,6 +130,14 @@ async def attendance_typed(
     if not value.isdigit() or int(value) > group_admin.MAX_ATTENDANCE or awaiting.week is None:
         expect(context, uid, awaiting)
         await reply(update, _("Please send a number, like 12."))
+        return
+    members = await _members(context, uid, awaiting.group_id)
+    if members is None:
+        await refuse(update)
+        return
+    if group_admin.unusual_attendance(int(value), members):
+        expect(context, uid, awaiting)  # a corrected number may be typed instead
+        await reply(update, *_confirm(awaiting.group_id, awaiting.week, int(value), members))
         return
     g = await group_admin.record_session(
         rt(context), uid, awaiting.group_id, awaiting.week, held=True, attendance=int(value)

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -36,7 +37,7 @@ from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_common import facilitator_or_refuse, forget
 from bot.handlers.facilitator_groups import weekday_name
 from bot.handlers.facilitator_roles import invite_link
-from bot.i18n import LANGUAGE_NAMES, _, content_text, format_day
+from bot.i18n import LANGUAGE_NAMES, _, content_text, current_language, format_day
 from bot.services import group_admin
 from bot.services.group_setup import parse_spec
 from bot.settings import SUPPORTED_LANGUAGES
@@ -230,11 +231,16 @@ def _local_today(context: ContextTypes.DEFAULT_TYPE) -> date:
     return rt(context).clock.now().astimezone(ZoneInfo(_answers(context)["timezone"])).date()
 
 
+def short_day(d: date) -> str:
+    """A date as people read it in their language: "Thu, Dec 10", "jeu. 10 déc."."""
+    return str(format_skeleton("MMMEd", d, locale=current_language()))
+
+
 async def _ask_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     today = _local_today(context)
     first = today + timedelta(days=(_answers(context)["day"] - today.weekday()) % 7)
     buttons = [
-        [(d.isoformat(), wizard_data("st", d.isoformat()))]
+        [(short_day(d), wizard_data("st", d.isoformat()))]
         for d in (first + timedelta(weeks=i) for i in range(4))
     ]
     await _say(

@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot.domain.words import command_for_word
+from bot.handlers import staff_menus
 from bot.handlers.callbacks import ROUTES, parse_simple, simple_data
 from bot.handlers.common import current_person, edit, reply, rt
 from bot.handlers.safety import show_help
@@ -61,6 +62,8 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await query.answer()
     await participation.set_language(rt(context), person.id, lang)
+    # Staff have a menu of their own, in the language they read.
+    await staff_menus.refresh(context.bot, rt(context), person.telegram_id, remove=False)
     with use_language(lang):
         await edit(update, _("Done. Foyer will write to you in English from now on."))
 

@@ -24,7 +24,7 @@ from telegram.ext import (
 from bot.domain.distress import DistressCategory, detect, fold
 from bot.domain.resources import Category, Entry
 from bot.domain.words import command_for_word
-from bot.handlers import discreet
+from bot.handlers import discreet, staff_menus
 from bot.handlers.callbacks import ROUTES, parse_safety, safety_data
 from bot.handlers.common import Buttons, current_person, is_private, rt
 from bot.i18n import _, current_language, fallback_chain
@@ -109,12 +109,29 @@ def _talk_button(context: ContextTypes.DEFAULT_TYPE) -> Buttons | None:
     return [[(_("Talk to a person"), safety_data("help", "t"))]]
 
 
+async def _roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> staff_menus.Roles:
+    """The person's roles, for the staff part of /help. Without their record (a stranger, or
+    a database that failed) only the roles named in the settings are known."""
+    user = update.effective_user
+    if user is None:
+        return staff_menus.Roles()
+    known = staff_menus.settings_roles(rt(context), user.id)
+    if current_person() is None:
+        return known
+    try:
+        return await staff_menus.roles_of(rt(context), user.id)
+    except Exception as exc:  # the help resources matter more than the staff commands
+        log.warning("safety.help_roles_unknown error=%s", type(exc).__name__)
+        return known
+
+
 async def show_help(
     update: Update, context: ContextTypes.DEFAULT_TYPE, *, edit: bool = False
 ) -> None:
     """Resources for the person's country and language, then what they can send."""
     res = await safety.resources_for(rt(context), current_person(), current_language())
-    text = "\n\n".join([resources_text(res), _commands_text()])
+    staff = staff_menus.help_text(await _roles(update, context))
+    text = "\n\n".join(part for part in (resources_text(res), _commands_text(), staff) if part)
     buttons = _talk_button(context)
     if edit:
         await discreet.edit(update, context, text, buttons)

@@ -25,6 +25,14 @@ from bot.storage.tables import outbox as outbox_table
 log = logging.getLogger(__name__)
 
 MAX_ATTENDANCE = 500
+# More may come than joined (men without phones come too), but past either of these a count is
+# asked again, in case of a typing slip.
+UNUSUAL_ATTENDANCE = 60
+UNUSUAL_TIMES_MEMBERS = 2
+
+
+def unusual_attendance(attendance: int, members: int) -> bool:
+    return attendance > UNUSUAL_ATTENDANCE or attendance > UNUSUAL_TIMES_MEMBERS * members
 
 
 @dataclass(frozen=True)

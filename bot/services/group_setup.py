@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.content.registry import Curricula
@@ -27,7 +27,9 @@ FIELDS = (
     "language",
     "couples_weeks",
     "country",
+    "guide_hours",
 )
+GUIDE_HOURS_DEFAULT = 24
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class GroupSpec:
     schedule: GroupSchedule
     couples_weeks: str = ""  # weeks of a men's curriculum that carry the couples exercise
     country: str | None = None  # ISO code; None: read off the timezone
+    guide_hours: int = GUIDE_HOURS_DEFAULT  # the facilitators' discussion guide, hours ahead
 
 
 def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) -> GroupSpec:
@@ -89,6 +92,9 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
     country = (raw.get("country") or "").strip().upper() or None
     if country is not None and not (len(country) == 2 and country.isalpha()):
         raise ValueError("country: give a two-letter ISO code such as ML, NI or IN")
+    guide = str(raw.get("guide_hours") or "").strip() or str(GUIDE_HOURS_DEFAULT)
+    if not guide.isdigit() or not 1 <= int(guide) <= 72:
+        raise ValueError("guide_hours: give the hours before the meeting, from 1 to 72")
     schedule = GroupSchedule(
         timezone=tz,
         meet_weekday=meet_day,
@@ -105,11 +111,15 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
         schedule=schedule,
         couples_weeks=couples,
         country=country,
+        guide_hours=int(guide),
     )
 
 
 async def create_groups(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, str]]:
-    """Create every group with its member invite code in one transaction: all or nothing."""
+    """Create every group with its member invite code in one transaction: all or nothing.
+
+    Every way of creating a group (the CLI, a CSV import, /newgroup) comes through here, so
+    the deployment's FOYER_CHECKIN_AFTER_DAYS is applied here."""
     now = rt.clock.now()
     created: list[tuple[int, str]] = []
     async with rt.engine.begin() as conn:
@@ -119,10 +129,11 @@ async def create_groups(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, 
                 name=spec.name,
                 curriculum_id=spec.curriculum_id,
                 language=spec.language,
-                schedule=spec.schedule,
+                schedule=replace(spec.schedule, checkin_after_days=rt.settings.checkin_after_days),
                 now=now,
                 couples_weeks=spec.couples_weeks,
                 country=spec.country,
+                guide_hours_before=spec.guide_hours,
             )
             code = await invites.create(conn, kind="member", group_id=gid, now=now)
             created.append((gid, code))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.domain.resources import Category, Entry, by_language, for_country, load_all, resources_dir
 from bot.runtime import Runtime
-from bot.storage import groups, memberships, outbox
+from bot.storage import groups, memberships, outbox, staff
 from bot.storage.people import PersonRow
 from bot.storage.personal_data import CONTACT_KIND
 
@@ -22,15 +22,20 @@ class Resources:
 
 
 async def country_of(rt: Runtime, person: PersonRow | None) -> str | None:
-    """The country of the person's first current group (resources follow where they live)."""
+    """The country of the person's first current group (resources follow where they live);
+    for staff who are not members, of the first group they run."""
     if person is None:
         return None
     async with rt.engine.connect() as conn:
-        for m in await memberships.of_person(conn, person.id):
-            if m.status in memberships.ACTIVE_STATES:
-                g = await groups.get(conn, m.group_id)
-                if g is not None and g.country:
-                    return g.country
+        joined = [
+            m.group_id
+            for m in await memberships.of_person(conn, person.id)
+            if m.status in memberships.ACTIVE_STATES
+        ]
+        for gid in [*joined, *await staff.groups_of(conn, person.id)]:
+            g = await groups.get(conn, gid)
+            if g is not None and g.country:
+                return g.country
     return None
 
 

@@ -96,6 +96,7 @@ async def create(
     now: datetime,
     couples_weeks: str = "",
     country: str | None = None,
+    guide_hours_before: int = 24,
 ) -> int:
     result = await conn.execute(
         group.insert().values(
@@ -109,6 +110,7 @@ async def create(
             deliver_time=_hm(schedule.deliver_time),
             starts_on=schedule.starts,
             checkin_after_days=schedule.checkin_after_days,
+            guide_hours_before=guide_hours_before,
             postponed_weeks="",
             couples_weeks=couples_weeks,
             # Referral resources follow the group's country: given, or read off its timezone.
