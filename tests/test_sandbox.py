@@ -244,21 +244,40 @@ def test_kept_database_finds_the_group_and_people_again(
     assert len(_rows(db, "SELECT id FROM 'group'")) == 1
 
 
-def test_refuses_a_database_with_real_people(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("holds", ["a deployment with a group", "nothing yet", "an empty file"])
+def test_refuses_every_database_it_did_not_create(
+    holds: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = tmp_path / "real.db"
-    migrate.upgrade(database_url(db))
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "INSERT INTO person (telegram_id, language, discreet, silent, blocked, created_at) "
-            "VALUES (777, 'en', 0, 0, 0, '2026-01-01 00:00:00')"
-        )
+    if holds == "an empty file":
+        db.touch()
+    else:
+        migrate.upgrade(database_url(db))  # `foyer db upgrade`: no person, no staff
+    if holds == "a deployment with a group":
+        monkeypatch.setenv("FOYER_DATABASE_URL", database_url(db))
+        monkeypatch.delenv("FOYER_BOT_TOKEN", raising=False)
+        created = main(
+            ["group", "create", "--name", "Real group", "--curriculum", "men-groups-12",
+             "--timezone", "Africa/Bamako", "--meets", "thu 17:00", "--starts", "2030-01-03"]
+        )  # fmt: skip
+        assert created == 0
+        capsys.readouterr()
     path = tmp_path / "s.sandbox"
     path.write_text(":now\n")
+    before, files = db.read_bytes(), sorted(tmp_path.iterdir())
     assert main(["sandbox", "--db", str(db), "--script", str(path)]) == 2
-    assert "not sandbox personas" in capsys.readouterr().err
-    assert _rows(db, "SELECT telegram_id FROM person") == [(777,)]  # nothing changed
+    printed = capsys.readouterr()
+    (error,) = printed.err.strip().splitlines()
+    assert error == (
+        f"foyer: {db.resolve()} was not created by the sandbox; the sandbox never writes to "
+        "another database: give a new file name with --db, or leave --db out"
+    )
+    assert printed.out == ""
+    assert db.read_bytes() == before  # not one byte written
+    assert sorted(tmp_path.iterdir()) == files  # not even a lock file beside it
 
 
 # --- the terminal chat, as a newcomer runs it ----------------------------------------------------

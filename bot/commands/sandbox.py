@@ -16,7 +16,7 @@ from bot.cli import CliError
 from bot.commands.common import serving_database
 from bot.log_setup import configure_logging
 from bot.paths import conversations_dir
-from bot.sandbox import script
+from bot.sandbox import marker, script
 from bot.sandbox.session import Options, Sandbox, SandboxProblem, database_url, open_sandbox
 from bot.sandbox.terminal import Terminal
 from bot.storage import migrate
@@ -47,10 +47,15 @@ def run(args: argparse.Namespace) -> int:
         db = getattr(args, "db", None)
         if db:
             path = Path(db)
-            fresh = not path.exists()
         else:
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="foyer-sandbox-"))
-            path, fresh = Path(folder) / "sandbox.db", True
+            path = Path(folder) / "sandbox.db"
+        # Only a database the sandbox made itself: checked before the lock or anything else
+        # writes beside or into it.
+        try:
+            fresh = marker.open_or_create(path)
+        except marker.NotASandboxDatabase as exc:
+            raise CliError(str(exc)) from None
         url = database_url(path)
         # A sandbox on a database `foyer run` serves would plan and "send" its members'
         # messages to the simulated Telegram: one process serves a database.
