@@ -22,7 +22,7 @@ from bot.storage import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMOS = ROOT / "conversations"
-MEMBER_1, MEMBER_2, FACILITATOR = 100001, 100002, 300001
+MEMBER_1, MEMBER_2, FACILITATOR, FOCAL = 100001, 100002, 300001, 500001
 
 
 def _foyer(*args: str, stdin: str, cwd: Path, env: dict[str, str] | None = None):
@@ -128,6 +128,23 @@ def test_demo_script_through_the_command_line(capsys: pytest.CaptureFixture[str]
     assert printed.err == ""
 
 
+async def test_a_concern_reaches_the_focal_point_persona(tmp_path: Path) -> None:
+    path = tmp_path / "concern.sandbox"
+    path.write_text(
+        ":join\n/concern\n2\n3\n1\n"  # a complaint, about the programme, anonymous
+        "The meetings start too late for men who work in the fields.\n"
+        ":advance 10m\n:as focal\n1\n"
+    )
+    db = tmp_path / "concern.db"
+    out = await _play(path, db, "en")
+    assert "(focal has 1 new message: :as focal to read)" in out
+    assert "(you are now focal: Fatoumata, Telegram id 500001)" in out
+    assert "[focal] <- Foyer:\n    1 new concern" in out
+    assert "The meetings start too late" in out.split("[focal] -> [1] Open")[1]  # she reads it
+    sent = _rows(db, "SELECT kind, chat_id FROM outbox WHERE status = 'sent'")
+    assert ("concerns_new", FOCAL) in sent
+
+
 # --- script errors: one line with the place, exit 2 --------------------------------------------
 
 
@@ -158,7 +175,7 @@ def test_bad_line_is_reported_before_anything_runs(
 @pytest.mark.parametrize(
     ("text", "line", "problem"),
     [
-        (":as member 1\n/help\n1\n", 3, "no buttons to press: member 1 has none on screen"),
+        (":as member 1\n/progress\n1\n", 3, "no buttons to press: member 1 has none on screen"),
         ("/start {invite}\n9\n", 2, "no button 9: Foyer's latest message with buttons has 1 to 4"),
     ],
 )
@@ -207,7 +224,8 @@ def test_personas_have_fixed_ids_and_names() -> None:
     assert parse_persona("partner").label == "partner"
     assert parse_persona("member 2").first_name == "Bakary"
     assert parse_persona("member 42").first_name == "Member42"
-    for text in ("member 1", "member 99", "partner 3", "facilitator", "admin"):
+    assert parse_persona("focal") == Persona("focal", 1) and parse_persona("focal").label == "focal"
+    for text in ("member 1", "member 99", "partner 3", "facilitator", "admin", "focal"):
         persona = parse_persona(text)
         assert persona_of(persona.user_id) == persona
     assert persona_of(5000) is None

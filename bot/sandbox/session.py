@@ -28,7 +28,7 @@ from bot.emulator.models import Message
 from bot.i18n import LANGUAGE_NAMES
 from bot.runtime import Runtime, runtime_of
 from bot.sandbox import script
-from bot.sandbox.personas import ADMIN, FACILITATOR, MEMBER_1, Persona, persona_of
+from bot.sandbox.personas import ADMIN, FACILITATOR, FOCAL, MEMBER_1, Persona, persona_of
 from bot.sandbox.terminal import Terminal, is_link
 from bot.services import facilitation
 from bot.services.group_setup import create_groups, parse_spec
@@ -76,6 +76,8 @@ def sandbox_settings(emu: BotAPIEmulator, database_url: str) -> Settings:
         tick_seconds=TICK_SECONDS,
         rate_limit=False,
         admin_ids=frozenset({ADMIN.user_id}),
+        # The safeguarding focal point (:as focal) receives concerns and "talk to a person".
+        safeguarding_ids=frozenset({FOCAL.user_id}),
     )
 
 
@@ -168,6 +170,7 @@ class Sandbox:
             if not accepted:
                 raise SandboxProblem("the demo group's facilitator could not be set up")
         self._meet(FACILITATOR)
+        self._meet(FOCAL)  # a focal point's chat exists, so concerns reach her
 
     def _meet(self, persona: Persona) -> None:
         """The persona's Telegram account and private chat with the bot exist from now on."""

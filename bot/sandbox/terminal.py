@@ -18,7 +18,7 @@ from bot.emulator.models import Message
 from bot.sandbox.personas import Persona
 
 _RESET, _BOLD, _ITALIC = "\x1b[0m", "\x1b[1m", "\x1b[3m"
-_ROLE_COLOURS = {"facilitator": "35", "partner": "33", "admin": "31"}
+_ROLE_COLOURS = {"facilitator": "35", "partner": "33", "admin": "31", "focal": "95"}
 _MEMBER_COLOURS = ("36", "32", "34", "96", "92", "94")
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
 _MEDIA = {
