@@ -145,6 +145,21 @@ async def test_a_concern_reaches_the_focal_point_persona(tmp_path: Path) -> None
     assert ("concerns_new", FOCAL) in sent
 
 
+async def test_typed_number_no_button_has_is_sent_as_text(tmp_path: Path) -> None:
+    url = database_url(tmp_path / "typed.db")
+    migrate.upgrade(url)
+    out = io.StringIO()
+    async with open_sandbox(Options(database_url=url), Terminal(out, colour=False)) as sandbox:
+        sandbox.interactive = True  # as in the terminal chat
+        await sandbox.perform(script.Say("/start {invite}"))  # four language buttons
+        await sandbox.perform(script.Press(25))
+        said = [m.text for m in sandbox.emu.history(MEMBER_1) if not m.from_bot]
+    printed = out.getvalue()
+    assert "\n! " not in printed  # no problem reported
+    assert "(no button 25: sent as text, as :say 25 does)\n[member 1] -> 25\n" in printed
+    assert said[-1] == "25"
+
+
 # --- script errors: one line with the place, exit 2 --------------------------------------------
 
 
@@ -175,8 +190,17 @@ def test_bad_line_is_reported_before_anything_runs(
 @pytest.mark.parametrize(
     ("text", "line", "problem"),
     [
-        (":as member 1\n/progress\n1\n", 3, "no buttons to press: member 1 has none on screen"),
-        ("/start {invite}\n9\n", 2, "no button 9: Foyer's latest message with buttons has 1 to 4"),
+        (
+            ":as member 1\n/progress\n1\n",
+            3,
+            "no buttons to press: member 1 has none on screen (to send 1 as text: :say 1)",
+        ),
+        (
+            "/start {invite}\n9\n",
+            2,
+            "no button 9: Foyer's latest message with buttons has 1 to 4 "
+            "(to send 9 as text: :say 9)",
+        ),
     ],
 )
 def test_impossible_press_stops_the_script_at_its_line(

@@ -164,6 +164,7 @@ async def _converse(sandbox: Sandbox, options: Options, term: Terminal) -> None:
         # A newcomer sees Foyer answer at once: member 1 opens the invite link.
         await sandbox.send_text("/start {invite}")
     sandbox.echo = not reader.tty
+    sandbox.interactive = True
     watcher = asyncio.create_task(_watch(sandbox, reader))
     try:
         while True:

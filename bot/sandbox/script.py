@@ -113,6 +113,7 @@ HELP = """\
 Type as the person you play; Foyer answers as it would on Telegram.
   text or /command    sent to Foyer as this person (e.g. /help, /pause, /start {invite})
   a number            presses that button of Foyer's latest message with buttons
+                      (typed here, a number no button has is sent as text)
   :as WHO             play someone else: facilitator, member 2, partner, admin, focal
   :join               this person joins the demo group (the whole join dialogue, quickly)
   :next-week          move Foyer's clock one week on (messages arrive as time passes)

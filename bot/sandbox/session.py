@@ -96,6 +96,9 @@ class Sandbox:
         self.group_id = 0
         self.tz = ZoneInfo(TIMEZONE)
         self.echo = True  # print what the person sends (off when they typed it themselves)
+        # Typed at the terminal: a number no button has is sent as text. A script stops at
+        # it instead, since there it is more likely a mistake.
+        self.interactive = False
         self._known: dict[int, Persona] = {}
         self._shown: dict[tuple[int, int], int] = {}  # (chat, message) -> revision shown
         self._noticed: dict[int, int] = {}  # chat -> unread count already announced
@@ -413,12 +416,21 @@ class Sandbox:
 
     async def press(self, number: int) -> None:
         message = self._with_buttons()
-        if message is None:
-            raise SandboxProblem(f"no buttons to press: {self.current.label} has none on screen")
-        buttons = message.buttons
-        if not 1 <= number <= len(buttons):
+        buttons = message.buttons if message is not None else []
+        if message is None or not 1 <= number <= len(buttons):
+            if self.interactive:
+                # "Tap a number, or type it if it is not here": typed, it is the person's text.
+                self.term.info(f"(no button {number}: sent as text, as :say {number} does)")
+                await self.send_text(str(number))
+                return
+            if message is None:
+                raise SandboxProblem(
+                    f"no buttons to press: {self.current.label} has none on screen "
+                    f"(to send {number} as text: :say {number})"
+                )
             raise SandboxProblem(
-                f"no button {number}: Foyer's latest message with buttons has 1 to {len(buttons)}"
+                f"no button {number}: Foyer's latest message with buttons has 1 to {len(buttons)} "
+                f"(to send {number} as text: :say {number})"
             )
         label, data = buttons[number - 1]
         self.term.sent(self.current, f"[{number}] {label}")
