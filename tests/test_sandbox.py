@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import sqlite3
 import subprocess
@@ -158,6 +159,28 @@ async def test_typed_number_no_button_has_is_sent_as_text(tmp_path: Path) -> Non
     assert "\n! " not in printed  # no problem reported
     assert "(no button 25: sent as text, as :say 25 does)\n[member 1] -> 25\n" in printed
     assert said[-1] == "25"
+
+
+def test_files_foyer_sends_are_saved_in_the_folder_the_banner_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "files.sandbox"
+    path.write_text(
+        ":files\n:join\n:as member 2\n:join\n:as member 3\n:join\n:next-week\n"
+        ":as facilitator\n/report\n:as member 1\n/mydata\n:files\n"
+    )
+    db = tmp_path / "kept.db"
+    assert main(["sandbox", "--db", str(db), "--script", str(path)]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "kept-files"
+    chart, mydata = folder / "001-facilitator-report.png", folder / "002-member1-foyer-my-data.json"
+    assert f"Files Foyer sends (charts, CSV exports, /mydata) are saved in {folder}" in out
+    assert f"(no files yet (they go to {folder}))" in out
+    assert f"[photo, saved as {chart}]" in out
+    assert f"[document, saved as {mydata}]" in out
+    assert out.endswith(f"  {chart}\n  {mydata}\n")  # :files
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert json.loads(mydata.read_text(encoding="utf-8"))  # the member's own data, readable
 
 
 # --- script errors: one line with the place, exit 2 --------------------------------------------

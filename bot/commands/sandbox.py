@@ -47,9 +47,14 @@ def run(args: argparse.Namespace) -> int:
         db = getattr(args, "db", None)
         if db:
             path = Path(db)
+            files_dir = path.resolve().with_name(f"{path.stem}-files")
         else:
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="foyer-sandbox-"))
             path = Path(folder) / "sandbox.db"
+            # Kept after the session (unlike the database), so a trainer can still open the
+            # chart or the CSV; made when the first file arrives.
+            suffix = Path(folder).name.removeprefix("foyer-sandbox-")
+            files_dir = Path(tempfile.gettempdir()) / f"foyer-sandbox-files-{suffix}"
         # Only a database the sandbox made itself: checked before the lock or anything else
         # writes beside or into it.
         try:
@@ -66,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             lang=lang,
             curriculum=getattr(args, "curriculum", None),
             fresh=fresh,
+            files_dir=files_dir,
         )
         term = Terminal()
         try:

@@ -93,12 +93,30 @@ class Who:
 
 
 @dataclass(frozen=True)
+class Files:
+    pass
+
+
+@dataclass(frozen=True)
 class Quit:
     pass
 
 
 Action = (
-    As | Advance | Now | Press | Say | Photo | Voice | Join | Lang | Narrate | Help | Who | Quit
+    As
+    | Advance
+    | Now
+    | Press
+    | Say
+    | Photo
+    | Voice
+    | Join
+    | Lang
+    | Narrate
+    | Help
+    | Who
+    | Files
+    | Quit
 )
 
 
@@ -122,6 +140,7 @@ Type as the person you play; Foyer answers as it would on Telegram.
   :photo [caption]    send a photo;  :voice [seconds]  send a voice note
   :say TEXT           send TEXT even if it looks like a number or a :command
   :lang fr            Telegram language of people who appear from now on (en fr es bm)
+  :files              the files Foyer sent (charts, CSV, /mydata), saved on this computer
   :who                who is who;  :help  this help;  :quit  leave (or Ctrl-D)
 In a line, {invite} is the demo group's invite code and {link} the code of the latest invite
 link Foyer sent (a partner's invitation, say). In scripts, # starts a comment and ## a
@@ -186,6 +205,7 @@ def _command(name: str, arg: str) -> Action:
         "join": Join(),
         "help": Help(),
         "who": Who(),
+        "files": Files(),
         "quit": Quit(),
         "exit": Quit(),
     }

@@ -57,6 +57,8 @@ class Options:
     lang: str = "en"
     curriculum: str | None = None
     fresh: bool = True  # False: a kept database that may already hold the demo group
+    # Where the files Foyer sends (charts, CSV exports, /mydata) are saved; None: not saved.
+    files_dir: Path | None = None
 
 
 def start_moment(today: date, tz: ZoneInfo) -> datetime:
@@ -102,6 +104,9 @@ class Sandbox:
         self._known: dict[int, Persona] = {}
         self._shown: dict[tuple[int, int], int] = {}  # (chat, message) -> revision shown
         self._noticed: dict[int, int] = {}  # chat -> unread count already announced
+        self.files_dir: Path | None = None
+        self._saved: dict[tuple[int, int], Path] = {}  # (chat, message) -> the file saved
+        self._file_number = 0
         self.lock = asyncio.Lock()
 
     # --- setting the world up ------------------------------------------------------------
@@ -285,6 +290,43 @@ class Sandbox:
                 out.append((m, "edited"))
         return out
 
+    def _save_file(self, persona: Persona, m: Message) -> Path | None:
+        """The file Foyer sent in this message, written to the files folder once."""
+        key = (m.chat_id, m.message_id)
+        if key in self._saved:
+            return self._saved[key]
+        if self.files_dir is None or m.file is None or m.file.data is None:
+            return None
+        name = m.file.file_name or Path(m.file.file_path).name or f"{m.kind}.bin"
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or m.kind
+        label = persona.label.replace(" ", "")
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            if self._file_number == 0:  # a kept folder: carry on after its files
+                numbers = [int(f.name[:3]) for f in self.files_dir.glob("[0-9][0-9][0-9]-*")]
+                self._file_number = max(numbers, default=0)
+            self._file_number += 1
+            path = self.files_dir / f"{self._file_number:03d}-{label}-{safe}"
+            path.write_bytes(m.file.data)
+        except OSError as exc:
+            self.term.problem(f"could not save a file in {self.files_dir}: {exc.strerror or exc}")
+            return None
+        self._saved[key] = path
+        return path
+
+    def files(self) -> None:
+        """The files folder's files: this session's, and a kept folder's earlier ones."""
+        folder = self.files_dir
+        found = (
+            sorted(p for p in folder.iterdir() if p.is_file()) if folder and folder.is_dir() else []
+        )
+        if not found:
+            where = f" (they go to {folder})" if folder else ""
+            self.term.info(f"(no files yet{where})")
+            return
+        for path in found:
+            self.term.line(f"  {path}")
+
     def _mark(self, m: Message, what: str) -> None:
         self._shown[(m.chat_id, m.message_id)] = _DELETED if what == "deleted" else m.revision
 
@@ -304,12 +346,17 @@ class Sandbox:
             if what == "deleted":
                 self.term.deleted(self.current)
             else:
-                self.term.bot_message(self.current, m, edited=what == "edited")
+                saved = self._save_file(self.current, m)
+                self.term.bot_message(self.current, m, edited=what == "edited", saved=saved)
         self._noticed.pop(self.current.user_id, None)
         for persona in sorted(self._known.values(), key=lambda p: p.user_id):
             if persona == self.current:
                 continue
-            count = len(self._news(persona))
+            news = self._news(persona)
+            for m, what in news:
+                if what != "deleted":
+                    self._save_file(persona, m)  # saved now, shown when you play them
+            count = len(news)
             if count > self._noticed.get(persona.user_id, 0):
                 head()
                 self.term.notice(persona, count)
@@ -511,6 +558,8 @@ class Sandbox:
                 self.term.line(script.HELP)
             case script.Who():
                 self.who()
+            case script.Files():
+                self.files()
         return True
 
     def banner(self, interactive: bool) -> None:
@@ -523,6 +572,11 @@ class Sandbox:
             f"(a line may say {{invite}}). The facilitator runs the group."
         )
         self.term.info(f"(now: {self.local(self.clock.now())} in {self.tz.key})")
+        if self.files_dir is not None:
+            self.term.info(
+                f"Files Foyer sends (charts, CSV exports, /mydata) are saved in {self.files_dir}; "
+                ":files lists them."
+            )
         if interactive:
             self.term.info(
                 "You are member 1. Type a number to press a button, text to write to Foyer, "
@@ -539,6 +593,7 @@ async def open_sandbox(options: Options, term: Terminal) -> AsyncIterator[Sandbo
     ) as emu:
         app = build_application(sandbox_settings(emu, options.database_url), clock=clock)
         sandbox = Sandbox(emu, app, clock, term, options.lang)
+        sandbox.files_dir = options.files_dir
         try:
             await sandbox.seed(options)
         except BaseException:

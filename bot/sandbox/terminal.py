@@ -12,6 +12,7 @@ import re
 import shutil
 import sys
 import textwrap
+from pathlib import Path
 from typing import TextIO
 
 from bot.emulator.models import Message
@@ -106,7 +107,9 @@ class Terminal:
 
     # --- bot messages --------------------------------------------------------------------
 
-    def bot_message(self, persona: Persona, message: Message, *, edited: bool) -> None:
+    def bot_message(
+        self, persona: Persona, message: Message, *, edited: bool, saved: Path | None = None
+    ) -> None:
         state = " (edited)" if edited else ""
         self.line(f"{self.mark(persona)} <- Foyer{state}:")
         media = _MEDIA.get(message.kind)
@@ -114,6 +117,8 @@ class Terminal:
             details = media
             if message.file is not None and message.file.duration:
                 details += f", {message.file.duration} s"
+            if saved is not None:
+                details += f", saved as {saved}"
             self.line(f"    [{details}]")
         body = self.render_html(message.source or message.content)
         for text_line in body.splitlines() or ([""] if media is None else []):
