@@ -171,6 +171,11 @@ def format_when(moment: datetime, timezone: str, lang: str | None = None) -> str
     return str(Locale.parse(lang).datetime_formats["long"]).format(hour, day)
 
 
+def format_day_short(moment: datetime, lang: str | None = None) -> str:
+    """'Tue 8 Dec 2026' in the language (the moment as it is: convert it first)."""
+    return format_date(moment, "EEE d MMM y", locale=lang or _current.get())
+
+
 def format_day(moment: datetime, timezone: str, lang: str | None = None) -> str:
     lang = lang or _current.get()
     local = moment.astimezone(ZoneInfo(timezone))

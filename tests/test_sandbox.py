@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -175,12 +176,38 @@ def test_files_foyer_sends_are_saved_in_the_folder_the_banner_names(
     folder = tmp_path / "kept-files"
     chart, mydata = folder / "001-facilitator-report.png", folder / "002-member1-foyer-my-data.json"
     assert f"Files Foyer sends (charts, CSV exports, /mydata) are saved in {folder}" in out
-    assert f"(no files yet (they go to {folder}))" in out
+    assert f"(no files yet: they go to {folder})" in out
     assert f"[photo, saved as {chart}]" in out
     assert f"[document, saved as {mydata}]" in out
     assert out.endswith(f"  {chart}\n  {mydata}\n")  # :files
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert json.loads(mydata.read_text(encoding="utf-8"))  # the member's own data, readable
+
+
+def test_the_sandbox_speaks_the_language_of_lang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "fr.sandbox"
+    path.write_text(":join\n:help\n:now\n:as member 2\n:advance 1h\n")
+    assert main(["sandbox", "--lang", "fr", "--script", str(path)]) == 0
+    out = capsys.readouterr().out
+    for french in [
+        "── Bac à sable Foyer ──",
+        "Telegram est simulé sur cet ordinateur\u00a0: pas de jeton de bot",
+        "Groupe de démonstration\u00a0: Groupe d'essai, Africa/Bamako.",
+        # {invite}, said in plain words
+        "Dans ce que vous tapez, {invite} remplace ce code\u00a0: /start {invite} est ce "
+        "qu'envoie le téléphone d'un homme quand il ouvre le lien d'invitation du groupe.",
+        "(maintenant\u00a0: mar. ",  # the clock line, through babel: a Tuesday, 08:00
+        "Bienvenue dans Groupe d'essai\u00a0!",  # the demo group's name, translated
+        "Écrivez comme la personne que vous jouez",  # :help
+        "\u00a0; Groupe d'essai se réunit le jeudi à 17:00, semaine 0 sur 12)",  # :now
+        "(vous êtes maintenant member 2\u00a0: Bakary, identifiant Telegram 100002)",
+    ]:
+        assert french in out, french
+    assert re.search(r"\n\(il est maintenant mar\. \d+ \S+ \d{4}, 09:00, Africa/Bamako\)\n", out)
+    for english in ("Demo group", "Sandbox group", "(now:", "Type as the person", "(you are"):
+        assert english not in out, english
 
 
 # --- script errors: one line with the place, exit 2 --------------------------------------------

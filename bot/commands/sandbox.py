@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.cli import CliError
 from bot.commands.common import serving_database
+from bot.i18n import _
 from bot.log_setup import configure_logging
 from bot.paths import conversations_dir
 from bot.sandbox import marker, script
@@ -79,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
                 return asyncio.run(_play(options, term, lines, script_path))
             code = asyncio.run(_chat(options, term))
             if db:
-                term.info(f"(the sandbox's database is kept in {path})")
+                with term.speaking():
+                    term.info(_("(the sandbox's database is kept in {path})").format(path=path))
             return code
         except KeyboardInterrupt:
             term.line()

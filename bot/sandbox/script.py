@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.i18n import _
 from bot.sandbox.personas import Persona, parse_persona
 from bot.settings import SUPPORTED_LANGUAGES
 
@@ -127,7 +128,10 @@ class Line:
     action: Action
 
 
-HELP = """\
+def help_text() -> str:
+    """The :help text, in the sandbox's language (the commands themselves stay as they are)."""
+    return _(
+        """\
 Type as the person you play; Foyer answers as it would on Telegram.
   text or /command    sent to Foyer as this person (e.g. /help, /pause, /start {invite})
   a number            presses that button of Foyer's latest message with buttons
@@ -142,9 +146,11 @@ Type as the person you play; Foyer answers as it would on Telegram.
   :lang fr            Telegram language of people who appear from now on (en fr es bm)
   :files              the files Foyer sent (charts, CSV, /mydata), saved on this computer
   :who                who is who;  :help  this help;  :quit  leave (or Ctrl-D)
-In a line, {invite} is the demo group's invite code and {link} the code of the latest invite
-link Foyer sent (a partner's invitation, say). In scripts, # starts a comment and ## a
-comment printed as narration."""
+In what you type, {invite} is replaced by the demo group's invite code: /start {invite} is
+what a man's phone sends when he opens the group's invite link. {link} is replaced by the
+code of the latest invite link Foyer sent (a partner's invitation, say). In scripts, # starts
+a comment and ## a comment printed as narration."""
+    )
 
 
 def parse_duration(text: str) -> timedelta:
