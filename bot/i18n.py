@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -139,6 +139,20 @@ def pick_language(stored: str | None, telegram_code: str | None, default: str) -
     return base if base in SUPPORTED_LANGUAGES else default
 
 
+# One clock style per language, everywhere Foyer writes a time: the 24-hour clock people type
+# into the wizard, the command line and /remind ("17:00"), and that the schedule views show.
+# English is written "17:00" too, never "5:00 PM" in one message and "17:00" in the next;
+# Spanish keeps the leading zero ("09:00") for the same reason.
+CLOCK_PATTERNS: dict[str, str] = {"en": "HH:mm", "fr": "HH:mm", "es": "HH:mm", "bm": "HH:mm"}
+
+
+def format_clock(value: time | datetime, lang: str | None = None) -> str:
+    """A time of day in the language's one clock style (a datetime: as it is, no timezone
+    change: convert to the group's first)."""
+    lang = lang or _current.get()
+    return format_time(value, CLOCK_PATTERNS.get(lang, "HH:mm"), locale=lang)
+
+
 @cache
 def _full_date_without_year(lang: str) -> str:
     """The locale's full date pattern minus the year: full weekday and month names read best."""
@@ -152,9 +166,14 @@ def format_when(moment: datetime, timezone: str, lang: str | None = None) -> str
     tz = ZoneInfo(timezone)
     local = moment.astimezone(tz)
     day = format_date(local, _full_date_without_year(lang), locale=lang)
-    hour = format_time(local, "short", locale=lang)
+    hour = format_clock(local, lang)
     # The locale's own pattern for joining a date and a time ("{1}, {0}", "{1} à {0}"...).
     return str(Locale.parse(lang).datetime_formats["long"]).format(hour, day)
+
+
+def format_day_short(moment: datetime, lang: str | None = None) -> str:
+    """'Tue 8 Dec 2026' in the language (the moment as it is: convert it first)."""
+    return format_date(moment, "EEE d MMM y", locale=lang or _current.get())
 
 
 def format_day(moment: datetime, timezone: str, lang: str | None = None) -> str:

@@ -178,6 +178,36 @@ def test_placeholder_in_the_source(tmp_path: Path, capsys: pytest.CaptureFixture
     )
 
 
+def test_today_in_a_delivered_text_is_flagged_in_each_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = BROKEN / "today.toml"
+    words = {"fr": "Aujourd'hui", "es": "Hoy", "bm": "Bi"}
+
+    def edit(lang: str, context: str, text: str) -> tuple[str, bool]:
+        if context == "clean-2:w2:tip":  # the tip comes days after the meeting too
+            return (f"{words[lang]}, allez-y.", lang == "bm")
+        return (text, lang == "bm")
+
+    code, lines = run_check(path, write_catalogs(tmp_path, path, edit), capsys)
+    why = (
+        "but members receive it the day after the meeting or later (at once when they join "
+        "late): word it so it is true whenever it arrives"
+    )
+    # The closing, read aloud at the meeting, may say "today"; a language's own word is looked
+    # for in its translation; Bambara drafts are flagged only.
+    assert (code, lines) == (
+        1,
+        [
+            f"{path}:1:prompt: says 'Today', {why}",
+            f"{path}:2:tip: es: says 'Hoy', {why}",
+            f'{path}:2:tip: fr: says "Aujourd\'hui", {why}',
+        ],
+    )
+    report = check_path(path, locales=tmp_path, settings=settings())
+    assert f"{path}:2:tip: bm: says 'Bi', {why}" in [str(p) for p in report.flagged]
+
+
 def test_placeholder_mismatch_across_languages(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -25,8 +25,8 @@ async def test_groups_lists_next_meeting_and_delivery_in_local_time(foyer: Foyer
     foyer.emu.send_text(uid, "/groups")
     text = (await foyer.last_message(uid)).text
     assert "Kati Men" in text and "1 member" in text
-    assert "Next meeting (week 1): Thursday, December 3, 5:00\u202fPM" in text
-    assert "Next weekly message: Friday, December 4, 9:00\u202fAM" in text
+    assert "Next meeting (week 1): Thursday, December 3, 17:00" in text
+    assert "Next weekly message: Friday, December 4, 09:00" in text
 
 
 async def test_invite_link_show_renew_and_stop(foyer: Foyer) -> None:

@@ -41,7 +41,7 @@ async def test_guide_arrives_24h_before_the_meeting_in_each_timezone(foyer: Foye
         guides = texts(foyer, fac, "Discussion guide")
         assert len(guides) == before + 1, tz
         guide = guides[-1]
-        assert f"G {tz}" in guide and "Thursday, December 3, 5:00\u202fPM" in guide
+        assert f"G {tz}" in guide and "Thursday, December 3, 17:00" in guide
         assert "Q1 of 1?" in guide and "1. Step one" in guide and "Take home 1" in guide
     assert len(texts(foyer, cofac, "Discussion guide")) == 1  # co-facilitator, own group only
     # Ticking again sends nothing twice.
@@ -61,7 +61,7 @@ async def test_reminders_to_members_and_each_can_be_turned_off(foyer: Foyer) -> 
     await foyer.advance_to(datetime(2026, 12, 3, 16, 0, tzinfo=UTC))
     await foyer.settle()
     assert texts(foyer, member, "Reminder") == [
-        "Reminder: your group meets in one hour, Thursday, December 3, 5:00\u202fPM."
+        "Reminder: your group meets in one hour, Thursday, December 3, 17:00."
     ]
     # Turn both reminders off for the group: week 2 brings none.
     assert await group_admin.toggle(foyer.rt, fac, gid, "reminder_24h") is False

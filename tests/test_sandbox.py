@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +24,7 @@ from bot.storage import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMOS = ROOT / "conversations"
-MEMBER_1, MEMBER_2, FACILITATOR = 100001, 100002, 300001
+MEMBER_1, MEMBER_2, FACILITATOR, FOCAL = 100001, 100002, 300001, 500001
 
 
 def _foyer(*args: str, stdin: str, cwd: Path, env: dict[str, str] | None = None):
@@ -128,6 +130,86 @@ def test_demo_script_through_the_command_line(capsys: pytest.CaptureFixture[str]
     assert printed.err == ""
 
 
+async def test_a_concern_reaches_the_focal_point_persona(tmp_path: Path) -> None:
+    path = tmp_path / "concern.sandbox"
+    path.write_text(
+        ":join\n/concern\n2\n3\n1\n"  # a complaint, about the programme, anonymous
+        "The meetings start too late for men who work in the fields.\n"
+        ":advance 10m\n:as focal\n1\n"
+    )
+    db = tmp_path / "concern.db"
+    out = await _play(path, db, "en")
+    assert "(focal has 1 new message: :as focal to read)" in out
+    assert "(you are now focal: Fatoumata, Telegram id 500001)" in out
+    assert "[focal] <- Foyer:\n    1 new concern" in out
+    assert "The meetings start too late" in out.split("[focal] -> [1] Open")[1]  # she reads it
+    sent = _rows(db, "SELECT kind, chat_id FROM outbox WHERE status = 'sent'")
+    assert ("concerns_new", FOCAL) in sent
+
+
+async def test_typed_number_no_button_has_is_sent_as_text(tmp_path: Path) -> None:
+    url = database_url(tmp_path / "typed.db")
+    migrate.upgrade(url)
+    out = io.StringIO()
+    async with open_sandbox(Options(database_url=url), Terminal(out, colour=False)) as sandbox:
+        sandbox.interactive = True  # as in the terminal chat
+        await sandbox.perform(script.Say("/start {invite}"))  # four language buttons
+        await sandbox.perform(script.Press(25))
+        said = [m.text for m in sandbox.emu.history(MEMBER_1) if not m.from_bot]
+    printed = out.getvalue()
+    assert "\n! " not in printed  # no problem reported
+    assert "(no button 25: sent as text, as :say 25 does)\n[member 1] -> 25\n" in printed
+    assert said[-1] == "25"
+
+
+def test_files_foyer_sends_are_saved_in_the_folder_the_banner_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "files.sandbox"
+    path.write_text(
+        ":files\n:join\n:as member 2\n:join\n:as member 3\n:join\n:next-week\n"
+        ":as facilitator\n/report\n:as member 1\n/mydata\n:files\n"
+    )
+    db = tmp_path / "kept.db"
+    assert main(["sandbox", "--db", str(db), "--script", str(path)]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "kept-files"
+    chart, mydata = folder / "001-facilitator-report.png", folder / "002-member1-foyer-my-data.json"
+    assert f"Files Foyer sends (charts, CSV exports, /mydata) are saved in {folder}" in out
+    assert f"(no files yet: they go to {folder})" in out
+    assert f"[photo, saved as {chart}]" in out
+    assert f"[document, saved as {mydata}]" in out
+    assert out.endswith(f"  {chart}\n  {mydata}\n")  # :files
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert json.loads(mydata.read_text(encoding="utf-8"))  # the member's own data, readable
+
+
+def test_the_sandbox_speaks_the_language_of_lang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "fr.sandbox"
+    path.write_text(":join\n:help\n:now\n:as member 2\n:advance 1h\n")
+    assert main(["sandbox", "--lang", "fr", "--script", str(path)]) == 0
+    out = capsys.readouterr().out
+    for french in [
+        "── Bac à sable Foyer ──",
+        "Telegram est simulé sur cet ordinateur\u00a0: pas de jeton de bot",
+        "Groupe de démonstration\u00a0: Groupe d'essai, Africa/Bamako.",
+        # {invite}, said in plain words
+        "Dans ce que vous tapez, {invite} remplace ce code\u00a0: /start {invite} est ce "
+        "qu'envoie le téléphone d'un homme quand il ouvre le lien d'invitation du groupe.",
+        "(maintenant\u00a0: mar. ",  # the clock line, through babel: a Tuesday, 08:00
+        "Bienvenue dans Groupe d'essai\u00a0!",  # the demo group's name, translated
+        "Écrivez comme la personne que vous jouez",  # :help
+        "\u00a0; Groupe d'essai se réunit le jeudi à 17:00, semaine 0 sur 12)",  # :now
+        "(vous êtes maintenant member 2\u00a0: Bakary, identifiant Telegram 100002)",
+    ]:
+        assert french in out, french
+    assert re.search(r"\n\(il est maintenant mar\. \d+ \S+ \d{4}, 09:00, Africa/Bamako\)\n", out)
+    for english in ("Demo group", "Sandbox group", "(now:", "Type as the person", "(you are"):
+        assert english not in out, english
+
+
 # --- script errors: one line with the place, exit 2 --------------------------------------------
 
 
@@ -158,8 +240,17 @@ def test_bad_line_is_reported_before_anything_runs(
 @pytest.mark.parametrize(
     ("text", "line", "problem"),
     [
-        (":as member 1\n/help\n1\n", 3, "no buttons to press: member 1 has none on screen"),
-        ("/start {invite}\n9\n", 2, "no button 9: Foyer's latest message with buttons has 1 to 4"),
+        (
+            ":as member 1\n/progress\n1\n",
+            3,
+            "no buttons to press: member 1 has none on screen (to send 1 as text: :say 1)",
+        ),
+        (
+            "/start {invite}\n9\n",
+            2,
+            "no button 9: Foyer's latest message with buttons has 1 to 4 "
+            "(to send 9 as text: :say 9)",
+        ),
     ],
 )
 def test_impossible_press_stops_the_script_at_its_line(
@@ -207,7 +298,8 @@ def test_personas_have_fixed_ids_and_names() -> None:
     assert parse_persona("partner").label == "partner"
     assert parse_persona("member 2").first_name == "Bakary"
     assert parse_persona("member 42").first_name == "Member42"
-    for text in ("member 1", "member 99", "partner 3", "facilitator", "admin"):
+    assert parse_persona("focal") == Persona("focal", 1) and parse_persona("focal").label == "focal"
+    for text in ("member 1", "member 99", "partner 3", "facilitator", "admin", "focal"):
         persona = parse_persona(text)
         assert persona_of(persona.user_id) == persona
     assert persona_of(5000) is None
@@ -244,21 +336,40 @@ def test_kept_database_finds_the_group_and_people_again(
     assert len(_rows(db, "SELECT id FROM 'group'")) == 1
 
 
-def test_refuses_a_database_with_real_people(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("holds", ["a deployment with a group", "nothing yet", "an empty file"])
+def test_refuses_every_database_it_did_not_create(
+    holds: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = tmp_path / "real.db"
-    migrate.upgrade(database_url(db))
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "INSERT INTO person (telegram_id, language, discreet, silent, blocked, created_at) "
-            "VALUES (777, 'en', 0, 0, 0, '2026-01-01 00:00:00')"
-        )
+    if holds == "an empty file":
+        db.touch()
+    else:
+        migrate.upgrade(database_url(db))  # `foyer db upgrade`: no person, no staff
+    if holds == "a deployment with a group":
+        monkeypatch.setenv("FOYER_DATABASE_URL", database_url(db))
+        monkeypatch.delenv("FOYER_BOT_TOKEN", raising=False)
+        created = main(
+            ["group", "create", "--name", "Real group", "--curriculum", "men-groups-12",
+             "--timezone", "Africa/Bamako", "--meets", "thu 17:00", "--starts", "2030-01-03"]
+        )  # fmt: skip
+        assert created == 0
+        capsys.readouterr()
     path = tmp_path / "s.sandbox"
     path.write_text(":now\n")
+    before, files = db.read_bytes(), sorted(tmp_path.iterdir())
     assert main(["sandbox", "--db", str(db), "--script", str(path)]) == 2
-    assert "not sandbox personas" in capsys.readouterr().err
-    assert _rows(db, "SELECT telegram_id FROM person") == [(777,)]  # nothing changed
+    printed = capsys.readouterr()
+    (error,) = printed.err.strip().splitlines()
+    assert error == (
+        f"foyer: {db.resolve()} was not created by the sandbox; the sandbox never writes to "
+        "another database: give a new file name with --db, or leave --db out"
+    )
+    assert printed.out == ""
+    assert db.read_bytes() == before  # not one byte written
+    assert sorted(tmp_path.iterdir()) == files  # not even a lock file beside it
 
 
 # --- the terminal chat, as a newcomer runs it ----------------------------------------------------

@@ -63,15 +63,50 @@ async def test_a_second_foyer_on_one_database_refuses_and_names_the_first(
             assert code == 2, err
             assert err.strip().splitlines() == [err.strip()]  # one line, no traceback
             assert f"process {first.pid} on " in err and str(db) in err
+            # A deployment's database is never the sandbox's, served or not (the sandbox's own
+            # lock: test_a_second_sandbox_on_its_database_refuses_and_names_the_first).
             sandbox = await _start(env, tmp_path, "sandbox", "--db", str(db), "--script", "demo")
             code, err = await _finish(sandbox)
-            assert code == 2 and f"process {first.pid} on " in err, err
+            assert code == 2 and "was not created by the sandbox" in err, err
             assert len(err.strip().splitlines()) == 1
             assert first.returncode is None  # the first one serves on
         finally:
             first.terminate()
             code, err = await _finish(first)
         assert code == 0, err[-2000:]
+    _served_again(db)
+
+
+async def test_a_second_sandbox_on_its_database_refuses_and_names_the_first(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "kept.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
+    first = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "sandbox", "--db", str(db)),
+        env={**env, "NO_COLOR": "1"},
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.PIPE,  # the terminal chat waits for a line
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert first.stdout is not None and first.stdin is not None
+        banner = await asyncio.wait_for(first.stdout.readline(), 60)
+        assert "Foyer sandbox" in banner.decode()  # its database made, marked and held
+        second = await _start(env, tmp_path, "sandbox", "--db", str(db), "--script", "demo")
+        code, err = await _finish(second)
+        assert code == 2 and f"process {first.pid} on " in err, err
+        assert len(err.strip().splitlines()) == 1
+        first.stdin.write(b":quit\n")
+        await first.stdin.drain()
+        code, err = await _finish(first)
+        assert code == 0, err[-2000:]
+    finally:
+        if first.returncode is None:
+            first.kill()
+            await first.wait()
     _served_again(db)
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from bot.cli import CliError
 from bot.commands.common import serving_database
+from bot.i18n import _
 from bot.log_setup import configure_logging
 from bot.paths import conversations_dir
-from bot.sandbox import script
+from bot.sandbox import marker, script
 from bot.sandbox.session import Options, Sandbox, SandboxProblem, database_url, open_sandbox
 from bot.sandbox.terminal import Terminal
 from bot.storage import migrate
@@ -47,10 +48,20 @@ def run(args: argparse.Namespace) -> int:
         db = getattr(args, "db", None)
         if db:
             path = Path(db)
-            fresh = not path.exists()
+            files_dir = path.resolve().with_name(f"{path.stem}-files")
         else:
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="foyer-sandbox-"))
-            path, fresh = Path(folder) / "sandbox.db", True
+            path = Path(folder) / "sandbox.db"
+            # Kept after the session (unlike the database), so a trainer can still open the
+            # chart or the CSV; made when the first file arrives.
+            suffix = Path(folder).name.removeprefix("foyer-sandbox-")
+            files_dir = Path(tempfile.gettempdir()) / f"foyer-sandbox-files-{suffix}"
+        # Only a database the sandbox made itself: checked before the lock or anything else
+        # writes beside or into it.
+        try:
+            fresh = marker.open_or_create(path)
+        except marker.NotASandboxDatabase as exc:
+            raise CliError(str(exc)) from None
         url = database_url(path)
         # A sandbox on a database `foyer run` serves would plan and "send" its members'
         # messages to the simulated Telegram: one process serves a database.
@@ -61,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             lang=lang,
             curriculum=getattr(args, "curriculum", None),
             fresh=fresh,
+            files_dir=files_dir,
         )
         term = Terminal()
         try:
@@ -68,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
                 return asyncio.run(_play(options, term, lines, script_path))
             code = asyncio.run(_chat(options, term))
             if db:
-                term.info(f"(the sandbox's database is kept in {path})")
+                with term.speaking():
+                    term.info(_("(the sandbox's database is kept in {path})").format(path=path))
             return code
         except KeyboardInterrupt:
             term.line()
@@ -159,6 +172,7 @@ async def _converse(sandbox: Sandbox, options: Options, term: Terminal) -> None:
         # A newcomer sees Foyer answer at once: member 1 opens the invite link.
         await sandbox.send_text("/start {invite}")
     sandbox.echo = not reader.tty
+    sandbox.interactive = True
     watcher = asyncio.create_task(_watch(sandbox, reader))
     try:
         while True:

@@ -242,6 +242,32 @@ def _html_problem(text: str) -> str | None:
     return None
 
 
+# Texts members receive on the programme's schedule, not at the meeting: the week's message
+# comes a day or more after it, and a man who joins late gets it at once. "Today" there is
+# never the day he reads it. (The session plan is read aloud at the meeting: not checked.)
+_DELIVERED_FIELDS = re.compile(r"^(?:prompt|challenge|checkin|tip|couples_exercise\..+)$")
+_TODAY_WORDS: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"\btoday\b", re.IGNORECASE),
+    "fr": re.compile(r"\baujourd[’']hui\b", re.IGNORECASE),
+    "es": re.compile(r"\bhoy\b", re.IGNORECASE),
+    "bm": re.compile(r"\bbi\b", re.IGNORECASE),  # Bambara: "today"
+}
+
+
+def timing_problem(fld: str, text: str, lang: str = "en") -> str | None:
+    """A delivered text that says "today": untrue whenever it arrives."""
+    words = _TODAY_WORDS.get(lang)
+    if not _DELIVERED_FIELDS.match(fld) or words is None:
+        return None
+    found = words.search(text)
+    if found is None:
+        return None
+    return (
+        f"says {found.group(0)!r}, but members receive it the day after the meeting or later "
+        "(at once when they join late): word it so it is true whenever it arrives"
+    )
+
+
 def source_problems(text: str) -> list[str]:
     """Problems of an English source text that the schema does not see."""
     out = []
@@ -303,6 +329,8 @@ def _check_texts(
         week, fld = _where(context)
         for text in source_problems(source):
             problems.append(Problem(str(file), week, fld, text))
+        if (timing := timing_problem(fld, source, cur.source_language)) is not None:
+            problems.append(Problem(str(file), week, fld, timing))
         for lang in TRANSLATED_LANGUAGES:
             found = catalogs.lookup(lang, context, source)
             shown = found.state is State.TRANSLATED
@@ -313,6 +341,8 @@ def _check_texts(
             if found.text is not None:
                 for text in translation_problems(context, source, found.text):
                     bucket.append(Problem(str(file), week, fld, f"{lang}: {text}"))
+                if (timing := timing_problem(fld, found.text, lang)) is not None:
+                    bucket.append(Problem(str(file), week, fld, f"{lang}: {timing}"))
     return problems, flagged
 
 

@@ -94,8 +94,9 @@ _SIMPLE = {
     "lang": re.compile(rf"^lang:({_LANG})$"),
     "pause": re.compile(r"^pz:([0-4])$"),
     "stop": re.compile(r"^st:([yn])$"),
+    "menu": re.compile(r"^mm:(progress|pause|help)$"),  # a member's command, as a button
 }
-PREFIX = {"lang": "lang", "pause": "pz", "stop": "st"}
+PREFIX = {"lang": "lang", "pause": "pz", "stop": "st", "menu": "mm"}
 
 
 def simple_data(kind: str, value: str | int) -> str:
@@ -421,6 +422,7 @@ ROUTES = {
     "lang": r"^lang:",
     "pause": r"^pz:",
     "stop": r"^st:",
+    "menu": r"^mm:",
     "couples_checkin": r"^cc:",
     "partner": r"^p[lax]:",
     "staff_partner": r"^k[gm]:",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -208,6 +208,56 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await reply(update, _("I don't know that command. Send /help to see what you can do."))
 
 
+def _thanks_for(message: Message | None) -> str:
+    if message is None:
+        return _("Thank you for sending this!")
+    if message.photo:
+        return _("Thank you for the photo!")
+    if message.voice or message.audio or message.video_note:
+        return _("Thank you for the voice message!")
+    if message.sticker:
+        return _("Thank you for the sticker!")
+    if message.document and not message.animation:
+        return _("Thank you for the file!")
+    return _("Thank you for sending this!")
+
+
+async def media_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo of the swept yard, a voice note, a sticker, a file: thanks, and what Foyer
+    does with it (nothing: it is neither downloaded nor stored), then the buttons he can use."""
+    message = update.effective_message
+    lines = [
+        _thanks_for(message),
+        _("Foyer does not keep photos, voice messages, stickers or files: nothing you send "
+          "here is saved."),
+    ]  # fmt: skip
+    if current_person() is None:
+        await reply(update, "\n\n".join([*lines, _not_member_text()]))
+        return
+    lines.append(_("Your group would love to hear about it at the next meeting."))
+    lines.append(_("Here is what you can do:"))
+    buttons = [
+        [
+            (_("My progress"), simple_data("menu", "progress")),
+            (_("Take a break"), simple_data("menu", "pause")),
+        ],
+        [(_("Help"), simple_data("menu", "help"))],
+    ]
+    await reply(update, "\n\n".join(lines), buttons)
+
+
+async def on_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command offered as a button: it answers as the command does, in a new message."""
+    query = update.callback_query
+    assert query is not None
+    command = parse_simple("menu", query.data or "")
+    if command is None:
+        await query.answer(_("This button no longer works."))
+        return
+    await query.answer()
+    await WORD_COMMANDS[command](update, context)
+
+
 async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         update,
@@ -222,6 +272,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_language, pattern=ROUTES["lang"]))
     app.add_handler(CallbackQueryHandler(on_pause, pattern=ROUTES["pause"]))
     app.add_handler(CallbackQueryHandler(on_stop, pattern=ROUTES["stop"]))
+    app.add_handler(CallbackQueryHandler(on_menu, pattern=ROUTES["menu"]))
 
 
 def register_fallbacks(app: Application) -> None:
@@ -229,4 +280,15 @@ def register_fallbacks(app: Application) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
+    media = (
+        filters.PHOTO
+        | filters.VOICE
+        | filters.AUDIO
+        | filters.VIDEO
+        | filters.VIDEO_NOTE
+        | filters.ANIMATION
+        | filters.Sticker.ALL
+        | filters.Document.ALL
+    )
+    app.add_handler(MessageHandler(private & media, media_message))
     app.add_handler(MessageHandler(private, other_message))

@@ -53,9 +53,12 @@ def _category_title(cat: Category) -> str:
 
 
 def _entry_line(e: Entry, chain: list[str]) -> str:
-    line = "• " + html.escape(e.text("name", chain) or e.name)
+    name = html.escape(e.text("name", chain) or e.name)
+    line = "• " + name
     if e.phone:
-        line += f": <b>{html.escape(e.phone)}</b>"
+        # The language's own punctuation: "Police: 17", "Police : 17".
+        phone = f"<b>{html.escape(e.phone)}</b>"
+        line = "• " + _("{name}: {phone}").format(name=name, phone=phone)
     how = e.text("how", chain)
     if how:
         line += f"\n  {html.escape(how)}"

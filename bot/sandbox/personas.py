@@ -7,15 +7,22 @@ from dataclasses import dataclass
 
 MAX_NUMBER = 99
 # Fixed id ranges, so a kept database (--db) finds the same people again.
-_BASE = {"member": 100_000, "partner": 200_000, "facilitator": 300_000, "admin": 400_000}
+_BASE = {
+    "member": 100_000,
+    "partner": 200_000,
+    "facilitator": 300_000,
+    "admin": 400_000,
+    "focal": 500_000,  # the safeguarding focal point: receives concerns and help requests
+}
 _NAMES = {
     "member": ("Amadou", "Bakary", "Moussa", "Oumar", "Seydou", "Ibrahim", "Modibo", "Drissa"),
     "partner": ("Aminata", "Kadiatou", "Mariam", "Awa", "Rokia", "Fanta", "Salimata", "Djeneba"),
     "facilitator": ("Salif", "Assitan"),
     "admin": ("Ramata",),
+    "focal": ("Fatoumata",),
 }
 # Roles that come in numbers; the others are one person ("facilitator 2" is still allowed).
-_PATTERN = re.compile(r"^(member|partner|facilitator|admin)(?:\s+(\d+))?$")
+_PATTERN = re.compile(r"^(member|partner|facilitator|admin|focal)(?:\s+(\d+))?$")
 ROLES = tuple(_BASE)
 
 
@@ -38,7 +45,7 @@ class Persona:
     @property
     def label(self) -> str:
         """How the terminal names this person: "member 2", "facilitator", "partner"."""
-        if self.role in ("facilitator", "admin", "partner") and self.number == 1:
+        if self.role in ("facilitator", "admin", "partner", "focal") and self.number == 1:
             return self.role
         return f"{self.role} {self.number}"
 
@@ -48,7 +55,7 @@ def parse_persona(text: str) -> Persona:
     m = _PATTERN.match(" ".join(text.lower().split()))
     if m is None:
         raise ValueError(
-            f"unknown person {text.strip()!r}: use facilitator, member N, partner N or admin"
+            f"unknown person {text.strip()!r}: use facilitator, member N, partner N, admin or focal"
         )
     number = int(m.group(2) or 1)
     if not 1 <= number <= MAX_NUMBER:
@@ -67,3 +74,4 @@ def persona_of(user_id: int) -> Persona | None:
 MEMBER_1 = Persona("member", 1)
 FACILITATOR = Persona("facilitator", 1)
 ADMIN = Persona("admin", 1)
+FOCAL = Persona("focal", 1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.i18n import _
 from bot.sandbox.personas import Persona, parse_persona
 from bot.settings import SUPPORTED_LANGUAGES
 
@@ -93,12 +94,30 @@ class Who:
 
 
 @dataclass(frozen=True)
+class Files:
+    pass
+
+
+@dataclass(frozen=True)
 class Quit:
     pass
 
 
 Action = (
-    As | Advance | Now | Press | Say | Photo | Voice | Join | Lang | Narrate | Help | Who | Quit
+    As
+    | Advance
+    | Now
+    | Press
+    | Say
+    | Photo
+    | Voice
+    | Join
+    | Lang
+    | Narrate
+    | Help
+    | Who
+    | Files
+    | Quit
 )
 
 
@@ -109,11 +128,15 @@ class Line:
     action: Action
 
 
-HELP = """\
+def help_text() -> str:
+    """The :help text, in the sandbox's language (the commands themselves stay as they are)."""
+    return _(
+        """\
 Type as the person you play; Foyer answers as it would on Telegram.
   text or /command    sent to Foyer as this person (e.g. /help, /pause, /start {invite})
   a number            presses that button of Foyer's latest message with buttons
-  :as WHO             play someone else: facilitator, member 2, partner, admin
+                      (typed here, a number no button has is sent as text)
+  :as WHO             play someone else: facilitator, member 2, partner, admin, focal
   :join               this person joins the demo group (the whole join dialogue, quickly)
   :next-week          move Foyer's clock one week on (messages arrive as time passes)
   :advance 3d         move the clock: w weeks, d days, h hours, m minutes (e.g. 1d12h)
@@ -121,10 +144,13 @@ Type as the person you play; Foyer answers as it would on Telegram.
   :photo [caption]    send a photo;  :voice [seconds]  send a voice note
   :say TEXT           send TEXT even if it looks like a number or a :command
   :lang fr            Telegram language of people who appear from now on (en fr es bm)
+  :files              the files Foyer sent (charts, CSV, /mydata), saved on this computer
   :who                who is who;  :help  this help;  :quit  leave (or Ctrl-D)
-In a line, {invite} is the demo group's invite code and {link} the code of the latest invite
-link Foyer sent (a partner's invitation, say). In scripts, # starts a comment and ## a
-comment printed as narration."""
+In what you type, {invite} is replaced by the demo group's invite code: /start {invite} is
+what a man's phone sends when he opens the group's invite link. {link} is replaced by the
+code of the latest invite link Foyer sent (a partner's invitation, say). In scripts, # starts
+a comment and ## a comment printed as narration."""
+    )
 
 
 def parse_duration(text: str) -> timedelta:
@@ -185,6 +211,7 @@ def _command(name: str, arg: str) -> Action:
         "join": Join(),
         "help": Help(),
         "who": Who(),
+        "files": Files(),
         "quit": Quit(),
         "exit": Quit(),
     }

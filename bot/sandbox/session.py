@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
 from sqlalchemy import and_, func, or_, select
 
 from bot.app import build_application, running
@@ -25,10 +26,10 @@ from bot.delivery import planner
 from bot.domain.schedule import WEEKDAYS
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import Message
-from bot.i18n import LANGUAGE_NAMES
+from bot.i18n import LANGUAGE_NAMES, _, format_clock, format_day_short
 from bot.runtime import Runtime, runtime_of
 from bot.sandbox import script
-from bot.sandbox.personas import ADMIN, FACILITATOR, MEMBER_1, Persona, persona_of
+from bot.sandbox.personas import ADMIN, FACILITATOR, FOCAL, MEMBER_1, Persona, persona_of
 from bot.sandbox.terminal import Terminal, is_link
 from bot.services import facilitation
 from bot.services.group_setup import create_groups, parse_spec
@@ -37,7 +38,7 @@ from bot.storage import groups, invites, people, staff
 from bot.storage.tables import group, outbox, person
 
 TIMEZONE = "Africa/Bamako"
-GROUP_NAME = "Sandbox group"
+GROUP_NAME = "Sandbox group"  # in English; the demo group is named in the sandbox's language
 DEFAULT_CURRICULUM = "men-groups-12"
 TICK_SECONDS = 0.5
 SETTLE_TIMEOUT = 20.0
@@ -57,6 +58,8 @@ class Options:
     lang: str = "en"
     curriculum: str | None = None
     fresh: bool = True  # False: a kept database that may already hold the demo group
+    # Where the files Foyer sends (charts, CSV exports, /mydata) are saved; None: not saved.
+    files_dir: Path | None = None
 
 
 def start_moment(today: date, tz: ZoneInfo) -> datetime:
@@ -76,6 +79,8 @@ def sandbox_settings(emu: BotAPIEmulator, database_url: str) -> Settings:
         tick_seconds=TICK_SECONDS,
         rate_limit=False,
         admin_ids=frozenset({ADMIN.user_id}),
+        # The safeguarding focal point (:as focal) receives concerns and "talk to a person".
+        safeguarding_ids=frozenset({FOCAL.user_id}),
     )
 
 
@@ -94,9 +99,16 @@ class Sandbox:
         self.group_id = 0
         self.tz = ZoneInfo(TIMEZONE)
         self.echo = True  # print what the person sends (off when they typed it themselves)
+        # Typed at the terminal: a number no button has is sent as text. A script stops at
+        # it instead, since there it is more likely a mistake.
+        self.interactive = False
         self._known: dict[int, Persona] = {}
         self._shown: dict[tuple[int, int], int] = {}  # (chat, message) -> revision shown
         self._noticed: dict[int, int] = {}  # chat -> unread count already announced
+        self.files_dir: Path | None = None
+        self.group_name = GROUP_NAME
+        self._saved: dict[tuple[int, int], Path] = {}  # (chat, message) -> the file saved
+        self._file_number = 0
         self.lock = asyncio.Lock()
 
     # --- setting the world up ------------------------------------------------------------
@@ -114,7 +126,7 @@ class Sandbox:
             )
         if existing:
             g = existing[0]
-            self.group_id, self.tz = g.id, ZoneInfo(g.timezone)
+            self.group_id, self.tz, self.group_name = g.id, ZoneInfo(g.timezone), g.name
             # Carry on where the planner stopped last time.
             self.clock.set(max(self.clock.now(), max(x.planned_until for x in existing)))
             async with self.rt.engine.connect() as conn:
@@ -139,9 +151,11 @@ class Sandbox:
         meets = now.astimezone(self.tz).date() + timedelta(days=2)
         # Every couples session the curriculum has, so partners can be played too.
         couples = [w.number for w in self.rt.curricula[cur_id].week if w.couples_exercise]
+        with self.term.speaking():
+            self.group_name = _("Sandbox group")
         spec = parse_spec(
             {
-                "name": GROUP_NAME,
+                "name": self.group_name,
                 "curriculum": cur_id,
                 "timezone": TIMEZONE,
                 "meets": f"{WEEKDAYS[meets.weekday()]} 17:00",
@@ -168,6 +182,7 @@ class Sandbox:
             if not accepted:
                 raise SandboxProblem("the demo group's facilitator could not be set up")
         self._meet(FACILITATOR)
+        self._meet(FOCAL)  # a focal point's chat exists, so concerns reach her
 
     def _meet(self, persona: Persona) -> None:
         """The persona's Telegram account and private chat with the bot exist from now on."""
@@ -279,6 +294,51 @@ class Sandbox:
                 out.append((m, "edited"))
         return out
 
+    def _save_file(self, persona: Persona, m: Message) -> Path | None:
+        """The file Foyer sent in this message, written to the files folder once."""
+        key = (m.chat_id, m.message_id)
+        if key in self._saved:
+            return self._saved[key]
+        if self.files_dir is None or m.file is None or m.file.data is None:
+            return None
+        name = m.file.file_name or Path(m.file.file_path).name or f"{m.kind}.bin"
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or m.kind
+        label = persona.label.replace(" ", "")
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            if self._file_number == 0:  # a kept folder: carry on after its files
+                numbers = [int(f.name[:3]) for f in self.files_dir.glob("[0-9][0-9][0-9]-*")]
+                self._file_number = max(numbers, default=0)
+            self._file_number += 1
+            path = self.files_dir / f"{self._file_number:03d}-{label}-{safe}"
+            path.write_bytes(m.file.data)
+        except OSError as exc:
+            with self.term.speaking():
+                self.term.problem(
+                    _("could not save a file in {folder}: {problem}").format(
+                        folder=self.files_dir, problem=exc.strerror or exc
+                    )
+                )
+            return None
+        self._saved[key] = path
+        return path
+
+    def files(self) -> None:
+        """The files folder's files: this session's, and a kept folder's earlier ones."""
+        folder = self.files_dir
+        found = (
+            sorted(p for p in folder.iterdir() if p.is_file()) if folder and folder.is_dir() else []
+        )
+        if not found:
+            with self.term.speaking():
+                if folder is None:
+                    self.term.info(_("(no files yet)"))
+                else:
+                    self.term.info(_("(no files yet: they go to {folder})").format(folder=folder))
+            return
+        for path in found:
+            self.term.line(f"  {path}")
+
     def _mark(self, m: Message, what: str) -> None:
         self._shown[(m.chat_id, m.message_id)] = _DELETED if what == "deleted" else m.revision
 
@@ -298,12 +358,17 @@ class Sandbox:
             if what == "deleted":
                 self.term.deleted(self.current)
             else:
-                self.term.bot_message(self.current, m, edited=what == "edited")
+                saved = self._save_file(self.current, m)
+                self.term.bot_message(self.current, m, edited=what == "edited", saved=saved)
         self._noticed.pop(self.current.user_id, None)
         for persona in sorted(self._known.values(), key=lambda p: p.user_id):
             if persona == self.current:
                 continue
-            count = len(self._news(persona))
+            news = self._news(persona)
+            for m, what in news:
+                if what != "deleted":
+                    self._save_file(persona, m)  # saved now, shown when you play them
+            count = len(news)
             if count > self._noticed.get(persona.user_id, 0):
                 head()
                 self.term.notice(persona, count)
@@ -323,13 +388,15 @@ class Sandbox:
     # --- time ----------------------------------------------------------------------------
 
     def local(self, moment: datetime) -> str:
+        """'Tue 8 Dec 2026, 08:00' in the sandbox's language, its one clock style included."""
         at = moment.astimezone(self.tz)
-        return f"{at:%a} {at.day} {at:%b %Y, %H:%M}"
+        lang = self.term.lang
+        return f"{format_day_short(at, lang)}, {format_clock(at, lang)}"
 
     async def advance(self, delta: timedelta) -> None:
         """Move the clock, stopping at each scheduled moment so nothing is sent late."""
         target = self.clock.now() + delta
-        for _ in range(_MAX_STOPS):
+        for _stop in range(_MAX_STOPS):
             await planner.tick(self.rt)
             await self.settle()
             self.show(self.local(self.clock.now()))
@@ -341,30 +408,45 @@ class Sandbox:
         await planner.tick(self.rt)
         await self.settle()
         self.show(self.local(self.clock.now()))
-        self.term.info(f"(it is now {self.local(self.clock.now())}, {self.tz.key})")
+        with self.term.speaking():
+            self.term.info(
+                _("(it is now {when}, {timezone})").format(
+                    when=self.local(self.clock.now()), timezone=self.tz.key
+                )
+            )
 
     async def now_line(self) -> str:
         now = self.clock.now()
-        text = f"{self.local(now)} in {self.tz.key}"
         async with self.rt.engine.connect() as conn:
             g = await groups.get(conn, self.group_id)
         schedule = planner.schedule_for(self.rt, g) if g is not None else None
-        if schedule is not None:
-            meeting = (
-                f"meets {WEEKDAYS[schedule.meet_weekday].capitalize()} {schedule.meet_time:%H:%M}"
+        with self.term.speaking():
+            when = self.local(now)
+            if g is None or schedule is None:
+                return _("{when} in {timezone}").format(when=when, timezone=self.tz.key)
+            return _(
+                "{when} in {timezone}; {group} meets on {day} at {time}, week {week} of {weeks}"
+            ).format(
+                when=when,
+                timezone=self.tz.key,
+                group=g.name,
+                day=get_day_names("wide", locale=self.term.lang)[schedule.meet_weekday],
+                time=format_clock(schedule.meet_time, self.term.lang),
+                week=schedule.current_week(now),
+                weeks=schedule.weeks,
             )
-            text += f"; {GROUP_NAME} {meeting}, week {schedule.current_week(now)} of "
-            text += f"{schedule.weeks}"
-        return text
 
     # --- people acting -------------------------------------------------------------------
 
     def become(self, persona: Persona) -> None:
         self._meet(persona)
         self.current = persona
-        self.term.info(
-            f"(you are now {persona.label}: {persona.first_name}, Telegram id {persona.user_id})"
-        )
+        with self.term.speaking():
+            self.term.info(
+                _("(you are now {who}: {name}, Telegram id {id})").format(
+                    who=persona.label, name=persona.first_name, id=persona.user_id
+                )
+            )
         self.show()
 
     def expand(self, text: str) -> str:
@@ -394,13 +476,15 @@ class Sandbox:
     async def send_media(self, action: script.Photo | script.Voice) -> None:
         self._meet(self.current)
         uid = self.current.user_id
-        if isinstance(action, script.Photo):
-            caption = f" {action.caption}" if action.caption else ""
-            self.term.sent(self.current, f"[photo]{caption}")
-            self.emu.send_photo(uid, caption=action.caption)
-        else:
-            self.term.sent(self.current, f"[voice note, {action.seconds} s]")
-            self.emu.send_voice(uid, action.seconds)
+        with self.term.speaking():
+            if isinstance(action, script.Photo):
+                caption = f" {action.caption}" if action.caption else ""
+                self.term.sent(self.current, "[" + _("photo") + "]" + caption)
+                self.emu.send_photo(uid, caption=action.caption)
+            else:
+                seconds = _("voice note, {n} s").format(n=action.seconds)
+                self.term.sent(self.current, f"[{seconds}]")
+                self.emu.send_voice(uid, action.seconds)
         await self.settle()
         self.show()
 
@@ -410,17 +494,30 @@ class Sandbox:
 
     async def press(self, number: int) -> None:
         message = self._with_buttons()
-        if message is None:
-            raise SandboxProblem(f"no buttons to press: {self.current.label} has none on screen")
-        buttons = message.buttons
-        if not 1 <= number <= len(buttons):
+        buttons = message.buttons if message is not None else []
+        if message is None or not 1 <= number <= len(buttons):
+            if self.interactive:
+                # "Tap a number, or type it if it is not here": typed, it is the person's text.
+                with self.term.speaking():
+                    self.term.info(
+                        _("(no button {n}: sent as text, as :say {n} does)").format(n=number)
+                    )
+                await self.send_text(str(number))
+                return
+            if message is None:
+                raise SandboxProblem(
+                    f"no buttons to press: {self.current.label} has none on screen "
+                    f"(to send {number} as text: :say {number})"
+                )
             raise SandboxProblem(
-                f"no button {number}: Foyer's latest message with buttons has 1 to {len(buttons)}"
+                f"no button {number}: Foyer's latest message with buttons has 1 to {len(buttons)} "
+                f"(to send {number} as text: :say {number})"
             )
         label, data = buttons[number - 1]
         self.term.sent(self.current, f"[{number}] {label}")
         if data is None or is_link(data):
-            self.term.info(f"(this button opens a link: {data})")
+            with self.term.speaking():
+                self.term.info(_("(this button opens a link: {url})").format(url=data))
             return
         query_id = self.emu.press_button(self.current.user_id, message.message_id, data)
         await self.settle()
@@ -433,7 +530,9 @@ class Sandbox:
         """The join dialogue with the first choice at each step (the persona's language)."""
         persona = self.current
         self._meet(persona)
-        self.term.sent(persona, f"/start {self.invite}  (:join answers each question)")
+        with self.term.speaking():
+            note = _("(:join answers each question)")
+        self.term.sent(persona, f"/start {self.invite}  {note}")
         before = {m.message_id for m in self.emu.state.bot_messages(persona.user_id)}
         self.emu.send_text(persona.user_id, f"/start {self.invite}")
         await self.settle()
@@ -441,7 +540,7 @@ class Sandbox:
             m for m in self.emu.state.bot_messages(persona.user_id) if m.message_id not in before
         ]
         dialogue = next((m for m in replies if m.reply_markup), None)
-        for _ in range(_MAX_JOIN_STEPS):
+        for _step in range(_MAX_JOIN_STEPS):
             if dialogue is None:
                 break
             current = self.emu.message(persona.user_id, dialogue.message_id)
@@ -458,16 +557,22 @@ class Sandbox:
         self.show()
 
     def who(self) -> None:
-        for persona in sorted(self._known.values(), key=lambda p: p.user_id):
-            here = "  <- you" if persona == self.current else ""
-            self.term.line(
-                f"  {self.term.mark(persona)} {persona.first_name}, "
-                f"Telegram id {persona.user_id}{here}"
-            )
+        with self.term.speaking():
+            for persona in sorted(self._known.values(), key=lambda p: p.user_id):
+                who = _("{name}, Telegram id {id}").format(
+                    name=persona.first_name, id=persona.user_id
+                )
+                here = "  " + _("<- you") if persona == self.current else ""
+                self.term.line(f"  {self.term.mark(persona)} {who}{here}")
 
     def set_lang(self, code: str) -> None:
         self.lang = code
-        self.term.info(f"(people who appear from now on use Telegram in {LANGUAGE_NAMES[code]})")
+        with self.term.speaking():
+            self.term.info(
+                _("(people who appear from now on use Telegram in {language})").format(
+                    language=LANGUAGE_NAMES[code]
+                )
+            )
 
     async def perform(self, action: script.Action) -> bool:
         """Play one action; False when the session should end."""
@@ -483,7 +588,9 @@ class Sandbox:
             case script.Advance(delta=delta):
                 await self.advance(delta)
             case script.Now():
-                self.term.info(f"(now: {await self.now_line()})")
+                line = await self.now_line()
+                with self.term.speaking():
+                    self.term.info(_("(now: {when})").format(when=line))
             case script.Photo() | script.Voice():
                 await self.send_media(action)
             case script.Join():
@@ -493,25 +600,55 @@ class Sandbox:
             case script.Narrate(text=text):
                 self.term.narrate(text)
             case script.Help():
-                self.term.line(script.HELP)
+                with self.term.speaking():
+                    self.term.line(script.help_text())
             case script.Who():
                 self.who()
+            case script.Files():
+                self.files()
         return True
 
     def banner(self, interactive: bool) -> None:
-        self.term.heading("Foyer sandbox")
+        with self.term.speaking():
+            self._banner(interactive)
+
+    def _banner(self, interactive: bool) -> None:
+        self.term.heading(_("Foyer sandbox"))
         self.term.info(
-            "Telegram is simulated on this computer: no bot token, no network, nobody real."
+            _("Telegram is simulated on this computer: no bot token, no network, nobody real.")
         )
         self.term.info(
-            f"Demo group: {GROUP_NAME}, {self.tz.key}; invite code {self.invite} "
-            f"(a line may say {{invite}}). The facilitator runs the group."
+            _("Demo group: {group}, {timezone}. The facilitator runs the group.").format(
+                group=self.group_name, timezone=self.tz.key
+            )
         )
-        self.term.info(f"(now: {self.local(self.clock.now())} in {self.tz.key})")
+        self.term.info(
+            _(
+                "Its invite code is {code}. In what you type, {placeholder} stands for this "
+                "code: /start {placeholder} is what a man's phone sends when he opens the "
+                "group's invite link."
+            ).format(code=self.invite, placeholder="{invite}")
+        )
+        self.term.info(
+            _("(now: {when})").format(
+                when=_("{when} in {timezone}").format(
+                    when=self.local(self.clock.now()), timezone=self.tz.key
+                )
+            )
+        )
+        if self.files_dir is not None:
+            self.term.info(
+                _(
+                    "Files Foyer sends (charts, CSV exports, /mydata) are saved in {folder}; "
+                    ":files lists them."
+                ).format(folder=self.files_dir)
+            )
         if interactive:
             self.term.info(
-                "You are member 1. Type a number to press a button, text to write to Foyer, "
-                ":help for everything else, :quit to leave."
+                _(
+                    "You are member 1. Type a number to press a button, text to write to "
+                    "Foyer, :help for everything else, :quit to leave."
+                )
             )
 
 
@@ -523,7 +660,9 @@ async def open_sandbox(options: Options, term: Terminal) -> AsyncIterator[Sandbo
         bot_username="foyer_sandbox_bot", bot_name="Foyer", clock=clock.now
     ) as emu:
         app = build_application(sandbox_settings(emu, options.database_url), clock=clock)
+        term.lang = options.lang  # the sandbox's own words follow --lang
         sandbox = Sandbox(emu, app, clock, term, options.lang)
+        sandbox.files_dir = options.files_dir
         try:
             await sandbox.seed(options)
         except BaseException:

@@ -6,31 +6,38 @@ Colours only on a terminal that has them and when NO_COLOR is not set; plain tex
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
 import shutil
 import sys
 import textwrap
+from pathlib import Path
 from typing import TextIO
 
 from bot.emulator.models import Message
+from bot.i18n import _, ngettext, use_language
 from bot.sandbox.personas import Persona
 
 _RESET, _BOLD, _ITALIC = "\x1b[0m", "\x1b[1m", "\x1b[3m"
-_ROLE_COLOURS = {"facilitator": "35", "partner": "33", "admin": "31"}
+_ROLE_COLOURS = {"facilitator": "35", "partner": "33", "admin": "31", "focal": "95"}
 _MEMBER_COLOURS = ("36", "32", "34", "96", "92", "94")
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
-_MEDIA = {
-    "photo": "photo",
-    "voice": "voice note",
-    "audio": "audio",
-    "video": "video",
-    "video_note": "video message",
-    "document": "document",
-    "animation": "animation",
-    "sticker": "sticker",
-}
+
+
+def _media_name(kind: str) -> str | None:
+    names = {
+        "photo": _("photo"),
+        "voice": _("voice note"),
+        "audio": _("audio"),
+        "video": _("video"),
+        "video_note": _("video message"),
+        "document": _("document"),
+        "animation": _("animation"),
+        "sticker": _("sticker"),
+    }
+    return names.get(kind)
 
 
 def wants_colour(stream: TextIO) -> bool:
@@ -44,6 +51,11 @@ class Terminal:
         self._narrating = False  # consecutive narration lines form one paragraph
         # Wrap at word boundaries on a terminal; scripts and pipes keep whole lines.
         self.width = shutil.get_terminal_size().columns if self.out.isatty() else None
+        self.lang = "en"  # the sandbox's own words: --lang (the people's is their own)
+
+    def speaking(self) -> contextlib.AbstractContextManager[None]:
+        """The sandbox's language for its own words, around the calls that say them."""
+        return use_language(self.lang)
 
     # --- low level -----------------------------------------------------------------------
 
@@ -97,23 +109,37 @@ class Terminal:
         self.line(f"{self.mark(persona)} -> {what}")
 
     def notice(self, persona: Persona, count: int) -> None:
-        noun = "message" if count == 1 else "messages"
-        self.info(f"({persona.label} has {count} new {noun}: :as {persona.label} to read)")
+        with self.speaking():
+            text = ngettext(
+                "({who} has {n} new message: :as {who} to read)",
+                "({who} has {n} new messages: :as {who} to read)",
+                count,
+            ).format(who=persona.label, n=count)
+        self.info(text)
 
     def callback_answer(self, text: str, alert: bool) -> None:
-        kind = "alert" if alert else "note"
-        self.line(f"    {self._style(f'(Foyer shows a {kind}: {text})', '2')}")
+        with self.speaking():
+            if alert:
+                shown = _("(Foyer shows an alert: {text})").format(text=text)
+            else:
+                shown = _("(Foyer shows a note: {text})").format(text=text)
+        self.line(f"    {self._style(shown, '2')}")
 
     # --- bot messages --------------------------------------------------------------------
 
-    def bot_message(self, persona: Persona, message: Message, *, edited: bool) -> None:
-        state = " (edited)" if edited else ""
+    def bot_message(
+        self, persona: Persona, message: Message, *, edited: bool, saved: Path | None = None
+    ) -> None:
+        with self.speaking():
+            state = " " + _("(edited)") if edited else ""
+            media = _media_name(message.kind)
+            details = media or ""
+            if media is not None and message.file is not None and message.file.duration:
+                details += ", " + _("{n} s").format(n=message.file.duration)
+            if media is not None and saved is not None:
+                details += ", " + _("saved as {path}").format(path=saved)
         self.line(f"{self.mark(persona)} <- Foyer{state}:")
-        media = _MEDIA.get(message.kind)
         if media is not None:
-            details = media
-            if message.file is not None and message.file.duration:
-                details += f", {message.file.duration} s"
             self.line(f"    [{details}]")
         body = self.render_html(message.source or message.content)
         for text_line in body.splitlines() or ([""] if media is None else []):
@@ -123,16 +149,20 @@ class Terminal:
             self.line("    " + "  ".join(row))
 
     def deleted(self, persona: Persona) -> None:
-        self.info(f"{persona.label}: Foyer deleted one of its messages")
+        with self.speaking():
+            text = _("{who}: Foyer deleted one of its messages").format(who=persona.label)
+        self.info(text)
 
     def button_rows(self, message: Message) -> list[list[str]]:
         rows: list[list[str]] = []
         n = 0
+        with self.speaking():
+            opens = " " + _("(opens a link)")
         for row in message.reply_markup or []:
             shown = []
             for label, data in row:
                 n += 1
-                link = " (opens a link)" if is_link(data) else ""
+                link = opens if is_link(data) else ""
                 shown.append(f"{self._style(f'[{n}]', '1')} {label}{link}")
             rows.append(shown)
         return rows
