@@ -145,7 +145,7 @@ async def test_remind_at_a_typed_time_in_the_groups_timezone(foyer: Foyer) -> No
     await foyer.last_message(fac)  # the preview of the reminder
     question = await foyer.last_message(fac)
     assert "It will go out on Wednesday, December 2" in question.text
-    assert "6:30" in question.text  # the group's local time, not 00:30 UTC
+    assert "18:30" in question.text  # the group's local time, not 00:30 UTC
     await tap(foyer, fac, question, "Send")
     due = await rows(foyer, select(outbox.c.due_at).where(outbox.c.kind == "remind"))
     assert due == [(datetime(2026, 12, 3, 0, 30, tzinfo=UTC),)]
