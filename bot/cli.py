@@ -15,11 +15,22 @@ class CliError(Exception):
     """A problem the user can fix: printed as one line, exit code 2."""
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml), as pip and bug reports see it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("foyer")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="foyer",
         description="Foyer: weekly programmes for men's groups and couples, over Telegram.",
     )
+    p.add_argument("--version", action="version", version=f"foyer {_version()}")
     # No command: `foyer` alone serves Telegram with a token, else opens the sandbox (main()).
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from bot.cli import CliError
 from bot.commands.common import (
     curricula,
     require_current_db,
+    require_database_file,
     require_writable_db,
     serving_database,
     settings,
@@ -20,10 +22,14 @@ from bot.log_setup import configure_logging, redacted
 def run(args: argparse.Namespace) -> int:
     s = settings()
     token = s.token_or_raise()
+    if not args.upgrade:
+        require_database_file(s)  # before the lock, which would leave a file beside it
     # Held from before the upgrade to the end: a second `foyer run` changes nothing.
     with serving_database(s.database_url):
         if args.upgrade:
-            upgrade_database(s)
+            changed, said = upgrade_database(s)
+            if changed:  # a new or upgraded database is worth a line; an unchanged one is not
+                print(f"foyer: {said}", file=sys.stderr)
         require_current_db(s)
         require_writable_db(s)
         configure_logging(logging.INFO, token=token)
