@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import platform
+import signal
+from collections.abc import AsyncIterator, Callable, Iterable
 
 from telegram import BotCommand, Update
 from telegram.error import Conflict
@@ -18,7 +20,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import i18n
+from bot import i18n, reach
 from bot.clock import Clock, SystemClock
 from bot.content.registry import Curricula
 from bot.delivery import planner, retention
@@ -202,8 +204,12 @@ async def _post_shutdown(app: FoyerApp) -> None:
     await rt.engine.dispose()
 
 
-def serve(app: FoyerApp) -> None:
+def serve(app: FoyerApp, say: Callable[[str], None], delays: Iterable[float] | None = None) -> None:
     """`foyer run`: poll Telegram until stopped (Ctrl-C, SIGTERM).
+
+    First the Bot API is reached (getMe), however long the network takes to come back
+    (bot/reach.py: ``say`` gets one line per failed attempt); a refused token raises
+    InvalidToken with nothing logged.
 
     Telegram gives each update to one poller only, so while another program polls with the
     same token, each of the two gets part of the updates and a stream of 409 Conflicts.
@@ -219,16 +225,52 @@ def serve(app: FoyerApp) -> None:
 
     app.add_error_handler(stop_on_conflict)
     try:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
-    finally:
-        # After a failed start (a refused token, no way to the Bot API) PTB's shutdown has
-        # nothing to do and leaves the HTTP sessions open; closed here, they end quietly.
         loop = asyncio.get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    try:
+        if _reached(app, loop, say, delays):
+            # Initialized already, so PTB's own first attempt cannot fail and log a traceback;
+            # deleteWebhook, its one other call before polling, retries quietly.
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False, bootstrap_retries=-1)
+    finally:
+        # After a failed start (a refused token, Ctrl-C while waiting for the network) PTB's
+        # shutdown has nothing to do and leaves the HTTP sessions open; closed here, they end
+        # quietly.
         requests: tuple[AiohttpRequest, ...] = app.bot_data.get(_REQUESTS, ())
         loop.run_until_complete(asyncio.gather(*(r.shutdown() for r in requests)))
         loop.close()
     if conflicts:
         raise PollingConflict(conflicts[0].message)
+
+
+def _reached(
+    app: FoyerApp,
+    loop: asyncio.AbstractEventLoop,
+    say: Callable[[str], None],
+    delays: Iterable[float] | None,
+) -> bool:
+    """Wait for the Bot API to answer getMe; False when stopped (Ctrl-C, SIGTERM) meanwhile."""
+
+    def stop() -> None:
+        raise SystemExit
+
+    stop_signals = (signal.SIGINT, signal.SIGTERM) if platform.system() != "Windows" else ()
+    for sig in stop_signals:  # PTB installs its own once polling starts
+        loop.add_signal_handler(sig, stop)
+    try:
+        loop.run_until_complete(reach.until_reached(app.initialize, _api_url(app), say, delays))
+    except (KeyboardInterrupt, SystemExit):
+        return False
+    finally:
+        for sig in stop_signals:
+            loop.remove_signal_handler(sig)
+    return True
+
+
+def _api_url(app: FoyerApp) -> str:
+    return runtime_of(app).settings.bot_api_url
 
 
 @contextlib.asynccontextmanager

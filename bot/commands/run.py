@@ -36,10 +36,11 @@ def run(args: argparse.Namespace) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.app import PollingConflict, build_application, serve
+        from bot.reach import unreachable
 
         app = build_application(s, curricula=curricula(s))
         try:
-            serve(app)
+            serve(app, say=lambda line: print(f"foyer: {redacted(line, token)}", file=sys.stderr))
         except PollingConflict as exc:
             raise CliError(
                 f"another program polls Telegram with this bot's token (Telegram answered: "
@@ -51,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
                 "token (@BotFather) and FOYER_BOT_API_URL"
             ) from None
         except NetworkError as exc:
-            # Foyer's client names the error's type only; the URL, and so the token, stays out.
-            problem = redacted(exc.message, token)
-            raise CliError(f"cannot reach the Bot API at {s.bot_api_url} ({problem})") from None
+            # Once serving, a lost network is PTB's to retry; this is what ends the start.
+            raise CliError(redacted(unreachable(s.bot_api_url, exc), token)) from None
     return 0
