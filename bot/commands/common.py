@@ -7,6 +7,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 from alembic.util import CommandError
@@ -156,13 +157,66 @@ def with_runtime(s: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
     return asyncio.run(go())
 
 
+NO_TOKEN = "needs the bot username: set FOYER_BOT_TOKEN"
+
+
+@dataclass(frozen=True)
+class BotUsername:
+    """The bot's username for invite links, or why Foyer could not learn it."""
+
+    name: str | None
+    missing: str = NO_TOKEN  # said in place of the link when name is None
+
+    def link(self, code: str) -> str | None:
+        return f"https://t.me/{self.name}?start={code}" if self.name else None
+
+    def shown(self, code: str) -> str:
+        return self.link(code) or f"({self.missing})"
+
+
+def bot_username(s: Settings) -> BotUsername:
+    """Ask the Bot API who we are, so invite links are complete."""
+    if not s.bot_token:
+        return BotUsername(None)
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from bot.log_setup import redacted
+    from bot.reach import unreachable
+
+    async def who() -> BotUsername:
+        bot = Bot(s.bot_token or "", base_url=s.bot_api_base_url)
+        try:
+            async with bot:
+                return BotUsername(bot.username)
+        except InvalidToken:
+            return BotUsername(
+                None,
+                f"the bot username is unknown: the Bot API at {s.bot_api_url} does not accept "
+                "FOYER_BOT_TOKEN; check the token (@BotFather)",
+            )
+        except NetworkError as exc:
+            problem = redacted(unreachable(s.bot_api_url, exc), s.bot_token)
+            return BotUsername(None, f"the bot username is unknown: {problem}")
+        except TelegramError as exc:
+            problem = redacted(exc.message, s.bot_token)
+            return BotUsername(None, f"the bot username is unknown: Telegram answered {problem}")
+
+    return asyncio.run(who())
+
+
+LINK_BY_HAND = "The link is https://t.me/<bot username>?start=<invite code>."
+
+
 def print_invite(
-    who: str, code: str, link: str | None, days: int, group: int | None, as_json: bool
+    who: str, code: str, username: BotUsername, days: int, group: int | None, as_json: bool
 ) -> None:
     """A one-time staff invitation as the CLI prints it (who: "facilitator", "partner contact")."""
     if as_json:
-        print(json.dumps({"invite_code": code, "invite_link": link, "group": group}))
+        print(json.dumps({"invite_code": code, "invite_link": username.link(code), "group": group}))
         return
     print(f"{who} invite code: {code}")
-    print(f"{who} invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    print(f"{who} invite link: {username.shown(code)}")
+    if username.name is None:
+        print(LINK_BY_HAND)
     print(f"it works once and expires in {days} days")

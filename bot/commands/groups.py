@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import json
 from datetime import UTC, datetime
@@ -12,53 +11,33 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import CliError
-from bot.commands.common import curricula, require_current_db, settings, with_runtime
+from bot.commands.common import (
+    LINK_BY_HAND,
+    BotUsername,
+    bot_username,
+    curricula,
+    require_current_db,
+    settings,
+    with_runtime,
+)
 from bot.delivery.planner import schedule_for
 from bot.domain.schedule import WEEKDAYS
 from bot.runtime import Runtime
 from bot.services.group_setup import FIELDS, create_groups, parse_spec, renew_invite
-from bot.settings import Settings
 from bot.storage import groups, invites
 from bot.storage.groups import GroupRow
 
 
-def _bot_username(s: Settings) -> str | None:
-    """Ask the Bot API who we are, so invite links are complete; None without a token."""
-    if not s.bot_token:
-        return None
-    from telegram import Bot
-    from telegram.error import TelegramError
-
-    async def who() -> str | None:
-        bot = Bot(s.bot_token or "", base_url=s.bot_api_base_url)
-        try:
-            async with bot:
-                return bot.username
-        except TelegramError:
-            return None
-
-    return asyncio.run(who())
-
-
-def _link(username: str | None, code: str) -> str | None:
-    return f"https://t.me/{username}?start={code}" if username else None
-
-
-def _print_created(rows: list[dict[str, Any]], as_json: bool, username: str | None) -> None:
+def _print_created(rows: list[dict[str, Any]], as_json: bool, username: BotUsername) -> None:
     if as_json:
         print(json.dumps(rows if len(rows) != 1 else rows[0], indent=2))
         return
     for r in rows:
         print(f"group {r['id']}: {r['name']}")
         print(f"  invite code: {r['invite_code']}")
-        print(
-            f"  invite link: {r['invite_link'] or '(needs the bot username: set FOYER_BOT_TOKEN)'}"
-        )
-    if username is None:
-        print(
-            "Without FOYER_BOT_TOKEN Foyer cannot ask Telegram for the bot's username; the link"
-            " is https://t.me/<bot username>?start=<invite code>."
-        )
+        print(f"  invite link: {username.shown(r['invite_code'])}")
+    if username.name is None:
+        print(LINK_BY_HAND)
 
 
 def create(args: argparse.Namespace) -> int:
@@ -70,10 +49,10 @@ def create(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     created = with_runtime(s, lambda rt: create_groups(rt, [spec]))
-    username = _bot_username(s)
+    username = bot_username(s)
     gid, code = created[0]
     _print_created(
-        [{"id": gid, "name": spec.name, "invite_code": code, "invite_link": _link(username, code)}],
+        [{"id": gid, "name": spec.name, "invite_code": code, "invite_link": username.link(code)}],
         args.json,
         username,
     )
@@ -110,14 +89,14 @@ def import_csv(args: argparse.Namespace) -> int:
     if not specs:
         raise CliError(f"{path}: no groups in the file")
     created = with_runtime(s, lambda rt: create_groups(rt, specs))
-    username = _bot_username(s)
+    username = bot_username(s)
     _print_created(
         [
             {
                 "id": gid,
                 "name": spec.name,
                 "invite_code": code,
-                "invite_link": _link(username, code),
+                "invite_link": username.link(code),
             }
             for spec, (gid, code) in zip(specs, created, strict=True)
         ],
@@ -207,9 +186,10 @@ def revoke_invite(args: argparse.Namespace) -> int:
     code = with_runtime(s, lambda rt: renew_invite(rt, args.id))
     if code is None:
         raise CliError(f"there is no group {args.id}")
-    username = _bot_username(s)
+    username = bot_username(s)
     print("the old invite code no longer works")
     print(f"new invite code: {code}")
-    link = _link(username, code)
-    print(f"new invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    print(f"new invite link: {username.shown(code)}")
+    if username.name is None:
+        print(LINK_BY_HAND)
     return 0
