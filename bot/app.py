@@ -8,6 +8,7 @@ import logging
 import platform
 import signal
 from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
 
 from telegram import BotCommand, Update
 from telegram.error import Conflict
@@ -177,7 +178,14 @@ async def _post_init(app: FoyerApp) -> None:
     await _set_command_menus(app)
     assert app.job_queue is not None
     app.job_queue.run_repeating(
-        _planner_job, interval=rt.settings.tick_seconds, first=0, name="planner"
+        _planner_job,
+        interval=rt.settings.tick_seconds,
+        name="planner",
+        # APScheduler fixes a job's first run when the scheduler starts (app.start(), after
+        # this and after deleteWebhook), and "first=0" then means one interval later: due work
+        # would wait a whole tick after every start. The first run is named here instead,
+        # and allowed however late the start makes it.
+        job_kwargs={"next_run_time": datetime.now(UTC), "misfire_grace_time": None},
     )
     retention.schedule(app)
     sender = Sender(rt, app.bot)
