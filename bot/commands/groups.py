@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import CliError
+from bot.commands import group_csv
 from bot.commands.common import (
     LINK_BY_HAND,
     BotUsername,
@@ -23,7 +24,13 @@ from bot.commands.common import (
 from bot.delivery.planner import schedule_for
 from bot.domain.schedule import WEEKDAYS
 from bot.runtime import Runtime
-from bot.services.group_setup import FIELDS, create_groups, parse_spec, renew_invite
+from bot.services.group_setup import (
+    FIELDS,
+    GroupSpec,
+    create_groups,
+    parse_spec,
+    renew_invite,
+)
 from bot.storage import groups, invites
 from bot.storage.groups import GroupRow
 
@@ -34,10 +41,56 @@ def _print_created(rows: list[dict[str, Any]], as_json: bool, username: BotUsern
         return
     for r in rows:
         print(f"group {r['id']}: {r['name']}")
+        # The times as understood ("thu 5:00" is 05:00), so a slip shows before anyone joins.
+        print(f"  meets: {r['meets_as_understood']}")
+        print(f"  messages: {r['delivers_as_understood']}")
         print(f"  invite code: {r['invite_code']}")
         print(f"  invite link: {username.shown(r['invite_code'])}")
     if username.name is None:
         print(LINK_BY_HAND)
+
+
+def _created_row(spec: GroupSpec, gid: int, code: str, username: BotUsername) -> dict[str, Any]:
+    from babel.dates import format_date, get_day_names
+
+    sched = spec.schedule
+    days = get_day_names("wide", locale="en")
+    return {
+        "id": gid,
+        "name": spec.name,
+        "invite_code": code,
+        "invite_link": username.link(code),
+        "meets": f"{WEEKDAYS[sched.meet_weekday]} {sched.meet_time:%H:%M}",
+        "delivers": f"{WEEKDAYS[sched.deliver_weekday]} {sched.deliver_time:%H:%M}",
+        "starts": sched.starts.isoformat(),
+        "timezone": sched.timezone,
+        "meets_as_understood": (
+            f"every {days[sched.meet_weekday]} at {sched.meet_time:%H:%M} ({sched.timezone}), "
+            f"first on {format_date(sched.starts, 'EEEE d MMMM y', locale='en')}"
+        ),
+        "delivers_as_understood": (
+            f"every {days[sched.deliver_weekday]} at {sched.deliver_time:%H:%M}"
+        ),
+    }
+
+
+async def _create_noting_twins(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, str]]:
+    """Create the groups and say, on stderr, which share a name with another group: nothing
+    stops it, but facilitators and members tell their groups apart by name."""
+    async with rt.engine.connect() as conn:
+        first_of: dict[str, int] = {}
+        for g in await groups.list_all(conn):
+            first_of.setdefault(g.name.strip().casefold(), g.id)
+    created = await create_groups(rt, specs)
+    for spec, (gid, _code) in zip(specs, created, strict=True):
+        twin = first_of.setdefault(spec.name.strip().casefold(), gid)
+        if twin != gid:
+            print(
+                f"foyer: note: group {gid} is called {spec.name!r}, as group {twin} is; "
+                "people tell groups apart by their names",
+                file=sys.stderr,
+            )
+    return created
 
 
 def create(args: argparse.Namespace) -> int:
@@ -48,14 +101,10 @@ def create(args: argparse.Namespace) -> int:
         spec = parse_spec(raw, curricula(s), datetime.now(UTC).date())
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    created = with_runtime(s, lambda rt: create_groups(rt, [spec]))
+    created = with_runtime(s, lambda rt: _create_noting_twins(rt, [spec]))
     username = bot_username(s)
     gid, code = created[0]
-    _print_created(
-        [{"id": gid, "name": spec.name, "invite_code": code, "invite_link": username.link(code)}],
-        args.json,
-        username,
-    )
+    _print_created([_created_row(spec, gid, code, username)], args.json, username)
     return 0
 
 
@@ -63,46 +112,33 @@ def import_csv(args: argparse.Namespace) -> int:
     s = settings()
     require_current_db(s)
     path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: cannot read ({type(exc).__name__})") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [
-        f
-        for f in ("name", "curriculum", "timezone", "meets", "starts")
-        if f not in (reader.fieldnames or [])
-    ]
-    if missing:
-        raise CliError(f"line 1: the header lacks {', '.join(missing)}")
-    unknown = [f for f in reader.fieldnames or [] if f not in FIELDS]
-    if unknown:
-        raise CliError(f"line 1: unknown columns {', '.join(unknown)}")
+    table = group_csv.read(path, FIELDS)
     registry = curricula(s)
     today = datetime.now(UTC).date()
     specs = []
-    for row in reader:
+    for line, row in table.rows:
         try:
             specs.append(parse_spec(row, registry, today))
         except ValueError as exc:
-            raise CliError(f"line {reader.line_num}: {exc}") from None
+            raise CliError(f"line {line}: {exc}") from None
     if not specs:
         raise CliError(f"{path}: no groups in the file")
-    created = with_runtime(s, lambda rt: create_groups(rt, specs))
+    created = with_runtime(s, lambda rt: _create_noting_twins(rt, specs))
     username = bot_username(s)
     _print_created(
         [
-            {
-                "id": gid,
-                "name": spec.name,
-                "invite_code": code,
-                "invite_link": username.link(code),
-            }
+            _created_row(spec, gid, code, username)
             for spec, (gid, code) in zip(specs, created, strict=True)
         ],
         args.json,
         username,
     )
+    if table.encoding == "windows-1252":
+        print(
+            f"foyer: note: {path} is not UTF-8 and was read as Windows-1252: check the names "
+            "above (save it as 'CSV UTF-8' to be sure)",
+            file=sys.stderr,
+        )
     return 0
 
 

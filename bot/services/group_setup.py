@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.content.registry import Curricula
+from bot.domain.countries import check_country
 from bot.domain.couples import parse_weeks
 from bot.domain.schedule import (
     GroupSchedule,
@@ -86,9 +87,9 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
                 + ",".join(str(w) for w in sorted(with_exercise))
             )
         couples = ",".join(str(w) for w in weeks)
-    country = (raw.get("country") or "").strip().upper() or None
-    if country is not None and not (len(country) == 2 and country.isalpha()):
-        raise ValueError("country: give a two-letter ISO code such as ML, NI or IN")
+    country = (raw.get("country") or "").strip() or None
+    if country is not None:
+        country = check_country(country)
     schedule = GroupSchedule(
         timezone=tz,
         meet_weekday=meet_day,
