@@ -157,7 +157,12 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
         "--delivers",
         help='weekly delivery, e.g. "fri 09:00" (default: the day after the meeting at 09:00)',
     )
-    create.add_argument("--starts", required=True, help="date of the first meeting, YYYY-MM-DD")
+    create.add_argument(
+        "--starts",
+        required=True,
+        help="date of the first meeting, YYYY-MM-DD, or 'next' for the next meeting day after "
+        "today",
+    )
     create.add_argument("--language", default="en", help="the group's main language (en fr es bm)")
     create.add_argument(
         "--country",
@@ -196,8 +201,10 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
         "import",
         help="create many groups from a CSV file",
         description="Create groups from a CSV file whose header names the same fields as "
-        "'group create': name, curriculum, timezone, meets, delivers, starts, language. "
-        "A bad row stops the import with 'line N: reason' and nothing is created.",
+        "'group create': name, curriculum, timezone, meets, delivers, starts, language, "
+        "country, couples_weeks. Values may be separated by commas, semicolons or tabs, and "
+        "the file saved as CSV UTF-8 or as Excel's plain CSV (Windows-1252). A bad row stops "
+        "the import with 'line N: reason' and nothing is created.",
     )
     imp.add_argument("file", help="the CSV file")
     imp.add_argument("--json", action="store_true", help="print JSON")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -232,3 +232,17 @@ def test_csv_that_is_no_text_says_how_to_save_it(tmp_path: Path) -> None:
         f"foyer: {tmp_path / 'groups.csv'}: cannot read: it is neither UTF-8 nor Windows-1252 "
         "text; in Excel or LibreOffice, save it as 'CSV UTF-8'"
     )
+
+
+def test_starts_next_is_the_next_meeting_day_after_today(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    foyer("db", "upgrade", env=env)
+    result = foyer(
+        "group", "create", "--name", "Kati", "--curriculum", "tiny-4",
+        "--timezone", "Africa/Bamako", "--meets", "thu 17:00", "--starts", "next", "--json",
+        env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    today = datetime.now(UTC).date()
+    starts = date.fromisoformat(json.loads(result.stdout)["starts"])
+    assert starts.weekday() == 3 and today < starts <= today + timedelta(days=7)

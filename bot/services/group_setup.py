@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.content.registry import Curricula
 from bot.domain.countries import check_country
@@ -66,10 +66,17 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
             )
     except ScheduleError as exc:
         raise ValueError(str(exc)) from None
+    starts_text = (raw.get("starts") or "").strip()
     try:
-        starts = date.fromisoformat((raw.get("starts") or "").strip())
+        if starts_text.casefold() == "next":  # the first meeting day after today
+            starts = today + timedelta(days=(meet_day - today.weekday() - 1) % 7 + 1)
+        else:
+            starts = date.fromisoformat(starts_text)
     except ValueError:
-        raise ValueError("starts: give the first meeting's date as YYYY-MM-DD") from None
+        raise ValueError(
+            "starts: give the first meeting's date as YYYY-MM-DD, or 'next' for the next "
+            "meeting day"
+        ) from None
     if starts < today:
         raise ValueError("starts: the first meeting cannot be in the past")
     if starts.weekday() != meet_day:
