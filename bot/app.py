@@ -7,7 +7,7 @@ import contextlib
 import logging
 import platform
 import signal
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from telegram import BotCommand, Update
@@ -212,7 +212,7 @@ async def _post_shutdown(app: FoyerApp) -> None:
     await rt.engine.dispose()
 
 
-def serve(app: FoyerApp, say: Callable[[str], None], delays: Iterable[float] | None = None) -> None:
+def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
     """`foyer run`: poll Telegram until stopped (Ctrl-C, SIGTERM).
 
     First the Bot API is reached (getMe), however long the network takes to come back
@@ -238,7 +238,7 @@ def serve(app: FoyerApp, say: Callable[[str], None], delays: Iterable[float] | N
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
     try:
-        if _reached(app, loop, say, delays):
+        if _reached(app, loop, say):
             # Initialized already, so PTB's own first attempt cannot fail and log a traceback;
             # deleteWebhook, its one other call before polling, retries quietly.
             app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False, bootstrap_retries=-1)
@@ -253,12 +253,7 @@ def serve(app: FoyerApp, say: Callable[[str], None], delays: Iterable[float] | N
         raise PollingConflict(conflicts[0].message)
 
 
-def _reached(
-    app: FoyerApp,
-    loop: asyncio.AbstractEventLoop,
-    say: Callable[[str], None],
-    delays: Iterable[float] | None,
-) -> bool:
+def _reached(app: FoyerApp, loop: asyncio.AbstractEventLoop, say: Callable[[str], None]) -> bool:
     """Wait for the Bot API to answer getMe; False when stopped (Ctrl-C, SIGTERM) meanwhile."""
 
     def stop() -> None:
@@ -268,7 +263,7 @@ def _reached(
     for sig in stop_signals:  # PTB installs its own once polling starts
         loop.add_signal_handler(sig, stop)
     try:
-        loop.run_until_complete(reach.until_reached(app.initialize, _api_url(app), say, delays))
+        loop.run_until_complete(reach.until_reached(app.initialize, _api_url(app), say))
     except (KeyboardInterrupt, SystemExit):
         return False
     finally:

@@ -4,19 +4,70 @@ Bot API answers; a refused token is one line and exit code 2, with no traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import socket
 import sys
 from pathlib import Path
 
+import pytest
+from telegram import Bot
+from telegram.error import NetworkError
+
+from bot.delivery.http_client import AiohttpRequest
 from bot.emulator import BotAPIEmulator
-from bot.reach import backoff
+from bot.reach import backoff, until_reached
 from tests.test_settings_and_cli import CURRICULA, foyer
 
 
 def test_backoff_doubles_up_to_a_minute() -> None:
     assert list(itertools.islice(backoff(), 9)) == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+
+
+async def test_until_reached_says_each_attempt_and_returns_once_answered() -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    requests = (AiohttpRequest(1), AiohttpRequest(1))
+    bot = Bot("123456:TEST", base_url=f"{url}/bot", request=requests[0],
+              get_updates_request=requests[1])  # fmt: skip
+    said: list[str] = []
+    two_failures = asyncio.Event()
+
+    def say(line: str) -> None:
+        said.append(line)
+        if len(said) == 2:
+            two_failures.set()
+
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(requests[0].shutdown)
+        stack.push_async_callback(requests[1].shutdown)
+        reaching = asyncio.create_task(
+            until_reached(bot.initialize, url, say, delays=[0.05, 0.5, 0.5, 0.5])
+        )
+        await asyncio.wait_for(two_failures.wait(), 10)
+        # The network comes back during the announced half second.
+        await stack.enter_async_context(BotAPIEmulator(bot_username="foyer_ml_bot", port=port))
+        await asyncio.wait_for(reaching, 10)
+    assert bot.username == "foyer_ml_bot"
+    assert said == [
+        f"cannot reach the Bot API at {url} (aiohttp.ClientConnectorError); trying again in {d} s"
+        for d in ("0.05", "0.5")
+    ]
+
+
+async def test_until_reached_gives_up_only_when_told() -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    requests = (AiohttpRequest(1), AiohttpRequest(1))
+    bot = Bot("123456:TEST", base_url=f"{url}/bot", request=requests[0],
+              get_updates_request=requests[1])  # fmt: skip
+    said: list[str] = []
+    try:
+        with pytest.raises(NetworkError):
+            await until_reached(bot.initialize, url, said.append, delays=[0.01])
+    finally:
+        await asyncio.gather(*(r.shutdown() for r in requests))
+    assert len(said) == 1
 
 
 def _free_port() -> int:

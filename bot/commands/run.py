@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
                 "token (@BotFather) and FOYER_BOT_API_URL"
             ) from None
         except NetworkError as exc:
-            # Once serving, a lost network is PTB's to retry; this is what ends the start.
+            # The network lost between getMe and polling (the command menus): one line. Once
+            # polling, PTB retries getUpdates itself.
             raise CliError(redacted(unreachable(s.bot_api_url, exc), token)) from None
     return 0
