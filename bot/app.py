@@ -8,7 +8,7 @@ import logging
 import platform
 import signal
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram import BotCommand, Update
 from telegram.error import Conflict
@@ -53,6 +53,9 @@ _SENDER_TASK = "foyer.sender_task"
 _SENDER = "foyer.sender"
 _REQUESTS = "foyer.http_requests"
 _STOP_GRACE_SECONDS = 30
+_CONFLICT = "foyer.polling_conflict"
+# The first planner tick after start: soon, yet after a second poller's Conflict would show.
+FIRST_TICK_SECONDS = 2.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
@@ -170,6 +173,8 @@ async def _set_command_menus(app: FoyerApp) -> None:
 
 
 async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.application.bot_data.get(_CONFLICT):
+        return  # another program polls this token: this process is stopping, plan nothing
     await planner.tick(runtime_of(context.application))
 
 
@@ -184,8 +189,12 @@ async def _post_init(app: FoyerApp) -> None:
         # APScheduler fixes a job's first run when the scheduler starts (app.start(), after
         # this and after deleteWebhook), and "first=0" then means one interval later: due work
         # would wait a whole tick after every start. The first run is named here instead,
-        # and allowed however late the start makes it.
-        job_kwargs={"next_run_time": datetime.now(UTC), "misfire_grace_time": None},
+        # allowed however late the start makes it, and a moment after polling begins: a second
+        # Foyer on this token hears Telegram's 409 Conflict by then and plans nothing.
+        job_kwargs={
+            "next_run_time": datetime.now(UTC) + timedelta(seconds=FIRST_TICK_SECONDS),
+            "misfire_grace_time": None,
+        },
     )
     retention.schedule(app)
     sender = Sender(rt, app.bot)
@@ -228,6 +237,7 @@ def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
     async def stop_on_conflict(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update is None and isinstance(context.error, Conflict) and not conflicts:
             conflicts.append(context.error)
+            context.application.bot_data[_CONFLICT] = True
             log.error("polling.conflict")
             context.application.stop_running()
 

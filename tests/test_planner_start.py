@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.app import build_application, running
+from bot.app import FIRST_TICK_SECONDS, build_application, running
 from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
 from bot.runtime import runtime_of
@@ -17,6 +17,7 @@ async def test_the_first_planner_tick_comes_at_start(
 ) -> None:
     # The planner's interval is an hour here (as in every test): only a tick at start can
     # send the prompt within the few seconds waited below.
+    assert FIRST_TICK_SECONDS <= 2
     settings = make_settings(emu, db_url)
     assert settings.tick_seconds == 3600
     first = build_application(settings, clock=clock)
@@ -29,6 +30,6 @@ async def test_the_first_planner_tick_comes_at_start(
     again = build_application(settings, clock=clock)
     async with running(again, poll_timeout=1):
         prompt = await emu.wait_for_message(
-            uid, lambda m: "Prompt of week 1" in (m.text or ""), timeout=3
+            uid, lambda m: "Prompt of week 1" in (m.text or ""), timeout=FIRST_TICK_SECONDS + 3
         )
     assert prompt.text
