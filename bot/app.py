@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import platform
+import signal
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 from telegram.error import Conflict
@@ -18,7 +21,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import i18n
+from bot import i18n, reach
 from bot.clock import Clock, SystemClock
 from bot.content.registry import Curricula
 from bot.delivery import planner, retention
@@ -51,6 +54,9 @@ _SENDER = "foyer.sender"
 _REQUESTS = "foyer.http_requests"
 _MENUS_TASK = "foyer.menus_task"
 _STOP_GRACE_SECONDS = 30
+_CONFLICT = "foyer.polling_conflict"
+# The first planner tick after start: soon, yet after a second poller's Conflict would show.
+FIRST_TICK_SECONDS = 2.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
@@ -159,6 +165,8 @@ async def _set_command_menus(app: FoyerApp) -> None:
 
 
 async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.application.bot_data.get(_CONFLICT):
+        return  # another program polls this token: this process is stopping, plan nothing
     await planner.tick(runtime_of(context.application))
 
 
@@ -167,7 +175,18 @@ async def _post_init(app: FoyerApp) -> None:
     await _set_command_menus(app)
     assert app.job_queue is not None
     app.job_queue.run_repeating(
-        _planner_job, interval=rt.settings.tick_seconds, first=0, name="planner"
+        _planner_job,
+        interval=rt.settings.tick_seconds,
+        name="planner",
+        # APScheduler fixes a job's first run when the scheduler starts (app.start(), after
+        # this and after deleteWebhook), and "first=0" then means one interval later: due work
+        # would wait a whole tick after every start. The first run is named here instead,
+        # allowed however late the start makes it, and a moment after polling begins: a second
+        # Foyer on this token hears Telegram's 409 Conflict by then and plans nothing.
+        job_kwargs={
+            "next_run_time": datetime.now(UTC) + timedelta(seconds=FIRST_TICK_SECONDS),
+            "misfire_grace_time": None,
+        },
     )
     retention.schedule(app)
     sender = Sender(rt, app.bot)
@@ -199,8 +218,12 @@ async def _post_shutdown(app: FoyerApp) -> None:
     await rt.engine.dispose()
 
 
-def serve(app: FoyerApp) -> None:
+def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
     """`foyer run`: poll Telegram until stopped (Ctrl-C, SIGTERM).
+
+    First the Bot API is reached (getMe), however long the network takes to come back
+    (bot/reach.py: ``say`` gets one line per failed attempt); a refused token raises
+    InvalidToken with nothing logged.
 
     Telegram gives each update to one poller only, so while another program polls with the
     same token, each of the two gets part of the updates and a stream of 409 Conflicts.
@@ -211,21 +234,53 @@ def serve(app: FoyerApp) -> None:
     async def stop_on_conflict(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update is None and isinstance(context.error, Conflict) and not conflicts:
             conflicts.append(context.error)
+            context.application.bot_data[_CONFLICT] = True
             log.error("polling.conflict")
             context.application.stop_running()
 
     app.add_error_handler(stop_on_conflict)
     try:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
-    finally:
-        # After a failed start (a refused token, no way to the Bot API) PTB's shutdown has
-        # nothing to do and leaves the HTTP sessions open; closed here, they end quietly.
         loop = asyncio.get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    try:
+        if _reached(app, loop, say):
+            # Initialized already, so PTB's own first attempt cannot fail and log a traceback;
+            # deleteWebhook, its one other call before polling, retries quietly.
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False, bootstrap_retries=-1)
+    finally:
+        # After a failed start (a refused token, Ctrl-C while waiting for the network) PTB's
+        # shutdown has nothing to do and leaves the HTTP sessions open; closed here, they end
+        # quietly.
         requests: tuple[AiohttpRequest, ...] = app.bot_data.get(_REQUESTS, ())
         loop.run_until_complete(asyncio.gather(*(r.shutdown() for r in requests)))
         loop.close()
     if conflicts:
         raise PollingConflict(conflicts[0].message)
+
+
+def _reached(app: FoyerApp, loop: asyncio.AbstractEventLoop, say: Callable[[str], None]) -> bool:
+    """Wait for the Bot API to answer getMe; False when stopped (Ctrl-C, SIGTERM) meanwhile."""
+
+    def stop() -> None:
+        raise SystemExit
+
+    stop_signals = (signal.SIGINT, signal.SIGTERM) if platform.system() != "Windows" else ()
+    for sig in stop_signals:  # PTB installs its own once polling starts
+        loop.add_signal_handler(sig, stop)
+    try:
+        loop.run_until_complete(reach.until_reached(app.initialize, _api_url(app), say))
+    except (KeyboardInterrupt, SystemExit):
+        return False
+    finally:
+        for sig in stop_signals:
+            loop.remove_signal_handler(sig)
+    return True
+
+
+def _api_url(app: FoyerApp) -> str:
+    return runtime_of(app).settings.bot_api_url
 
 
 @contextlib.asynccontextmanager

@@ -15,11 +15,22 @@ class CliError(Exception):
     """A problem the user can fix: printed as one line, exit code 2."""
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml), as pip and bug reports see it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("foyer")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="foyer",
         description="Foyer: weekly programmes for men's groups and couples, over Telegram.",
     )
+    p.add_argument("--version", action="version", version=f"foyer {_version()}")
     # No command: `foyer` alone serves Telegram with a token, else opens the sandbox (main()).
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -146,7 +157,12 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
         "--delivers",
         help='weekly delivery, e.g. "fri 09:00" (default: the day after the meeting at 09:00)',
     )
-    create.add_argument("--starts", required=True, help="date of the first meeting, YYYY-MM-DD")
+    create.add_argument(
+        "--starts",
+        required=True,
+        help="date of the first meeting, YYYY-MM-DD, or 'next' for the next meeting day after "
+        "today",
+    )
     create.add_argument("--language", default="en", help="the group's main language (en fr es bm)")
     create.add_argument(
         "--country",
@@ -156,6 +172,11 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
         "--couples-weeks",
         help="weeks whose couples exercise is also sent to partners, e.g. 3,6,9,12 "
         "(a couples curriculum such as couples-8 has a couples track every week)",
+    )
+    create.add_argument(
+        "--guide-hours",
+        help="hours before each meeting the facilitators get the discussion guide "
+        "(1-72, default 24)",
     )
     create.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(func=_cmd("bot.commands.groups:create"))
@@ -185,7 +206,9 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
         "import",
         help="create many groups from a CSV file",
         description="Create groups from a CSV file whose header names the same fields as "
-        "'group create': name, curriculum, timezone, meets, delivers, starts, language. "
+        "'group create': name, curriculum, timezone, meets, delivers, starts, language, "
+        "country, couples_weeks, guide_hours. Values may be separated by commas, semicolons "
+        "or tabs, and the file saved as CSV UTF-8 or as Excel's plain CSV (Windows-1252). "
         "A bad row stops the import with 'line N: reason' and nothing is created.",
     )
     imp.add_argument("file", help="the CSV file")

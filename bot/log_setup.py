@@ -7,7 +7,13 @@ import time
 from urllib.parse import quote
 
 # httpx logs every request's URL at INFO, and a Bot API URL carries the bot token.
-QUIET_LIBRARIES = {"httpx": logging.WARNING, "httpcore": logging.WARNING}
+# APScheduler says "Running job" and "executed successfully" at INFO for every planner tick
+# (two lines a minute); its warnings (a missed run) and errors still show.
+QUIET_LIBRARIES = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
+}
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 REDACTED = "<bot token>"
 

@@ -131,6 +131,8 @@ def test_group_commands_end_to_end(tmp_path: Path) -> None:
         "thu 17:00",
         "--starts",
         _next_thursday(),
+        "--guide-hours",
+        "48",
         "--json",
         env=env,
         cwd=tmp_path,
@@ -142,6 +144,7 @@ def test_group_commands_end_to_end(tmp_path: Path) -> None:
 
     shown = json.loads(foyer("group", "show", str(info["id"]), "--json", env=env).stdout)
     assert shown["delivers"] == "fri 09:00"  # the day after the meeting, 09:00
+    assert shown["guide_hours"] == 48  # the discussion guide two days before each meeting
     assert shown["country"] == "ML"  # read off the timezone, for the help resources
     assert shown["members"] == 0 and shown["current_week"] == 0
     assert shown["next_delivery"].endswith("09:00+00:00")

@@ -96,6 +96,17 @@ BAD_CSVS: dict[str, bytes] = {
     "binary": bytes(range(256)) * 4,
     "empty name": f"{HEADER}\n{GOOD_ROW.replace('Kati Men', '')}\n".encode(),
     "name too long": f"{HEADER}\n{GOOD_ROW.replace('Kati Men', 'x' * 500)}\n".encode(),
+    "unterminated quote": f'{HEADER}\n{GOOD_ROW}\n"{GOOD_ROW}\n{GOOD_ROW}\n'.encode(),
+    "a comma not in quotes": f"{HEADER}\n{GOOD_ROW.replace('Kati Men', 'Kati, Mali')}\n".encode(),
+    "unknown country": f"{HEADER},country\n{GOOD_ROW},XX\n".encode(),
+    "a country's name": f"{HEADER},country\n{GOOD_ROW},Mali\n".encode(),
+    # French Excel: semicolons, Windows-1252; read as such, so the bad row is what is said.
+    "semicolons, Windows-1252, bad date": (
+        f"{HEADER}\n{GOOD_ROW.replace('Kati Men', 'Kâti').replace(next_thursday(), '31/12')}\n"
+    )
+    .replace(",", ";")
+    .encode("cp1252"),
+    "UTF-16 without a header": "Kati Men;men-groups-12\n".encode("utf-16"),
 }
 BAD_CONTENT: dict[str, str] = {
     "TOML syntax error": 'id = "x"\n[[week\nnumber = 1\n',

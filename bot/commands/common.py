@@ -7,6 +7,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 from alembic.util import CommandError
@@ -34,15 +35,32 @@ def settings() -> Settings:
 _DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, CommandError, OSError)
 
 
+def database_where(s: Settings) -> str:
+    """The database as the operator should see it: the absolute file path (a relative
+    FOYER_DATABASE_URL depends on the folder Foyer runs in), or the URL without its password."""
+    url = s.database_url
+    path = db_lock.database_file(url)
+    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+
+
 def database_problem(s: Settings, exc: BaseException) -> CliError:
     """One line naming the database and what is wrong with it, instead of a traceback."""
-    url = s.database_url
-    where = db_lock.database_file(url) or make_url(url).render_as_string(hide_password=True)
     problem = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     hint = ""
     if "readonly" in problem or "read-only" in problem:
         hint = " (Foyer writes to the file and creates files beside it: check the permissions)"
-    return CliError(f"the database {where}: {problem}{hint}")
+    return CliError(f"the database {database_where(s)}: {problem}{hint}")
+
+
+_CREATE_IT = "create it with 'foyer db upgrade' (or 'foyer run --upgrade')"
+
+
+def require_database_file(s: Settings) -> None:
+    """Only `db upgrade` creates a database: opening a SQLite file that is not there would
+    leave an empty one behind, and a relative path may simply be run from another folder."""
+    path = db_lock.database_file(s.database_url)
+    if path is not None and not path.exists():
+        raise CliError(f"no database at {path}: {_CREATE_IT}, or set FOYER_DATABASE_URL")
 
 
 @contextlib.contextmanager
@@ -56,21 +74,38 @@ def serving_database(url: str) -> Iterator[None]:
         yield
 
 
-def upgrade_database(s: Settings) -> None:
+def upgrade_database(s: Settings) -> tuple[bool, str]:
+    """Create or upgrade the database: whether anything changed, and one line saying what,
+    naming the database."""
+    path = db_lock.database_file(s.database_url)
+    existed = path is None or path.exists()
     try:
+        before = migrate.current_revision(s.database_url) if existed else None
         migrate.upgrade(s.database_url)
     except _DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
+    head = migrate.head_revision()
+    where = database_where(s)
+    if not existed:
+        return True, f"created the database {where} (revision {head})"
+    if before is None:
+        return True, f"created Foyer's tables in the database {where} (revision {head})"
+    if before == head:
+        return False, f"the database {where} is already up to date (revision {head})"
+    return True, f"upgraded the database {where} from revision {before} to {head}"
 
 
 def require_current_db(s: Settings) -> None:
+    require_database_file(s)
     try:
-        current = migrate.is_current(s.database_url)
+        current = migrate.current_revision(s.database_url)
     except _DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
-    if not current:
+    if current is None:
+        raise CliError(f"the database {database_where(s)} has no Foyer tables yet: {_CREATE_IT}")
+    if current != migrate.head_revision():
         raise CliError(
-            "the database is not up to date: run 'foyer db upgrade' first "
+            f"the database {database_where(s)} is not up to date: run 'foyer db upgrade' first "
             "(or 'foyer run --upgrade')"
         )
 
@@ -122,13 +157,66 @@ def with_runtime(s: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
     return asyncio.run(go())
 
 
+NO_TOKEN = "needs the bot username: set FOYER_BOT_TOKEN"
+
+
+@dataclass(frozen=True)
+class BotUsername:
+    """The bot's username for invite links, or why Foyer could not learn it."""
+
+    name: str | None
+    missing: str = NO_TOKEN  # said in place of the link when name is None
+
+    def link(self, code: str) -> str | None:
+        return f"https://t.me/{self.name}?start={code}" if self.name else None
+
+    def shown(self, code: str) -> str:
+        return self.link(code) or f"({self.missing})"
+
+
+def bot_username(s: Settings) -> BotUsername:
+    """Ask the Bot API who we are, so invite links are complete."""
+    if not s.bot_token:
+        return BotUsername(None)
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from bot.log_setup import redacted
+    from bot.reach import unreachable
+
+    async def who() -> BotUsername:
+        bot = Bot(s.bot_token or "", base_url=s.bot_api_base_url)
+        try:
+            async with bot:
+                return BotUsername(bot.username)
+        except InvalidToken:
+            return BotUsername(
+                None,
+                f"the bot username is unknown: the Bot API at {s.bot_api_url} does not accept "
+                "FOYER_BOT_TOKEN; check the token (@BotFather)",
+            )
+        except NetworkError as exc:
+            problem = redacted(unreachable(s.bot_api_url, exc), s.bot_token)
+            return BotUsername(None, f"the bot username is unknown: {problem}")
+        except TelegramError as exc:
+            problem = redacted(exc.message, s.bot_token)
+            return BotUsername(None, f"the bot username is unknown: Telegram answered {problem}")
+
+    return asyncio.run(who())
+
+
+LINK_BY_HAND = "The link is https://t.me/<bot username>?start=<invite code>."
+
+
 def print_invite(
-    who: str, code: str, link: str | None, days: int, group: int | None, as_json: bool
+    who: str, code: str, username: BotUsername, days: int, group: int | None, as_json: bool
 ) -> None:
     """A one-time staff invitation as the CLI prints it (who: "facilitator", "partner contact")."""
     if as_json:
-        print(json.dumps({"invite_code": code, "invite_link": link, "group": group}))
+        print(json.dumps({"invite_code": code, "invite_link": username.link(code), "group": group}))
         return
     print(f"{who} invite code: {code}")
-    print(f"{who} invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    print(f"{who} invite link: {username.shown(code)}")
+    if username.name is None:
+        print(LINK_BY_HAND)
     print(f"it works once and expires in {days} days")

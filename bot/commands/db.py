@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 
 from bot.commands.common import settings, upgrade_database
-from bot.storage import migrate
 
 
 def upgrade(args: argparse.Namespace) -> int:
-    s = settings()
-    upgrade_database(s)
-    print(f"database is up to date (revision {migrate.head_revision()})")
+    print(upgrade_database(settings())[1])
     return 0

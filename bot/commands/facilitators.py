@@ -7,8 +7,13 @@ import json
 from typing import Any
 
 from bot.cli import CliError
-from bot.commands.common import print_invite, require_current_db, settings, with_runtime
-from bot.commands.groups import _bot_username, _link
+from bot.commands.common import (
+    bot_username,
+    print_invite,
+    require_current_db,
+    settings,
+    with_runtime,
+)
 from bot.runtime import Runtime
 from bot.services import facilitation
 
@@ -19,8 +24,9 @@ def invite(args: argparse.Namespace) -> int:
     code = with_runtime(s, lambda rt: facilitation.create_invite(rt, args.group))
     if code is None:
         raise CliError(f"there is no group {args.group}")
-    link = _link(_bot_username(s), code)
-    print_invite("facilitator", code, link, facilitation.INVITE_DAYS, args.group, args.json)
+    print_invite(
+        "facilitator", code, bot_username(s), facilitation.INVITE_DAYS, args.group, args.json
+    )
     return 0
 
 

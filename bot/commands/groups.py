@@ -3,62 +3,94 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import csv
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import CliError
-from bot.commands.common import curricula, require_current_db, settings, with_runtime
+from bot.commands import group_csv
+from bot.commands.common import (
+    LINK_BY_HAND,
+    BotUsername,
+    bot_username,
+    curricula,
+    require_current_db,
+    settings,
+    with_runtime,
+)
 from bot.delivery.planner import schedule_for
 from bot.domain.schedule import WEEKDAYS
 from bot.runtime import Runtime
-from bot.services.group_setup import FIELDS, create_groups, parse_spec, renew_invite
-from bot.settings import Settings
+from bot.services.group_setup import (
+    FIELDS,
+    GroupSpec,
+    create_groups,
+    parse_spec,
+    renew_invite,
+)
 from bot.storage import groups, invites
 from bot.storage.groups import GroupRow
 
 
-def _bot_username(s: Settings) -> str | None:
-    """Ask the Bot API who we are, so invite links are complete; None without a token."""
-    if not s.bot_token:
-        return None
-    from telegram import Bot
-    from telegram.error import TelegramError
-
-    async def who() -> str | None:
-        bot = Bot(s.bot_token or "", base_url=s.bot_api_base_url)
-        try:
-            async with bot:
-                return bot.username
-        except TelegramError:
-            return None
-
-    return asyncio.run(who())
-
-
-def _link(username: str | None, code: str) -> str | None:
-    return f"https://t.me/{username}?start={code}" if username else None
-
-
-def _print_created(rows: list[dict[str, Any]], as_json: bool, username: str | None) -> None:
+def _print_created(rows: list[dict[str, Any]], as_json: bool, username: BotUsername) -> None:
     if as_json:
         print(json.dumps(rows if len(rows) != 1 else rows[0], indent=2))
         return
     for r in rows:
         print(f"group {r['id']}: {r['name']}")
+        # The times as understood ("thu 5:00" is 05:00), so a slip shows before anyone joins.
+        print(f"  meets: {r['meets_as_understood']}")
+        print(f"  messages: {r['delivers_as_understood']}")
         print(f"  invite code: {r['invite_code']}")
-        print(
-            f"  invite link: {r['invite_link'] or '(needs the bot username: set FOYER_BOT_TOKEN)'}"
-        )
-    if username is None:
-        print(
-            "Without FOYER_BOT_TOKEN Foyer cannot ask Telegram for the bot's username; the link"
-            " is https://t.me/<bot username>?start=<invite code>."
-        )
+        print(f"  invite link: {username.shown(r['invite_code'])}")
+    if username.name is None:
+        print(LINK_BY_HAND)
+
+
+def _created_row(spec: GroupSpec, gid: int, code: str, username: BotUsername) -> dict[str, Any]:
+    from babel.dates import format_date, get_day_names
+
+    sched = spec.schedule
+    days = get_day_names("wide", locale="en")
+    return {
+        "id": gid,
+        "name": spec.name,
+        "invite_code": code,
+        "invite_link": username.link(code),
+        "meets": f"{WEEKDAYS[sched.meet_weekday]} {sched.meet_time:%H:%M}",
+        "delivers": f"{WEEKDAYS[sched.deliver_weekday]} {sched.deliver_time:%H:%M}",
+        "starts": sched.starts.isoformat(),
+        "timezone": sched.timezone,
+        "meets_as_understood": (
+            f"every {days[sched.meet_weekday]} at {sched.meet_time:%H:%M} ({sched.timezone}), "
+            f"first on {format_date(sched.starts, 'EEEE d MMMM y', locale='en')}"
+        ),
+        "delivers_as_understood": (
+            f"every {days[sched.deliver_weekday]} at {sched.deliver_time:%H:%M}"
+        ),
+    }
+
+
+async def _create_noting_twins(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, str]]:
+    """Create the groups and say, on stderr, which share a name with another group: nothing
+    stops it, but facilitators and members tell their groups apart by name."""
+    async with rt.engine.connect() as conn:
+        first_of: dict[str, int] = {}
+        for g in await groups.list_all(conn):
+            first_of.setdefault(g.name.strip().casefold(), g.id)
+    created = await create_groups(rt, specs)
+    for spec, (gid, _code) in zip(specs, created, strict=True):
+        twin = first_of.setdefault(spec.name.strip().casefold(), gid)
+        if twin != gid:
+            print(
+                f"foyer: note: group {gid} is called {spec.name!r}, as group {twin} is; "
+                "people tell groups apart by their names",
+                file=sys.stderr,
+            )
+    return created
 
 
 def create(args: argparse.Namespace) -> int:
@@ -69,14 +101,10 @@ def create(args: argparse.Namespace) -> int:
         spec = parse_spec(raw, curricula(s), datetime.now(UTC).date())
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    created = with_runtime(s, lambda rt: create_groups(rt, [spec]))
-    username = _bot_username(s)
+    created = with_runtime(s, lambda rt: _create_noting_twins(rt, [spec]))
+    username = bot_username(s)
     gid, code = created[0]
-    _print_created(
-        [{"id": gid, "name": spec.name, "invite_code": code, "invite_link": _link(username, code)}],
-        args.json,
-        username,
-    )
+    _print_created([_created_row(spec, gid, code, username)], args.json, username)
     return 0
 
 
@@ -84,46 +112,33 @@ def import_csv(args: argparse.Namespace) -> int:
     s = settings()
     require_current_db(s)
     path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: cannot read ({type(exc).__name__})") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [
-        f
-        for f in ("name", "curriculum", "timezone", "meets", "starts")
-        if f not in (reader.fieldnames or [])
-    ]
-    if missing:
-        raise CliError(f"line 1: the header lacks {', '.join(missing)}")
-    unknown = [f for f in reader.fieldnames or [] if f not in FIELDS]
-    if unknown:
-        raise CliError(f"line 1: unknown columns {', '.join(unknown)}")
+    table = group_csv.read(path, FIELDS)
     registry = curricula(s)
     today = datetime.now(UTC).date()
     specs = []
-    for row in reader:
+    for line, row in table.rows:
         try:
             specs.append(parse_spec(row, registry, today))
         except ValueError as exc:
-            raise CliError(f"line {reader.line_num}: {exc}") from None
+            raise CliError(f"line {line}: {exc}") from None
     if not specs:
         raise CliError(f"{path}: no groups in the file")
-    created = with_runtime(s, lambda rt: create_groups(rt, specs))
-    username = _bot_username(s)
+    created = with_runtime(s, lambda rt: _create_noting_twins(rt, specs))
+    username = bot_username(s)
     _print_created(
         [
-            {
-                "id": gid,
-                "name": spec.name,
-                "invite_code": code,
-                "invite_link": _link(username, code),
-            }
+            _created_row(spec, gid, code, username)
             for spec, (gid, code) in zip(specs, created, strict=True)
         ],
         args.json,
         username,
     )
+    if table.encoding == "windows-1252":
+        print(
+            f"foyer: note: {path} is not UTF-8 and was read as Windows-1252: check the names "
+            "above (save it as 'CSV UTF-8' to be sure)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -140,6 +155,7 @@ def _describe(rt: Runtime, g: GroupRow, members: int, code: str | None) -> dict[
         "country": g.country,
         "meets": f"{WEEKDAYS[g.meet_weekday]} {g.meet_time:%H:%M}",
         "delivers": f"{WEEKDAYS[g.deliver_weekday]} {g.deliver_time:%H:%M}",
+        "guide_hours": g.guide_hours_before,
         "starts": g.starts_on.isoformat(),
         "paused": g.paused,
         "members": members,
@@ -207,9 +223,10 @@ def revoke_invite(args: argparse.Namespace) -> int:
     code = with_runtime(s, lambda rt: renew_invite(rt, args.id))
     if code is None:
         raise CliError(f"there is no group {args.id}")
-    username = _bot_username(s)
+    username = bot_username(s)
     print("the old invite code no longer works")
     print(f"new invite code: {code}")
-    link = _link(username, code)
-    print(f"new invite link: {link or '(needs the bot username: set FOYER_BOT_TOKEN)'}")
+    print(f"new invite link: {username.shown(code)}")
+    if username.name is None:
+        print(LINK_BY_HAND)
     return 0

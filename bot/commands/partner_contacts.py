@@ -6,8 +6,13 @@ import argparse
 import json
 
 from bot.cli import CliError
-from bot.commands.common import print_invite, require_current_db, settings, with_runtime
-from bot.commands.groups import _bot_username, _link
+from bot.commands.common import (
+    bot_username,
+    print_invite,
+    require_current_db,
+    settings,
+    with_runtime,
+)
 from bot.services import couples
 
 
@@ -17,8 +22,9 @@ def invite(args: argparse.Namespace) -> int:
     code = with_runtime(s, lambda rt: couples.create_contact_invite(rt, args.group))
     if code is None:
         raise CliError(f"there is no group {args.group}")
-    link = _link(_bot_username(s), code)
-    print_invite("partner contact", code, link, couples.PARTNER_INVITE_DAYS, args.group, args.json)
+    print_invite(
+        "partner contact", code, bot_username(s), couples.PARTNER_INVITE_DAYS, args.group, args.json
+    )
     return 0
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from bot.cli import CliError
 from bot.commands.common import (
     curricula,
     require_current_db,
+    require_database_file,
     require_writable_db,
     serving_database,
     settings,
@@ -20,20 +22,25 @@ from bot.log_setup import configure_logging, redacted
 def run(args: argparse.Namespace) -> int:
     s = settings()
     token = s.token_or_raise()
+    if not args.upgrade:
+        require_database_file(s)  # before the lock, which would leave a file beside it
     # Held from before the upgrade to the end: a second `foyer run` changes nothing.
     with serving_database(s.database_url):
         if args.upgrade:
-            upgrade_database(s)
+            changed, said = upgrade_database(s)
+            if changed:  # a new or upgraded database is worth a line; an unchanged one is not
+                print(f"foyer: {said}", file=sys.stderr)
         require_current_db(s)
         require_writable_db(s)
         configure_logging(logging.INFO, token=token)
         from telegram.error import InvalidToken, NetworkError
 
         from bot.app import PollingConflict, build_application, serve
+        from bot.reach import unreachable
 
         app = build_application(s, curricula=curricula(s))
         try:
-            serve(app)
+            serve(app, say=lambda line: print(f"foyer: {redacted(line, token)}", file=sys.stderr))
         except PollingConflict as exc:
             raise CliError(
                 f"another program polls Telegram with this bot's token (Telegram answered: "
@@ -45,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
                 "token (@BotFather) and FOYER_BOT_API_URL"
             ) from None
         except NetworkError as exc:
-            # Foyer's client names the error's type only; the URL, and so the token, stays out.
-            problem = redacted(exc.message, token)
-            raise CliError(f"cannot reach the Bot API at {s.bot_api_url} ({problem})") from None
+            # The network lost between getMe and polling (the command menus): one line. Once
+            # polling, PTB retries getUpdates itself.
+            raise CliError(redacted(unreachable(s.bot_api_url, exc), token)) from None
     return 0

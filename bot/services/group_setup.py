@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from bot.content.registry import Curricula
+from bot.domain.countries import check_country
 from bot.domain.couples import parse_weeks
 from bot.domain.schedule import (
     GroupSchedule,
@@ -68,10 +69,17 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
             )
     except ScheduleError as exc:
         raise ValueError(str(exc)) from None
+    starts_text = (raw.get("starts") or "").strip()
     try:
-        starts = date.fromisoformat((raw.get("starts") or "").strip())
+        if starts_text.casefold() == "next":  # the first meeting day after today
+            starts = today + timedelta(days=(meet_day - today.weekday() - 1) % 7 + 1)
+        else:
+            starts = date.fromisoformat(starts_text)
     except ValueError:
-        raise ValueError("starts: give the first meeting's date as YYYY-MM-DD") from None
+        raise ValueError(
+            "starts: give the first meeting's date as YYYY-MM-DD, or 'next' for the next "
+            "meeting day"
+        ) from None
     if starts < today:
         raise ValueError("starts: the first meeting cannot be in the past")
     if starts.weekday() != meet_day:
@@ -89,9 +97,9 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
                 + ",".join(str(w) for w in sorted(with_exercise))
             )
         couples = ",".join(str(w) for w in weeks)
-    country = (raw.get("country") or "").strip().upper() or None
-    if country is not None and not (len(country) == 2 and country.isalpha()):
-        raise ValueError("country: give a two-letter ISO code such as ML, NI or IN")
+    country = (raw.get("country") or "").strip() or None
+    if country is not None:
+        country = check_country(country)
     guide = str(raw.get("guide_hours") or "").strip() or str(GUIDE_HOURS_DEFAULT)
     if not guide.isdigit() or not 1 <= int(guide) <= 72:
         raise ValueError("guide_hours: give the hours before the meeting, from 1 to 72")
