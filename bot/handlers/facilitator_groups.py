@@ -18,7 +18,6 @@ from bot.handlers.callbacks import (
     admin_invite_data,
     group_action_data,
     parse_group_action,
-    parse_page,
 )
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_common import (
@@ -154,22 +153,14 @@ async def groups_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_groups_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    asked = parse_page(query.data or "")
+    asked = await paging.asked(update)
     if asked is None:
-        await paging.stale(update)
         return
     found = await _visible_groups(update, context)
     if found is None:
         return
     rows, actor = found
-    shown = _groups_page(rows, asked.page, actor.groups, actor.is_admin)
-    if shown is None:  # forged, or fewer groups than when the list was sent
-        await paging.stale(update)
-        return
-    await query.answer()
-    await edit(update, *shown)
+    await paging.turn(update, _groups_page(rows, asked.page, actor.groups, actor.is_admin))
 
 
 async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int) -> None:
@@ -596,8 +587,10 @@ async def on_members_page(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """Previous / Next in a group's member list or its partner-invitation choice."""
     query = update.callback_query
     assert query is not None
-    asked = parse_page(query.data or "")
-    if asked is None or asked.group_id is None:
+    asked = await paging.asked(update)
+    if asked is None:
+        return
+    if asked.group_id is None:
         await paging.stale(update)
         return
     if await group_or_refuse(update, context, asked.group_id) is None:

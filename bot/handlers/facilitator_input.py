@@ -25,7 +25,6 @@ from bot.handlers.callbacks import (
     ROUTES,
     GroupAction,
     group_action_data,
-    parse_page,
     parse_pick,
     pick_data,
 )
@@ -81,21 +80,14 @@ async def _pick_page(
 
 
 async def on_pick_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    asked = parse_page(query.data or "")
+    asked = await paging.asked(update)
     if asked is None:
-        await paging.stale(update)
         return
     actor = await facilitator_or_refuse(update, context)
     if actor is None:
         return
     shown = await _pick_page(update, context, actor.groups, asked.list_code, asked.page)
-    if shown is None:
-        await paging.stale(update)
-        return
-    await query.answer()
-    await edit(update, *shown)
+    await paging.turn(update, shown)
 
 
 async def _go(

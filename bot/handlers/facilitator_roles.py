@@ -15,7 +15,6 @@ from bot.handlers.callbacks import (
     conduct_data,
     parse_admin_invite,
     parse_conduct,
-    parse_page,
 )
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_common import actor_of, refuse
@@ -131,21 +130,13 @@ async def _groups_page(
 
 
 async def on_groups_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    asked = parse_page(query.data or "")
+    asked = await paging.asked(update)
     if asked is None:
-        await paging.stale(update)
         return
     if not may(await actor_of(update, context), Action.MANAGE_FACILITATORS):
         await refuse(update)
         return
-    shown = await _groups_page(context, asked.page)
-    if shown is None:
-        await paging.stale(update)
-        return
-    await query.answer()
-    await edit(update, *shown)
+    await paging.turn(update, await _groups_page(context, asked.page))
 
 
 async def on_admin_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

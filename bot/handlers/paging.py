@@ -10,8 +10,8 @@ from typing import Generic, TypeVar
 
 from telegram import Update
 
-from bot.handlers.callbacks import page_data
-from bot.handlers.common import Buttons
+from bot.handlers.callbacks import PageRequest, page_data, parse_page
+from bot.handlers.common import Buttons, edit
 from bot.i18n import _
 
 T = TypeVar("T")
@@ -87,3 +87,25 @@ async def stale(update: Update) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer(_("This button no longer works."))
+
+
+async def asked(update: Update) -> PageRequest | None:
+    """The page a Previous or Next button asks for; None once it was answered as stale."""
+    query = update.callback_query
+    assert query is not None
+    request = parse_page(query.data or "")
+    if request is None:
+        await stale(update)
+    return request
+
+
+async def turn(update: Update, shown: tuple[str, Buttons] | None) -> None:
+    """Show the page in place of the last one, or answer as a stale button when there is no
+    such page (forged, or the list shrank since it was sent)."""
+    if shown is None:
+        await stale(update)
+        return
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await edit(update, *shown)

@@ -14,7 +14,6 @@ from bot.handlers.callbacks import (
     ROUTES,
     contact_data,
     parse_contact,
-    parse_page,
     parse_staff_partner,
     staff_partner_data,
 )
@@ -124,11 +123,9 @@ def _members_page(
 
 async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Previous / Next in /partnerinvite's choice of group, or of member."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    asked = parse_page(query.data or "")
+    assert update.effective_user is not None
+    asked = await paging.asked(update)
     if asked is None:
-        await paging.stale(update)
         return
     uid = update.effective_user.id
     shown: tuple[str, Buttons] | None
@@ -144,11 +141,7 @@ async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await refuse(update)
             return
         shown = _members_page(rows, asked.group_id, asked.page)
-    if shown is None:
-        await paging.stale(update)
-        return
-    await query.answer()
-    await edit(update, *shown)
+    await paging.turn(update, shown)
 
 
 async def on_staff_partner(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
