@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from bench.common import bench_settings
 from bench.seed import WEEK1_DUE
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.delivery import planner
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.settings import Settings
 from bot.storage import db_lock

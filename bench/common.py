@@ -125,7 +125,7 @@ def transport(name: str, in_flight: int) -> Any:
     of a ratio is the client and how much is Foyer's own work."""
     if name == "httpx":
         return None
-    from bot.delivery.http_client import AiohttpRequest
+    from bot.infra.http_client import AiohttpRequest
 
     return AiohttpRequest(in_flight)
 

@@ -31,8 +31,8 @@ from bench.common import (
 )
 from bench.seed import FIRST_USER_ID, LANGUAGES, WEEK1_DUE
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.delivery import planner
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.settings import Settings
 from bot.storage.tables import outbox
@@ -46,8 +46,8 @@ def week1_texts(settings: Settings) -> dict[str, str]:
 
     from bot import i18n
     from bot.content.offline import item_for
-    from bot.content.registry import Curricula
     from bot.delivery.render import render
+    from bot.domain.curricula import Curricula
 
     i18n.configure(settings.language_fallbacks)
     rt = SimpleNamespace(curricula=Curricula(settings.content_dir), settings=settings)

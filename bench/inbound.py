@@ -34,8 +34,8 @@ from telegram.ext import (
 from bench.common import TOKEN, TRANSPORTS, bench_settings, emit, peak_rss_mb, transport
 from bench.seed import FIRST_USER_ID, WEEK1_DUE
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.handlers.callbacks import checkin_data
+from bot.infra.clock import OffsetClock
 
 
 def control(api: str, action: str, **kwargs: Any) -> Any:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from bench.common import bench_settings, emit, median
 from bench.seed import WEEK1_DUE, seed
-from bot.clock import OffsetClock
-from bot.content.registry import Curricula
 from bot.delivery import planner
+from bot.domain.curricula import Curricula
+from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime
 from bot.storage.db import make_engine
 

@@ -16,35 +16,35 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    CallbackQueryHandler,
     ContextTypes,
     TypeHandler,
 )
 
-from bot import i18n, reach
-from bot.clock import Clock, SystemClock
-from bot.content.registry import Curricula
+from bot import i18n
 from bot.delivery import planner, retention
-from bot.delivery.http_client import AiohttpRequest
 from bot.delivery.sender import Sender
+from bot.domain.curricula import Curricula
 from bot.handlers import (
-    checkin,
+    checkin,  # noqa: F401  (answers buttons only: importing it registers them)
     concern,
     data_rights,
     join,
     member,
     partner,
     partner_staff,
+    routing,
     safety,
     settings_menu,
 )
 from bot.handlers.common import load_person, on_error
 from bot.handlers.rate_limit import PersonRateLimit
-from bot.i18n import _
+from bot.infra import reach
+from bot.infra.clock import Clock, SystemClock
+from bot.infra.http_client import AiohttpRequest
+from bot.infra.update_order import PerChatUpdateProcessor
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
 from bot.settings import Settings
 from bot.storage.db import make_engine
-from bot.update_order import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +118,10 @@ def _register_handlers(app: FoyerApp) -> None:
     data_rights.register(app)
     join.register(app)
     member.register(app)
-    checkin.register(app)
     partner.register(app)
     partner_staff.register(app)
     _register_facilitators(app)
-    app.add_handler(CallbackQueryHandler(_stale_button))
+    routing.register(app)  # every button family; what is not one gets the stale answer
     member.register_fallbacks(app)
     app.add_error_handler(on_error)
 
@@ -147,11 +146,6 @@ def _register_facilitators(app: FoyerApp) -> None:
     facilitator_report.register(app)
     facilitator_input.register(app)
     group_chat.register(app)
-
-
-async def _stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(_("This button no longer works."))
 
 
 async def _set_command_menus(app: FoyerApp) -> None:
@@ -222,7 +216,7 @@ def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
     """`foyer run`: poll Telegram until stopped (Ctrl-C, SIGTERM).
 
     First the Bot API is reached (getMe), however long the network takes to come back
-    (bot/reach.py: ``say`` gets one line per failed attempt); a refused token raises
+    (bot/infra/reach.py: ``say`` gets one line per failed attempt); a refused token raises
     InvalidToken with nothing logged.
 
     Telegram gives each update to one poller only, so while another program polls with the

@@ -6,13 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-EXIT_USAGE = 2
-
 Command = Callable[[argparse.Namespace], int]
-
-
-class CliError(Exception):
-    """A problem the user can fix: printed as one line, exit code 2."""
 
 
 def _version() -> str:
@@ -306,6 +300,7 @@ def _newcomer(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from bot.commands.errors import EXIT_USAGE, CliError
     from bot.settings import SettingsError
 
     func: Command = getattr(args, "func", None) or _newcomer

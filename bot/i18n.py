@@ -24,8 +24,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.paths import locales_dir
-from bot.settings import SUPPORTED_LANGUAGES
 
 UI_DOMAIN = "foyer"
 CONTENT_DOMAIN = "content"

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
-from bot.clock import Clock
-from bot.content.registry import Curricula
-from bot.delivery.flood_gate import FloodGate
+from bot.domain.curricula import Curricula
 from bot.domain.limits import CONCERNS_PER_DAY, CONTACT_REQUEST_EVERY, RollingQuota
+from bot.infra.clock import Clock
+from bot.infra.flood_gate import FloodGate
 from bot.settings import Settings
 from bot.storage.batching import Batcher
 from bot.storage.seen import SeenRecorder

@@ -8,7 +8,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "bm")
+from bot.domain.languages import SUPPORTED_LANGUAGES
+
 TELEGRAM_BOT_API_URL = "https://api.telegram.org"
 
 

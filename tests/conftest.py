@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import and_, or_, select
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.delivery import planner
 from bot.domain.schedule import GroupSchedule
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
 from bot.services.group_setup import GroupSpec, create_groups
 from bot.settings import Settings

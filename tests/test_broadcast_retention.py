@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.services import privacy
 from bot.settings import Settings

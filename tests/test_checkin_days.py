@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.storage.tables import group
 from tests.conftest import Foyer, make_settings

@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.content.extract import extract_curriculum
-from bot.content.registry import Curricula
+from bot.domain.curricula import Curricula
 from bot.domain.curriculum import (
     MESSAGE_GUIDELINE,
     TEXT_LIMIT,

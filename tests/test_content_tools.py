@@ -19,13 +19,13 @@ from babel.messages.pofile import write_po
 from bot import i18n
 from bot.app import build_application, running
 from bot.cli import main
-from bot.clock import OffsetClock
 from bot.content.check import Problem, check_path, outgoing_problems
 from bot.content.offline import FixedCurricula
 from bot.content.preview import format_preview, preview
 from bot.delivery.render import Outgoing
 from bot.domain.curriculum import load_curriculum, translatable_strings
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.paths import conversations_dir, locales_dir
 from bot.runtime import runtime_of
 from bot.settings import Settings

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.storage import migrate
 from bot.storage.tables import invite, membership, person

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator, Message
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.storage.tables import broadcast, outbox
 from tests.conftest import Foyer, make_settings

@@ -177,7 +177,7 @@ async def test_facilitators_choose_the_guides_lead_time_from_the_schedule(foyer:
 
 
 def test_guide_hours_in_a_groups_setup() -> None:
-    from bot.content.registry import Curricula
+    from bot.domain.curricula import Curricula
     from bot.services.group_setup import parse_spec
     from tests.conftest import TEST_CURRICULA
 

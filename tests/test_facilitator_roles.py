@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.domain.policy import Action, Actor, may, suppress
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.services import facilitation
 from bot.storage.tables import facilitation as facilitation_table

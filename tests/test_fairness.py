@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot.clock import OffsetClock
 from bot.domain.limits import RollingQuota, UpdateBuckets
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.settings import Settings
 from tests.conftest import Foyer
 from tests.test_safety_help import SAFE_WORD, start_foyer

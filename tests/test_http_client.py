@@ -1,4 +1,4 @@
-"""Foyer's HTTP client under python-telegram-bot (bot/delivery/http_client.py), over real HTTP
+"""Foyer's HTTP client under python-telegram-bot (bot/infra/http_client.py), over real HTTP
 against the emulator: answers, errors, uploads, downloads and the flood gate."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.delivery.flood_gate import FloodGate
-from bot.delivery.http_client import AiohttpRequest
 from bot.emulator import BotAPIEmulator
+from bot.infra.flood_gate import FloodGate
+from bot.infra.http_client import AiohttpRequest
 
 USER = 1001
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

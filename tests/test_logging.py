@@ -14,7 +14,7 @@ import pytest
 
 from bot.emulator import BotAPIEmulator
 from bot.emulator.server import REDIRECT_LOOP
-from bot.log_setup import QUIET_LIBRARIES, configure_logging
+from bot.infra.log_setup import QUIET_LIBRARIES, configure_logging
 from tests.conftest import Foyer
 from tests.test_settings_and_cli import CURRICULA
 

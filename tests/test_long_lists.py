@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator, Message
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.storage import memberships, people, staff
 from tests.conftest import T0, Foyer, make_settings

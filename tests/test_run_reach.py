@@ -15,9 +15,9 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
-from bot.delivery.http_client import AiohttpRequest
 from bot.emulator import BotAPIEmulator
-from bot.reach import backoff, until_reached
+from bot.infra.http_client import AiohttpRequest
+from bot.infra.reach import backoff, until_reached
 from tests.test_settings_and_cli import CURRICULA, foyer
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.services import privacy
 from bot.services.concerns import NOTIFY_EVERY
 from bot.storage.tables import concern, membership, metadata, outbox, person, staff

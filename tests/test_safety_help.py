@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.domain import resources
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.settings import SettingsError, load_settings
 from bot.storage.tables import concern, group, outbox

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
 from bot.handlers.callbacks import admin_invite_data, group_action_data
+from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.services import facilitation
 from tests.conftest import Foyer, make_settings, msg_buttons

@@ -45,8 +45,8 @@ from bench.seed import FIRST_USER_ID
 from bench.seed import seed as seed_db
 from bot import i18n
 from bot.app import FoyerApp, build_application, running
-from bot.clock import OffsetClock
 from bot.delivery import planner
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import CallRecord
 from bot.handlers.callbacks import (
@@ -79,8 +79,8 @@ from bot.handlers.callbacks import (
 )
 from bot.handlers.facilitator_common import refused_text
 from bot.handlers.facilitator_groups import TOGGLE_NAMES
+from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
-from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import tables
 from bot.storage.db import make_engine
 from bot.storage.tables import metadata

@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from bench.common import TOKEN, bench_settings
 from bench.seed import WEEK1_DUE, seed, user_ids
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.delivery import planner
 from bot.emulator import BotAPIEmulator
+from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
 from bot.storage import broadcasts
 from bot.storage.tables import membership, outbox, person

@@ -26,10 +26,10 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from bench.common import TOKEN, LogCounter, bench_settings
 from bench.seed import FIRST_USER_ID, WEEK1_DUE, seed
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
 from bot.handlers.callbacks import checkin_data
-from bot.log_setup import quiet_libraries
+from bot.infra.clock import OffsetClock
+from bot.infra.log_setup import quiet_libraries
 
 SAFE_WORD = "mango"
 HELP_WITHIN, PRESS_WITHIN, SAFE_WORD_WITHIN = 2.0, 2.0, 1.0

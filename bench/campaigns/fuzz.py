@@ -33,10 +33,10 @@ from bench.common import TOKEN, bench_settings
 from bench.seed import FIRST_USER_ID, WEEK1_DUE
 from bench.seed import seed as seed_db
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.emulator import BotAPIEmulator
 from bot.handlers.callbacks import checkin_data
-from bot.log_setup import quiet_libraries
+from bot.infra.clock import OffsetClock
+from bot.infra.log_setup import quiet_libraries
 
 T = TypeVar("T")
 MEMBERS = 20

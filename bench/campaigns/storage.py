@@ -35,10 +35,10 @@ from sqlalchemy import func, select
 from bench.common import TOKEN, LogCounter, bench_settings
 from bench.seed import WEEK1_DUE, seed, user_ids
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.delivery import planner
 from bot.emulator import BotAPIEmulator
-from bot.log_setup import quiet_libraries
+from bot.infra.clock import OffsetClock
+from bot.infra.log_setup import quiet_libraries
 from bot.runtime import Runtime, runtime_of
 from bot.storage.tables import outbox
 

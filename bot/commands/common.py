@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import CliError
-from bot.clock import SystemClock
-from bot.content.registry import Curricula
+from bot.commands.errors import CliError
+from bot.domain.curricula import Curricula
 from bot.domain.curriculum import CurriculumError
+from bot.infra.clock import SystemClock
 from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from bot.storage import db_lock, migrate
@@ -181,8 +181,8 @@ def bot_username(s: Settings) -> BotUsername:
     from telegram import Bot
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
-    from bot.log_setup import redacted
-    from bot.reach import unreachable
+    from bot.infra.log_setup import redacted
+    from bot.infra.reach import unreachable
 
     async def who() -> BotUsername:
         bot = Bot(s.bot_token or "", base_url=s.bot_api_base_url)

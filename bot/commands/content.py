@@ -10,16 +10,16 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot import i18n
-from bot.cli import CliError
 from bot.commands.common import curricula, settings
+from bot.commands.errors import CliError
 from bot.content.catalogs import CatalogError, Catalogs
 from bot.content.check import Problem, UnreadablePath, check_path, load
 from bot.content.offline import FixedCurricula
 from bot.content.preview import PreviewError, format_preview
 from bot.content.preview import preview as build_preview
-from bot.content.registry import Curricula
 from bot.content.stats import format_table
 from bot.content.stats import stats as count
+from bot.domain.curricula import Curricula
 from bot.paths import conversations_dir, locales_dir
 from bot.settings import Settings
 

@@ -6,7 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from bot.cli import CliError
 from bot.commands.common import (
     bot_username,
     print_invite,
@@ -14,6 +13,7 @@ from bot.commands.common import (
     settings,
     with_runtime,
 )
+from bot.commands.errors import CliError
 from bot.runtime import Runtime
 from bot.services import facilitation
 

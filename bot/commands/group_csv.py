@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cli import CliError
+from bot.commands.errors import CliError
 
 REQUIRED = ("name", "curriculum", "timezone", "meets", "starts")
 _DELIMITERS = (",", ";", "\t")

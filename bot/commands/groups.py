@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli import CliError
 from bot.commands import group_csv
 from bot.commands.common import (
     LINK_BY_HAND,
@@ -21,6 +20,7 @@ from bot.commands.common import (
     settings,
     with_runtime,
 )
+from bot.commands.errors import CliError
 from bot.delivery.planner import schedule_for
 from bot.domain.schedule import WEEKDAYS
 from bot.runtime import Runtime

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from bot.cli import CliError
 from bot.commands.common import (
     bot_username,
     print_invite,
@@ -13,6 +12,7 @@ from bot.commands.common import (
     settings,
     with_runtime,
 )
+from bot.commands.errors import CliError
 from bot.services import couples
 
 

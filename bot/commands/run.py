@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 
-from bot.cli import CliError
 from bot.commands.common import (
     curricula,
     require_current_db,
@@ -16,7 +15,8 @@ from bot.commands.common import (
     settings,
     upgrade_database,
 )
-from bot.log_setup import configure_logging, redacted
+from bot.commands.errors import CliError
+from bot.infra.log_setup import configure_logging, redacted
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.app import PollingConflict, build_application, serve
-        from bot.reach import unreachable
+        from bot.infra.reach import unreachable
 
         app = build_application(s, curricula=curricula(s))
         try:

@@ -12,10 +12,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.cli import CliError
 from bot.commands.common import serving_database
+from bot.commands.errors import CliError
 from bot.i18n import _
-from bot.log_setup import configure_logging
+from bot.infra.log_setup import configure_logging
 from bot.paths import conversations_dir
 from bot.sandbox import marker, script
 from bot.sandbox.session import Options, Sandbox, SandboxProblem, database_url, open_sandbox

@@ -19,8 +19,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po
 
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.i18n import CONTENT_DOMAIN
-from bot.settings import SUPPORTED_LANGUAGES
 
 SOURCE_LANGUAGE = "en"
 # The languages that have (or should have) a content catalog: every supported one but English.

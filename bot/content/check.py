@@ -50,9 +50,10 @@ from bot.domain.curriculum import (
     context_key,
     translatable_strings,
 )
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.emulator.formatting import EntityParseError, parse_html, utf16_len
 from bot.i18n import content_text
-from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.settings import Settings
 
 # The outbox kinds that carry a curriculum week, in the order a week's messages arrive.
 WEEKLY_KINDS: tuple[str, ...] = ("prompt", "couples", "checkin", "couples_checkin", "guide")
@@ -438,8 +439,8 @@ def _check_resources(folder: Path, report: Report, today: date | None) -> None:
     root = folder / "resources"
     if not root.is_dir():
         return
-    from bot.clock import SystemClock
     from bot.domain import resources
+    from bot.infra.clock import SystemClock
 
     errors, warnings = resources.check(root, today or SystemClock().now().date())
     for lines, bucket in ((errors, report.problems), (warnings, report.flagged)):

@@ -21,11 +21,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot import i18n
-from bot.clock import SystemClock
-from bot.content.registry import Curricula
 from bot.delivery.render import RENDERERS
+from bot.domain.curricula import Curricula
 from bot.domain.curriculum import Curriculum
 from bot.domain.schedule import GroupSchedule
+from bot.infra.clock import SystemClock
 from bot.paths import locales_dir
 from bot.runtime import Runtime
 from bot.services.group_setup import GroupSpec, create_groups

@@ -18,16 +18,17 @@ from bot.content.offline import (
     registered_kinds,
     sample_group,
 )
-from bot.content.registry import Curricula
 from bot.delivery.planner import PROGRAMME_KINDS
 from bot.delivery.render import NothingToSend, Outgoing, render
 from bot.domain.couples import MEMBER, PARTNER, parse_weeks, recipients
+from bot.domain.curricula import Curricula
 from bot.domain.curriculum import Audience, Curriculum, context_key
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.domain.schedule import EventKind
 from bot.emulator.formatting import parse_html
 from bot.i18n import LANGUAGE_NAMES, _, content_text, use_language
 from bot.paths import locales_dir
-from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.settings import Settings
 
 FACILITATOR = "facilitator"
 ROLES = (MEMBER, FACILITATOR, PARTNER)

@@ -15,7 +15,7 @@ The promises, and what keeps each:
   that has one being sent or waiting for a retry, and one lane sends a chat's claimed rows one
   after another. When one is held back (a retry, a flood wait) or the person blocked Foyer,
   the chat's later rows go back to the outbox (or are marked blocked) with it.
-- Flood waits are honoured in the HTTP client (bot/delivery/flood_gate.py); network errors
+- Flood waits are honoured in the HTTP client (bot/infra/flood_gate.py); network errors
   and 5xx are retried with backoff; Forbidden marks the person blocked.
 
 Synchronisation: the permits (a semaphore), a queue of claimed chats for the lanes, a queue of
@@ -38,10 +38,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.bot_api import inline_keyboard, send_for_id
 from bot.delivery.kinds.safety import discreet_text
 from bot.delivery.render import NothingToSend, Outgoing, render
 from bot.i18n import use_language
+from bot.infra.bot_api import inline_keyboard, send_for_id
 from bot.runtime import Runtime
 from bot.storage import erasable, outbox, people, personal_data
 from bot.storage.outbox import Claimed, Settled

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.domain.languages import SUPPORTED_LANGUAGES
 
 _LANG = "|".join(SUPPORTED_LANGUAGES)
 _CODE = r"[A-Za-z0-9_-]{1,32}"

@@ -16,11 +16,11 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import bot_api
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, _, pick_language, set_language
+from bot.infra import bot_api
 from bot.runtime import Runtime, runtime_of
 from bot.services import participation
-from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import people
 from bot.storage.people import PersonRow
 

@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.domain.schedule import (
     WEEKDAYS,
     ScheduleError,
@@ -40,7 +41,6 @@ from bot.handlers.facilitator_roles import invite_link
 from bot.i18n import LANGUAGE_NAMES, _, content_text, current_language, format_day
 from bot.services import group_admin
 from bot.services.group_setup import parse_spec
-from bot.settings import SUPPORTED_LANGUAGES
 
 NAME, CURRICULUM, LANGUAGE, TIMEZONE, MEET_DAY, MEET_TIME, DELIVERY, START, CONFIRM = range(9)
 _KEY = "foyer.newgroup"

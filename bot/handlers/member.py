@@ -15,6 +15,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.domain.words import command_for_word
 from bot.handlers import staff_menus
 from bot.handlers.callbacks import ROUTES, parse_simple, simple_data
@@ -22,7 +23,6 @@ from bot.handlers.common import current_person, edit, reply, rt
 from bot.handlers.safety import show_help
 from bot.i18n import LANGUAGE_NAMES, _, current_language, format_day, ngettext, use_language
 from bot.services import participation
-from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage.people import PersonRow
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]

@@ -2,7 +2,7 @@
 updates are dropped unanswered, after one kind "please slow down" in their language. /help, the
 help words and the safe word are always answered.
 
-It runs in the update processor (bot/update_order.py) before an update waits for anything, and
+It runs in the update processor (bot/infra/update_order.py) before an update waits for anything, and
 touches no database: a stranger's flood of 500 messages costs a dictionary lookup each, and
 what is remembered (one small bucket per person who wrote within the last minute) is forgotten
 once they are quiet. The language is Telegram's, for the same reason (no lookup of the

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.i18n import _, pick_language, use_language
 from bot.runtime import Runtime
 from bot.services import facilitation
-from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import people, staff
 
 log = logging.getLogger(__name__)

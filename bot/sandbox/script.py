@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.i18n import _
 from bot.sandbox.personas import Persona, parse_persona
-from bot.settings import SUPPORTED_LANGUAGES
 
 _UNITS = {
     "w": timedelta(weeks=1),

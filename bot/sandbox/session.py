@@ -21,12 +21,12 @@ from babel.dates import get_day_names
 from sqlalchemy import and_, func, or_, select
 
 from bot.app import build_application, running
-from bot.clock import OffsetClock
 from bot.delivery import planner
 from bot.domain.schedule import WEEKDAYS
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import Message
 from bot.i18n import LANGUAGE_NAMES, _, format_clock, format_day_short
+from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
 from bot.sandbox import script
 from bot.sandbox.personas import ADMIN, FACILITATOR, FOCAL, MEMBER_1, Persona, persona_of

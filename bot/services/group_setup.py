@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bot.content.registry import Curricula
 from bot.domain.countries import check_country
 from bot.domain.couples import parse_weeks
+from bot.domain.curricula import Curricula
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.domain.schedule import (
     GroupSchedule,
     ScheduleError,
@@ -15,7 +16,6 @@ from bot.domain.schedule import (
     parse_weekday_time,
 )
 from bot.runtime import Runtime
-from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import groups, invites
 
 FIELDS = (

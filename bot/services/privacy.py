@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.log_setup import Throttled
+from bot.infra.log_setup import Throttled
 from bot.runtime import Runtime
 from bot.storage import broadcasts, concerns, erasable, people, personal_data
 from bot.storage.erasable import ErasableRow, deletable_after

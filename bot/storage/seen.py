@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.log_setup import Throttled
+from bot.infra.log_setup import Throttled
 from bot.storage.tables import person
 
 log = logging.getLogger(__name__)

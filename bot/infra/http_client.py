@@ -5,7 +5,7 @@ for a button press (answerCallbackQuery, editMessageText); over aiohttp, whose p
 are compiled, the same bot spent 0.9-1.3 ms (docs/performance.md, sixth round). PTB allows any
 ``BaseRequest``; this one keeps PTB's mapping of answers to errors (RetryAfter, Forbidden...).
 
-The gate (bot/delivery/flood_gate.py) is honoured after a request has its connection and
+The gate (bot/infra/flood_gate.py) is honoured after a request has its connection and
 before its first byte goes out (aiohttp's connection trace signals, which it awaits), and it
 closes as soon as a 429's status line is read, before the connection can serve anyone else:
 for every call, or only for the calls to that chat (FloodGate.scope_of_429 decides). At most
@@ -27,7 +27,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
-from bot.delivery.flood_gate import MIN_WAIT, FloodGate, retry_after
+from bot.infra.flood_gate import MIN_WAIT, FloodGate, retry_after
 
 _TIMEOUT = 5.0  # PTB's default for connect, read and write
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}

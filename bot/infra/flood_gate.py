@@ -3,7 +3,7 @@
 The sender alone cannot honour it: with several messages in flight, another one may already
 be past its own check when the 429 comes back, and python-telegram-bot raises RetryAfter into
 Foyer only after the HTTP client has read the answer and handed its connection to the next
-request. So the gate sits in the HTTP client (bot/delivery/http_client.py): it closes as soon
+request. So the gate sits in the HTTP client (bot/infra/http_client.py): it closes as soon
 as a 429's status line is read, and every request waits for it after it has its connection and
 right before its first byte goes out. Only a request already on the wire when Telegram answered
 429 can arrive inside the wait, and Telegram refuses that one too.

@@ -1,0 +1,6 @@
+"""Every button Foyer sends: one frozen dataclass per family (base.py says how they work)."""
+
+from bot.domain.buttons import member, safety, staff
+from bot.domain.buttons.base import Button, families, unpack
+
+__all__ = ["Button", "families", "member", "safety", "staff", "unpack"]

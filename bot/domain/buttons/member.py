@@ -1,0 +1,203 @@
+"""A member's buttons: joining, the weekly check-ins, settings of his own, and a partner's."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from bot.domain.buttons.base import CODE, LANG, Button, flag, joined
+
+JoinStage = Literal["lang", "consent", "optin", "name", "accept", "decline"]
+_JOIN_LETTERS: dict[JoinStage, str] = {
+    "lang": "l", "consent": "c", "optin": "p", "name": "n", "accept": "a", "decline": "x",
+}  # fmt: skip
+_JOIN_STAGES = {v: k for k, v in _JOIN_LETTERS.items()}
+# How many yes/no flags each stage carries. Accept carries a third, discreet mode, chosen on
+# the same screen; an accept with two (from before discreet mode) still works: not discreet.
+_JOIN_FLAGS = {"l": (0,), "c": (0,), "p": (1,), "n": (2,), "a": (3, 2), "x": (0,)}
+
+
+@dataclass(frozen=True)
+class Join(Button):
+    """One step of joining a group with an invite code: jl|jc|jp|jn|ja|jx:<code>:<lang>[:flags]."""
+
+    stage: JoinStage
+    code: str
+    lang: str
+    opt_in: bool = False
+    show_name: bool = False
+    discreet: bool = False
+
+    PATTERN = re.compile(
+        rf"j(?P<s>[lcpnax]):(?P<code>{CODE})?:(?P<lang>{LANG})(?P<flags>(?::[01]){{0,3}})"
+    )
+
+    def pack(self) -> str:
+        letter = _JOIN_LETTERS[self.stage]
+        flags = [flag(b) for b in (self.opt_in, self.show_name, self.discreet)]
+        return joined(f"j{letter}", self.code, self.lang, *flags[: _JOIN_FLAGS[letter][0]])
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> Join | None:
+        letter = m["s"]
+        flags = [f == "1" for f in m["flags"].split(":")[1:]]
+        if len(flags) not in _JOIN_FLAGS[letter] or (letter != "x" and not m["code"]):
+            return None
+        opt_in, show_name, discreet = [*flags, False, False, False][:3]
+        stage = _JOIN_STAGES[letter]
+        return cls(stage, m["code"] or "", m["lang"], opt_in, show_name, discreet)
+
+
+CheckInValue = Literal["done", "partly", "notyet"]
+_CHECKIN_CODES: dict[CheckInValue, str] = {"done": "d", "partly": "p", "notyet": "n"}
+_CHECKIN_VALUES = {v: k for k, v in _CHECKIN_CODES.items()}
+
+
+@dataclass(frozen=True)
+class CheckIn(Button):
+    """How this week's challenge went: ci:<membership>:<week>:<d|p|n>."""
+
+    membership_id: int
+    week: int
+    value: CheckInValue
+
+    PATTERN = re.compile(r"ci:(\d{1,10}):(\d{1,2}):([dpn])")
+
+    def pack(self) -> str:
+        return joined("ci", self.membership_id, self.week, _CHECKIN_CODES[self.value])
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> CheckIn:
+        return cls(int(m[1]), int(m[2]), _CHECKIN_VALUES[m[3]])
+
+
+CouplesValue = Literal["done", "notyet", "hard"]
+_COUPLES_CODES: dict[CouplesValue, str] = {"done": "d", "notyet": "n", "hard": "h"}
+_COUPLES_VALUES = {v: k for k, v in _COUPLES_CODES.items()}
+
+
+@dataclass(frozen=True)
+class CouplesCheckIn(Button):
+    """How the couple's joint exercise went: cc:<membership>:<week>:<d|n|h>."""
+
+    membership_id: int
+    week: int
+    value: CouplesValue
+
+    PATTERN = re.compile(r"cc:(\d{1,10}):(\d{1,2}):([dnh])")
+
+    def pack(self) -> str:
+        return joined("cc", self.membership_id, self.week, _COUPLES_CODES[self.value])
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> CouplesCheckIn:
+        return cls(int(m[1]), int(m[2]), _COUPLES_VALUES[m[3]])
+
+
+@dataclass(frozen=True)
+class ChooseLanguage(Button):
+    """/language: lang:<code>."""
+
+    lang: str
+
+    PATTERN = re.compile(rf"lang:({LANG})")
+
+    def pack(self) -> str:
+        return joined("lang", self.lang)
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> ChooseLanguage:
+        return cls(m[1])
+
+
+@dataclass(frozen=True)
+class Pause(Button):
+    """/pause: pz:<weeks>, 0 for "until I send /resume"."""
+
+    weeks: int
+
+    PATTERN = re.compile(r"pz:([0-4])")
+
+    def pack(self) -> str:
+        return joined("pz", self.weeks)
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> Pause:
+        return cls(int(m[1]))
+
+
+@dataclass(frozen=True)
+class Stop(Button):
+    """/stop, confirmed or not: st:<y|n>."""
+
+    confirmed: bool
+
+    PATTERN = re.compile(r"st:([yn])")
+
+    def pack(self) -> str:
+        return joined("st", "y" if self.confirmed else "n")
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> Stop:
+        return cls(m[1] == "y")
+
+
+MenuCommand = Literal["progress", "pause", "help"]
+
+
+@dataclass(frozen=True)
+class MenuShortcut(Button):
+    """A member's command, as a button of his menu: mm:<command>."""
+
+    command: MenuCommand
+
+    PATTERN = re.compile(r"mm:(progress|pause|help)")
+
+    def pack(self) -> str:
+        return joined("mm", self.command)
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> MenuShortcut:
+        return cls(cast(MenuCommand, m[1]))
+
+
+PartnerStage = Literal["lang", "accept", "decline"]
+_PARTNER_LETTERS: dict[PartnerStage, str] = {"lang": "l", "accept": "a", "decline": "x"}
+_PARTNER_STAGES = {v: k for k, v in _PARTNER_LETTERS.items()}
+
+
+@dataclass(frozen=True)
+class PartnerStep(Button):
+    """A partner joining the couples track from his invitation: pl|pa|px:<code>:<lang>."""
+
+    stage: PartnerStage
+    code: str
+    lang: str
+
+    PATTERN = re.compile(rf"p(?P<s>[lax]):(?P<code>{CODE})?:(?P<lang>{LANG})")
+
+    def pack(self) -> str:
+        return joined(f"p{_PARTNER_LETTERS[self.stage]}", self.code, self.lang)
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> PartnerStep | None:
+        if m["s"] != "x" and not m["code"]:
+            return None
+        return cls(_PARTNER_STAGES[m["s"]], m["code"] or "", m["lang"])
+
+
+@dataclass(frozen=True)
+class ContactRegistration(Button):
+    """A partner contact accepting (kc:<code>) or declining (kx) to be registered."""
+
+    code: str | None  # None: declined
+
+    PATTERN = re.compile(rf"k(?:c:({CODE})|x)")
+
+    def pack(self) -> str:
+        return joined("kc", self.code) if self.code else "kx"
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> ContactRegistration:
+        return cls(m[1])
