@@ -57,6 +57,16 @@ async def person_pressing(update: Update) -> PersonRow | None:
     return person
 
 
+async def person_confirming(update: Update, confirmed: bool) -> PersonRow | None:
+    """The person who pressed Yes on a confirmation; None when it was No (told that nothing
+    changed) or when Foyer does not know them (answered as stale)."""
+    person = await person_pressing(update)
+    if person is not None and not confirmed:
+        await edit(update, _("Good. Nothing has changed."))
+        return None
+    return person
+
+
 def try_again_text() -> str:
     return _("Something went wrong on our side, please try again in a minute.")
 

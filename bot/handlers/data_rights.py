@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.safety import Forget
-from bot.handlers.common import current_person, edit, person_pressing, reply, rt, send_file
+from bot.handlers.common import current_person, person_confirming, reply, rt, send_file
 from bot.handlers.routing import answers
 from bot.i18n import _, ngettext
 from bot.services import privacy
@@ -88,11 +88,8 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 @answers(Forget)
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, forget: Forget) -> None:
-    person = await person_pressing(update)
+    person = await person_confirming(update, forget.confirmed)
     if person is None:
-        return
-    if not forget.confirmed:
-        await edit(update, _("Good. Nothing has changed."))
         return
     await privacy.forget(rt(context), context.bot, person)
     # The person no longer exists: a plain message, recorded nowhere.

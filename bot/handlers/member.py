@@ -18,7 +18,7 @@ from bot.domain.buttons.member import ChooseLanguage, MenuShortcut, Pause, Stop
 from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.domain.words import command_for_word
 from bot.handlers import staff_menus
-from bot.handlers.common import current_person, edit, person_pressing, reply, rt
+from bot.handlers.common import current_person, edit, person_confirming, person_pressing, reply, rt
 from bot.handlers.routing import answers
 from bot.handlers.safety import show_help
 from bot.i18n import LANGUAGE_NAMES, _, current_language, format_day, ngettext, use_language
@@ -28,14 +28,14 @@ from bot.storage.people import PersonRow
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-def _not_member_text() -> str:
+def not_member_text() -> str:
     return _("You are not in a group yet. To join, open the invite link your facilitator gave you.")
 
 
 async def _member_or_explain(update: Update) -> PersonRow | None:
     person = current_person()
     if person is None:
-        await reply(update, _not_member_text())
+        await reply(update, not_member_text())
     return person
 
 
@@ -131,11 +131,8 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @answers(Stop)
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, stop: Stop) -> None:
-    person = await person_pressing(update)
+    person = await person_confirming(update, stop.confirmed)
     if person is None:
-        return
-    if not stop.confirmed:
-        await edit(update, _("Good. Nothing has changed."))
         return
     await participation.stop(rt(context), person.id)
     await edit(
@@ -222,7 +219,7 @@ async def media_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
           "here is saved."),
     ]  # fmt: skip
     if current_person() is None:
-        await reply(update, "\n\n".join([*lines, _not_member_text()]))
+        await reply(update, "\n\n".join([*lines, not_member_text()]))
         return
     lines.append(_("Your group would love to hear about it at the next meeting."))
     lines.append(_("Here is what you can do:"))

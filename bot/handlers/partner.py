@@ -9,10 +9,11 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.member import CouplesCheckIn, PartnerStep
+from bot.handlers.checkin import recorded
 from bot.handlers.common import ask_language, current_person, edit, reply, rt
-from bot.handlers.routing import answer_stale, answers
+from bot.handlers.routing import answers
 from bot.i18n import _, current_language, format_day, use_language
-from bot.services import couples, participation
+from bot.services import couples
 from bot.services.couples import PartnerProblem
 
 
@@ -163,24 +164,8 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Pa
 async def on_couples_checkin(
     update: Update, context: ContextTypes.DEFAULT_TYPE, answer: CouplesCheckIn
 ) -> None:
-    query = update.callback_query
-    assert query is not None
-    person = current_person()
-    if person is None:
-        await answer_stale(update)
+    if await recorded(update, context, answer, kind="couples_checkin") is None:
         return
-    stored = await participation.record_checkin(
-        rt(context),
-        person.id,
-        answer.membership_id,
-        answer.week,
-        answer.value,
-        kind="couples_checkin",
-    )
-    if stored is None:
-        await answer_stale(update)
-        return
-    await query.answer(_("Thank you!"))
     if answer.value == "done":
         await edit(update, _("Thank you. Well done for making this time together."))
     elif answer.value == "notyet":

@@ -7,14 +7,11 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.safety import SettingsChange
 from bot.handlers.common import Buttons, current_person, edit, person_pressing, reply, rt
+from bot.handlers.member import not_member_text
 from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, ngettext
 from bot.services import privacy
 from bot.storage.people import PersonRow
-
-
-def _not_member_text() -> str:
-    return _("You are not in a group yet. To join, open the invite link your facilitator gave you.")
 
 
 def _on_off(value: bool) -> str:
@@ -67,7 +64,7 @@ def menu(person: PersonRow, note: str | None = None) -> tuple[str, Buttons]:
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = current_person()
     if person is None:
-        await reply(update, _not_member_text())
+        await reply(update, not_member_text())
         return
     text, buttons = menu(person)
     await reply(update, text, buttons)
@@ -111,7 +108,7 @@ async def on_settings(
             runtime, person.id, auto_erase_hours=erase_hours or None
         )
     if updated is None:
-        await edit(update, _not_member_text())
+        await edit(update, not_member_text())
         return
     text, buttons = menu(updated, _("Saved."))
     await edit(update, text, buttons, person=updated)
