@@ -83,7 +83,7 @@ async def _refused(
 
 
 async def concern_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not concerns.recipients(rt(context)):
+    if not safety.focal_points(rt(context)):
         await reply(update, _unavailable_text())
         return
     cancel_awaiting(context)
@@ -123,7 +123,7 @@ async def on_concern_step(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    if not step.cancelled and not concerns.recipients(rt(context)):
+    if not step.cancelled and not safety.focal_points(rt(context)):
         await answer_stale(update)
         return
     await query.answer()

@@ -17,7 +17,7 @@ from bot.handlers.awaiting_text import cancel_row, wait_for_text
 from bot.handlers.common import markup, reply, rt
 from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, use_language
-from bot.services import concerns, privacy
+from bot.services import concerns, privacy, safety
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ async def on_focal_action(
     user = update.effective_user
     assert query is not None and user is not None
     runtime = rt(context)
-    if not concerns.is_focal_point(runtime, user.id):
+    if not safety.is_focal_point(runtime, user.id):
         await answer_stale(update)
         return
     if action.verb == "o":

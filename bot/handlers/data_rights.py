@@ -80,15 +80,15 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         update,
         text,
         [
-            [(_("Yes, delete everything"), Forget(confirmed=True).pack())],
-            [(_("No, keep my data"), Forget(confirmed=False).pack())],
+            [(_("Yes, delete everything"), Forget(yes=True).pack())],
+            [(_("No, keep my data"), Forget(yes=False).pack())],
         ],
     )
 
 
 @answers(Forget)
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, forget: Forget) -> None:
-    person = await person_confirming(update, forget.confirmed)
+    person = await person_confirming(update, forget.yes)
     if person is None:
         return
     await privacy.forget(rt(context), context.bot, person)

@@ -122,8 +122,8 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         _("Do you want to stop receiving Foyer's messages?"),
         [
             [
-                (_("Yes, stop"), Stop(confirmed=True).pack()),
-                (_("No, keep going"), Stop(confirmed=False).pack()),
+                (_("Yes, stop"), Stop(yes=True).pack()),
+                (_("No, keep going"), Stop(yes=False).pack()),
             ]
         ],
     )
@@ -131,7 +131,7 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @answers(Stop)
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, stop: Stop) -> None:
-    person = await person_confirming(update, stop.confirmed)
+    person = await person_confirming(update, stop.yes)
     if person is None:
         return
     await participation.stop(rt(context), person.id)

@@ -201,8 +201,8 @@ async def offer_help(
         update,
         "\n\n".join(lines),
         [
-            [(_("Yes, show me help"), DistressCheck(understood=True).pack())],
-            [(_("No, carry on"), DistressCheck(understood=False).pack())],
+            [(_("Yes, show me help"), DistressCheck(yes=True).pack())],
+            [(_("No, carry on"), DistressCheck(yes=False).pack())],
         ],
     )
     log.info("safety.distress_offered")
@@ -214,7 +214,7 @@ async def on_distress_answer(
 ) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
-    if check.understood:
+    if check.yes:
         await show_help(update, context, in_place=True)
     else:
         await edit(update, _("All right. I am here whenever you need help: just send /help."))
