@@ -36,7 +36,8 @@ from bot.handlers import (
     safety,
     settings_menu,
 )
-from bot.handlers.common import load_person, on_error
+from bot.handlers.common import on_error
+from bot.handlers.person import load_person
 from bot.handlers.rate_limit import PersonRateLimit
 from bot.infra import reach
 from bot.infra.clock import Clock, SystemClock

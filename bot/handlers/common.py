@@ -1,27 +1,28 @@
-"""Cross-cutting handler work: who is writing, in which language, and how we answer."""
+"""Cross-cutting handler work: who is writing (set by bot/handlers/person.py), how we answer
+(shaped by discreet mode, noted for erasing), and how a failure is told."""
 
 from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.delivery.kinds.safety import discreet_text
 from bot.domain.languages import SUPPORTED_LANGUAGES
-from bot.i18n import LANGUAGE_NAMES, _, pick_language, set_language
+from bot.handlers.routing import answer_stale
+from bot.i18n import LANGUAGE_NAMES, _
 from bot.infra import bot_api
 from bot.runtime import Runtime, runtime_of
-from bot.services import participation
-from bot.storage import people
+from bot.services.privacy import remember_message
 from bot.storage.people import PersonRow
 
 log = logging.getLogger(__name__)
@@ -30,84 +31,40 @@ Buttons = list[list[tuple[str, str]]]
 _person: ContextVar[PersonRow | None] = ContextVar("foyer_person", default=None)
 _runtime: ContextVar[Runtime | None] = ContextVar("foyer_runtime", default=None)
 
-# Writing last_seen at most this often keeps a tap from costing two writes.
-_SEEN_RESOLUTION = timedelta(hours=1)
-
 
 def current_person() -> PersonRow | None:
     return _person.get()
+
+
+def begin_update(runtime: Runtime, person: PersonRow | None) -> None:
+    """Who this update is from, for every answer to it (load_person sets it)."""
+    _runtime.set(runtime)
+    _person.set(person)
 
 
 def rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     return runtime_of(context.application)
 
 
-async def load_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs first for every update: find the person and set the language of the answer.
-
-    If the lookup fails (the database is unreachable), nothing after this runs: a handler
-    without the person would answer as if they were a stranger ("Foyer stores nothing about
-    you") while their rows are still there.
-    """
-    runtime = rt(context)
-    user = update.effective_user
-    found: PersonRow | None = None
-    _person.set(None)
-    _runtime.set(runtime)
-    if user is not None and not user.is_bot:
-        try:
-            found = await participation.find_person(runtime, user.id)
-            now = runtime.clock.now()
-            if found is not None and found.blocked:
-                # Writing to us undoes a block: clear it before anything is sent to them.
-                async with runtime.engine.begin() as conn:
-                    await people.touch(conn, found.id, now)
-            elif found is not None and (
-                found.last_seen_at is None or now - found.last_seen_at > _SEEN_RESOLUTION
-            ):
-                runtime.seen.note(found.id, now)
-        except Exception as exc:
-            await _lookup_failed(update, context, exc)
-            raise ApplicationHandlerStop from exc
-    _person.set(found)
-    set_language(
-        pick_language(
-            found.language if found else None,
-            user.language_code if user else None,
-            runtime.settings.default_language,
-        )
-    )
+async def person_pressing(update: Update) -> PersonRow | None:
+    """The person who pressed, with the press answered; None, answered as stale, for someone
+    Foyer does not know (a button of before /forget)."""
+    person = current_person()
+    if person is None:
+        await answer_stale(update)
+    elif update.callback_query is not None:
+        await update.callback_query.answer()
+    return person
 
 
-async def _lookup_failed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, exc: Exception
-) -> None:
-    """Who wrote is unknown: answer in Telegram's language, and never as if we knew them."""
-    user = update.effective_user
-    set_language(
-        pick_language(
-            None, user.language_code if user else None, rt(context).settings.default_language
-        )
-    )
-    log.error("person.lookup_failed update=%s error=%s", update.update_id, type(exc).__name__)
-    if not await _help_anyway(update, context):
-        await tell_failure(update, try_again_text())
-
-
-async def _help_anyway(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Help, always: a help word, the safe word or distress words still get the help
-    resources, which need nobody's record."""
-    from bot.domain.distress import detect
-    from bot.handlers.safety import is_help_request, show_help  # safety imports this module
-
-    message = update.effective_message
-    text = (message.text or message.caption) if message is not None else None
-    if not text or not is_private(update):
-        return False
-    if not (is_help_request(text, rt(context).settings.safe_word) or detect(text)):
-        return False
-    await show_help(update, context)
-    return True
+async def person_confirming(update: Update, confirmed: bool) -> PersonRow | None:
+    """The person who pressed Yes on a confirmation; None when it was No (told that nothing
+    changed) or when Foyer does not know them (answered as stale)."""
+    person = await person_pressing(update)
+    if person is not None and not confirmed:
+        await edit(update, _("Good. Nothing has changed."))
+        return None
+    return person
 
 
 def try_again_text() -> str:
@@ -174,8 +131,6 @@ def markup(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
 def shape(text: str, person: PersonRow | None) -> tuple[str, bool, bool]:
     """(text, protect_content, disable_notification) as this person's discreet mode asks: a
     neutral first line (what previews show), no forwarding or saving, silent if chosen."""
-    from bot.delivery.kinds.safety import discreet_text
-
     if person is None:
         return text, False, False
     if person.discreet:
@@ -187,9 +142,22 @@ async def remember(person: PersonRow | None, message: Message) -> None:
     """Note a reply so /erase and auto-erase can delete it later."""
     runtime = _runtime.get()
     if person is not None and runtime is not None:
-        from bot.services.privacy import remember_message
-
         await remember_message(runtime, person, message.chat_id, message.message_id)
+
+
+async def _send_shaped(
+    update: Update,
+    text: str,
+    person: PersonRow | None,
+    send: Callable[[Chat, str, bool, bool], Awaitable[Message]],
+) -> None:
+    """Send to the update's chat, shaped by the person's discreet mode, noted for erasing."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    who = person or current_person()
+    body, protect, quiet = shape(text, who)
+    await remember(who, await send(chat, body, protect, quiet))
 
 
 async def reply(
@@ -197,19 +165,34 @@ async def reply(
 ) -> None:
     """Answer in the chat the update came from (HTML; callers escape what people typed),
     shaped by the person's discreet mode and remembered for erasing."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    who = person or current_person()
-    body, protect, quiet = shape(text, who)
-    sent = await chat.send_message(
-        body,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup(buttons),
-        protect_content=protect,
-        disable_notification=quiet,
-    )
-    await remember(who, sent)
+
+    def send(chat: Chat, body: str, protect: bool, quiet: bool) -> Awaitable[Message]:
+        return chat.send_message(
+            body,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(buttons),
+            protect_content=protect,
+            disable_notification=quiet,
+        )
+
+    await _send_shaped(update, text, person, send)
+
+
+async def send_file(
+    update: Update, data: bytes, filename: str, caption: str, *, person: PersonRow | None = None
+) -> None:
+    """A document for the person; a copy of someone's data is never forwarded from Foyer."""
+
+    def send(chat: Chat, body: str, _protect: bool, quiet: bool) -> Awaitable[Message]:
+        return chat.send_document(
+            InputFile(data, filename=filename),
+            caption=body,
+            parse_mode=ParseMode.HTML,
+            protect_content=True,
+            disable_notification=quiet,
+        )
+
+    await _send_shaped(update, caption, person, send)
 
 
 async def edit(

@@ -1,55 +1,42 @@
-"""/concern: feedback or a complaint, to the safeguarding focal points only; and what a focal
-point does with it (received, closed, answer the reporter without learning who they are).
+"""/concern: feedback or a complaint, to the safeguarding focal points only (what a focal
+point does with it is in concern_focal.py).
 
 The choices ride in the button data; only the wait for the one free-text message is held in
-memory (user_data), for a short time, and a restart simply forgets it.
+memory (bot/handlers/awaiting_text.py).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 from datetime import timedelta
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.delivery.kinds.safety import concern_detail, discreet_text, kind_label
+from bot.delivery.kinds.safety import kind_label
+from bot.domain.buttons.safety import ConcernStep
 from bot.domain.distress import detect
-from bot.handlers import discreet
-from bot.handlers.callbacks import ROUTES, parse_safety, safety_data
-from bot.handlers.common import Buttons, current_person, is_private, markup, rt
-from bot.handlers.safety import (
-    AWAITING_KEY,
-    awaiting,
-    cancel_awaiting,
-    offer_help,
-    resources_text,
-)
-from bot.i18n import _, current_language, format_day, ngettext, use_language
-from bot.services import concerns, privacy, safety
+from bot.handlers.awaiting_text import awaited, cancel_awaiting, cancel_row, wait_for_text
+from bot.handlers.common import Buttons, current_person, edit, is_private, reply, rt
+from bot.handlers.concern_focal import relay_answer
+from bot.handlers.routing import answer_stale, answers
+from bot.handlers.safety import offer_help, resources_text
+from bot.i18n import _, current_language, format_day, ngettext
+from bot.services import concerns, safety
 
 log = logging.getLogger(__name__)
 
 TEXT_GROUP = -4  # after the safety interceptor (-5), before every dialogue (0)
-WAIT_FOR_TEXT = timedelta(minutes=30)
 _KINDS = {"f": "feedback", "c": "complaint"}
 _ABOUT = {"f": "facilitator", "m": "member", "p": "programme"}
-
-
-def _cancel_row() -> list[tuple[str, str]]:
-    return [(_("Cancel"), safety_data("concern", "x"))]
 
 
 def _unavailable_text() -> str:
@@ -91,13 +78,13 @@ async def _refused(
             "support, or you are worried about someone, here is where to find help."
         )
     res = await safety.resources_for(runtime, current_person(), current_language())
-    await discreet.send(update, context, "\n\n".join([why, resources_text(res)]))
+    await reply(update, "\n\n".join([why, resources_text(res)]))
     log.info("concerns.refused reason=%s", type(refusal).__name__)
 
 
 async def concern_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not concerns.recipients(rt(context)):
-        await discreet.send(update, context, _unavailable_text())
+    if not safety.focal_points(rt(context)):
+        await reply(update, _unavailable_text())
         return
     cancel_awaiting(context)
     user = update.effective_user
@@ -117,112 +104,109 @@ async def concern_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             _("What do you want to send?"),
         ]
     )
-    await discreet.send(
+    await reply(
         update,
-        context,
         text,
         [
             [
-                (_("Feedback"), safety_data("concern", "f")),
-                (_("Complaint"), safety_data("concern", "c")),
+                (_("Feedback"), ConcernStep("f").pack()),
+                (_("Complaint"), ConcernStep("c").pack()),
             ],
-            _cancel_row(),
+            cancel_row(),
         ],
     )
 
 
-async def on_concern_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@answers(ConcernStep)
+async def on_concern_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, step: ConcernStep
+) -> None:
     query = update.callback_query
     assert query is not None
-    value = parse_safety("concern", query.data or "")
-    if value is None or (value != "x" and not concerns.recipients(rt(context))):
-        await query.answer(_("This button no longer works."))
+    if not step.cancelled and not safety.focal_points(rt(context)):
+        await answer_stale(update)
         return
     await query.answer()
-    if value == "x":
+    answers_so_far = step.answers
+    if step.cancelled:
         cancel_awaiting(context)
-        await discreet.edit(update, context, _("Cancelled. Nothing was sent or kept."))
-        return
-    if len(value) == 1:
+        await edit(update, _("Cancelled. Nothing was sent or kept."))
+    elif len(answers_so_far) == 1:
         buttons: Buttons = [
-            [(_("A facilitator"), safety_data("concern", value + "f"))],
-            [(_("A member"), safety_data("concern", value + "m"))],
-            [(_("The programme"), safety_data("concern", value + "p"))],
-            _cancel_row(),
+            [(_("A facilitator"), ConcernStep(answers_so_far + "f").pack())],
+            [(_("A member"), ConcernStep(answers_so_far + "m").pack())],
+            [(_("The programme"), ConcernStep(answers_so_far + "p").pack())],
+            cancel_row(),
         ]
-        await discreet.edit(update, context, _("What is it about?"), buttons)
-    elif len(value) == 2:
-        await discreet.edit(
+        await edit(update, _("What is it about?"), buttons)
+    elif len(answers_so_far) == 2:
+        await edit(
             update,
-            context,
             _(
                 "Do you want to give your name? If you stay anonymous, the safeguarding team "
                 "will not know who you are, but they can still answer you here."
             ),
             [
-                [(_("Stay anonymous"), safety_data("concern", value + "1"))],
-                [(_("Give my name"), safety_data("concern", value + "0"))],
-                _cancel_row(),
+                [(_("Stay anonymous"), ConcernStep(answers_so_far + "1").pack())],
+                [(_("Give my name"), ConcernStep(answers_so_far + "0").pack())],
+                cancel_row(),
             ],
         )
     else:
-        user = update.effective_user
-        assert context.user_data is not None and user is not None
-        refusal = await concerns.may_raise(rt(context), user.id)
-        if refusal is not None:  # pressed on an old message, or a forged press
-            await _refused(update, context, refusal)
-            return
-        context.user_data[AWAITING_KEY] = (
-            "concern",
-            value,
-            rt(context).clock.now() + WAIT_FOR_TEXT,
-        )
-        await discreet.edit(
-            update,
-            context,
-            _(
-                "Now write your {kind} in one message and send it. Say what happened, when, and "
-                "who was involved, only as far as it is safe for you."
-            ).format(kind=kind_label(_KINDS[value[0]]).lower()),
-            [_cancel_row()],
-        )
+        await _ask_for_text(update, context, answers_so_far)
+
+
+async def _ask_for_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, answers_so_far: str
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    refusal = await concerns.may_raise(rt(context), user.id)
+    if refusal is not None:  # pressed on an old message, or a forged press
+        await _refused(update, context, refusal)
+        return
+    wait_for_text(context, "concern", answers_so_far)
+    await edit(
+        update,
+        _(
+            "Now write your {kind} in one message and send it. Say what happened, when, and "
+            "who was involved, only as far as it is safe for you."
+        ).format(kind=kind_label(_KINDS[answers_so_far[0]]).lower()),
+        [cancel_row()],
+    )
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The free-text step of a concern or of a focal point's answer; else let it pass."""
-    data = context.user_data
-    pending = data.get(AWAITING_KEY) if data is not None else None
     message = update.message
-    if pending is None or message is None or not is_private(update):
+    if message is None or not is_private(update):
         return
-    if not awaiting(context):
-        return  # too late: the message is treated like any other
-    what, value, _until = pending
-    assert data is not None
+    pending = awaited(context)
+    if pending is None:
+        return  # nothing awaited, or too late: the message is treated like any other
+    what, value = pending
     text = (message.text or "").strip()
     if not text:
-        await discreet.send(
+        await reply(
             update,
-            context,
             _("Please write it as a text message. Voice messages and photos cannot be sent."),
-            [_cancel_row()],
+            [cancel_row()],
         )
         raise ApplicationHandlerStop
     if len(text) > concerns.MAX_TEXT:
-        await discreet.send(
+        await reply(
             update,
-            context,
             _("This is too long to send. Please shorten it to {limit} characters.").format(
                 limit=concerns.MAX_TEXT
             ),
-            [_cancel_row()],
+            [cancel_row()],
         )
         raise ApplicationHandlerStop
-    data.pop(AWAITING_KEY, None)
+    cancel_awaiting(context)
     if what == "concern":
         await _submit(update, context, value, text)
     else:
-        await _relay_answer(update, context, int(value), text)
+        await relay_answer(update, context, int(value), text)
     raise ApplicationHandlerStop
 
 
@@ -245,9 +229,8 @@ async def _submit(
         await _refused(update, context, done)
         return
     row = done.concern
-    await discreet.send(
+    await reply(
         update,
-        context,
         "\n\n".join(
             [
                 _("Thank you. Your {kind} was sent to the safeguarding team.").format(
@@ -269,134 +252,6 @@ async def _submit(
         await offer_help(update, context, categories)
 
 
-async def _relay_answer(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, concern_id: int, text: str
-) -> None:
-    """Send a focal point's words to the reporter. Neither side learns the other's identity."""
-    user = update.effective_user
-    assert user is not None
-    runtime = rt(context)
-    reporter = await concerns.reporter_of(runtime, user.id, concern_id)
-    row = await concerns.get(runtime, concern_id)
-    if reporter is None or row is None:
-        await discreet.send(
-            update,
-            context,
-            _(
-                "This answer cannot be delivered: the person asked to be forgotten or the concern "
-                "was deleted."
-            ),
-        )
-        return
-    with use_language(reporter.language):
-        body = "\n\n".join(
-            [
-                _("<b>An answer about your concern {reference}</b>").format(
-                    reference=row.reference
-                ),
-                html.escape(text),
-                _("To reply, send /concern and mention your reference."),
-            ]
-        )
-        if reporter.discreet:
-            body = discreet_text(body)
-    try:
-        sent = await context.bot.send_message(
-            reporter.telegram_id,
-            body,
-            parse_mode=ParseMode.HTML,
-            protect_content=True,
-            disable_notification=reporter.silent,
-        )
-    except TelegramError as exc:
-        log.warning("concerns.answer_failed concern=%s error=%s", concern_id, type(exc).__name__)
-        await discreet.send(
-            update,
-            context,
-            _("The answer could not be delivered. The person may have blocked Foyer."),
-        )
-        return
-    await privacy.remember_message(runtime, reporter, sent.chat_id, sent.message_id)
-    log.info("concerns.answered concern=%s", concern_id)
-    await discreet.send(
-        update,
-        context,
-        _("Your answer was sent to the reporter of {reference}.").format(reference=row.reference),
-    )
-
-
-async def on_focal_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    value = parse_safety("focal", query.data or "")
-    runtime = rt(context)
-    if value is None or not concerns.is_focal_point(runtime, user.id):
-        await query.answer(_("This button no longer works."))
-        return
-    action, _sep, number = value.partition(":")
-    concern_id = int(number)
-    if action == "o":
-        await _open(update, context, concern_id)
-        return
-    if action == "a":
-        row = await concerns.get(runtime, concern_id)
-        if row is None or row.reporter_id is None:
-            await query.answer(_("This concern can no longer be answered."))
-            return
-        await query.answer()
-        assert context.user_data is not None
-        context.user_data[AWAITING_KEY] = (
-            "answer",
-            str(concern_id),
-            runtime.clock.now() + WAIT_FOR_TEXT,
-        )
-        await discreet.send(
-            update,
-            context,
-            _(
-                "Write your answer to {reference} in one message. The reporter receives it "
-                "from Foyer and does not see who you are."
-            ).format(reference=row.reference),
-            [_cancel_row()],
-        )
-        return
-    status = "received" if action == "r" else "closed"
-    marked = await concerns.mark(runtime, user.id, concern_id, status)
-    if marked is None:
-        await query.answer(_("Nothing changed: it was already marked."))
-        return
-    await query.answer(_("Done."))
-    text = (
-        _("Concern {reference} marked received. The reporter has been told.")
-        if status == "received"
-        else _("Concern {reference} closed. The reporter has been told.")
-    )
-    await discreet.send(update, context, text.format(reference=marked.reference))
-
-
-async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, concern_id: int) -> None:
-    """A focal point opens one of the concerns a notification counted."""
-    query = update.callback_query
-    chat = update.effective_chat
-    assert query is not None and chat is not None
-    runtime = rt(context)
-    row = await concerns.get(runtime, concern_id)
-    if row is None:
-        await query.answer(_("This concern no longer exists: it was deleted."))
-        return
-    await query.answer()
-    shown = await concern_detail(runtime, row)
-    await context.bot.send_message(
-        chat.id,
-        shown.text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup(shown.buttons),
-        protect_content=True,
-    )
-    log.info("concerns.opened concern=%s", concern_id)
-
-
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("concern", concern_command, filters=private))
@@ -404,5 +259,3 @@ def register(app: Application) -> None:
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, on_text),
         group=TEXT_GROUP,
     )
-    app.add_handler(CallbackQueryHandler(on_concern_step, pattern=ROUTES["concern"]))
-    app.add_handler(CallbackQueryHandler(on_focal_action, pattern=ROUTES["focal"]))

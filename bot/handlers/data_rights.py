@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.handlers import discreet
-from bot.handlers.callbacks import ROUTES, parse_safety, safety_data
-from bot.handlers.common import current_person, rt
+from bot.domain.buttons.safety import Forget
+from bot.handlers.common import current_person, person_confirming, reply, rt, send_file
+from bot.handlers.routing import answers
 from bot.i18n import _, ngettext
 from bot.services import privacy
 
@@ -41,13 +41,12 @@ def clear_chat_text() -> str:
 async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = current_person()
     if person is None:
-        await discreet.send(update, context, _nothing_stored_text())
+        await reply(update, _nothing_stored_text())
         return
     data = await privacy.export(rt(context), person.id)
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
-    await discreet.send_file(
+    await send_file(
         update,
-        context,
         body,
         "foyer-my-data.json",
         _(
@@ -60,7 +59,7 @@ async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = current_person()
     if person is None:
-        await discreet.send(update, context, _nothing_stored_text())
+        await reply(update, _nothing_stored_text())
         return
     runtime = rt(context)
     text = "\n\n".join(
@@ -77,28 +76,20 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             ).format(days=runtime.settings.concern_retention_days),
         ]
     )
-    await discreet.send(
+    await reply(
         update,
-        context,
         text,
         [
-            [(_("Yes, delete everything"), safety_data("forget", "y"))],
-            [(_("No, keep my data"), safety_data("forget", "n"))],
+            [(_("Yes, delete everything"), Forget(yes=True).pack())],
+            [(_("No, keep my data"), Forget(yes=False).pack())],
         ],
     )
 
 
-async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    value = parse_safety("forget", query.data or "")
-    person = current_person()
-    if value is None or person is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
-    if value == "n":
-        await discreet.edit(update, context, _("Good. Nothing has changed."))
+@answers(Forget)
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, forget: Forget) -> None:
+    person = await person_confirming(update, forget.yes)
+    if person is None:
         return
     await privacy.forget(rt(context), context.bot, person)
     # The person no longer exists: a plain message, recorded nowhere.
@@ -119,7 +110,7 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def erase_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = current_person()
     if person is None:
-        await discreet.send(update, context, _nothing_stored_text())
+        await reply(update, _nothing_stored_text())
         return
     erased = await privacy.erase_now(rt(context), context.bot, person)
     done = ngettext(
@@ -127,7 +118,7 @@ async def erase_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         "Foyer deleted {n} messages from this chat.",
         erased.deleted,
     ).format(n=erased.deleted)
-    await discreet.send(update, context, "\n\n".join([done, clear_chat_text()]))
+    await reply(update, "\n\n".join([done, clear_chat_text()]))
 
 
 def register(app: Application) -> None:
@@ -135,4 +126,3 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("mydata", mydata_command, filters=private))
     app.add_handler(CommandHandler("forget", forget_command, filters=private))
     app.add_handler(CommandHandler("erase", erase_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_forget, pattern=ROUTES["forget"]))

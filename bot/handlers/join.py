@@ -7,21 +7,17 @@ and a restart in the middle of joining loses nothing.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from bot.domain.buttons.member import Join
 from bot.domain.curriculum import context_key
 from bot.handlers import facilitator_roles, partner, partner_staff
-from bot.handlers.callbacks import ROUTES, JoinStep, join_data, parse_join
 from bot.handlers.common import ask_language, current_person, edit, reply, rt
-from bot.i18n import (
-    _,
-    content_text,
-    current_language,
-    format_when,
-    use_language,
-)
+from bot.handlers.routing import answers
+from bot.i18n import _, content_text, current_language, format_when, use_language
 from bot.services.enrollment import InviteProblem, check_member_invite, enroll, invite_kind
 from bot.storage.invites import CODE_PATTERN
 
@@ -83,7 +79,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if check.problem is not None:
         await reply(update, _problem_text(check.problem))
         return
-    await ask_language(update, user.language_code, lambda lang: join_data("lang", code, lang))
+    await ask_language(update, user.language_code, lambda lang: Join("lang", code, lang).pack())
 
 
 def _consent_text() -> str:
@@ -125,23 +121,19 @@ def _discreet_offer_text() -> str:
     )
 
 
-async def on_join_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    step = parse_join(query.data or "")
-    if step is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
+@answers(Join)
+async def on_join_step(update: Update, context: ContextTypes.DEFAULT_TYPE, step: Join) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
     # Each step answers in the language the person chose on the first button.
     with use_language(step.lang):
         await _answer_step(update, context, step)
 
 
-async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: JoinStep) -> None:
+async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -> None:
     user = update.effective_user
     assert user is not None
-    if s.step == "decline":
+    if s.stage == "decline":
         await edit(
             update,
             _(
@@ -154,14 +146,14 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
     if check.problem is not None or check.group is None or check.curriculum_id is None:
         await edit(update, _problem_text(check.problem or InviteProblem.UNKNOWN))
         return
-    no = (_("No, thank you"), join_data("decline", "", s.lang))
-    if s.step == "lang":
+    no = (_("No, thank you"), Join("decline", "", s.lang).pack())
+    if s.stage == "lang":
         await edit(
             update,
             _consent_text(),
-            [[(_("Yes, I agree"), join_data("consent", s.code, s.lang))], [no]],
+            [[(_("Yes, I agree"), Join("consent", s.code, s.lang).pack())], [no]],
         )
-    elif s.step == "consent":
+    elif s.stage == "consent":
         await edit(
             update,
             _(
@@ -169,11 +161,11 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
                 "your group's totals? Your facilitator sees only totals, never your own answers."
             ),
             [
-                [(_("Yes, count my answers"), join_data("optin", s.code, s.lang, True))],
-                [(_("No, keep them only for me"), join_data("optin", s.code, s.lang, False))],
+                [(_("Yes, count my answers"), Join("optin", s.code, s.lang, True).pack())],
+                [(_("No, keep them only for me"), Join("optin", s.code, s.lang, False).pack())],
             ],
         )
-    elif s.step == "optin":
+    elif s.stage == "optin":
         await edit(
             update,
             _(
@@ -181,11 +173,11 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
                 "If not, you will be shown as a number."
             ),
             [
-                [(_("Yes, show my first name"), join_data("name", s.code, s.lang, s.opt_in, True))],
-                [(_("No, show a number"), join_data("name", s.code, s.lang, s.opt_in, False))],
+                [(_("Yes, show my first name"), replace(s, stage="name", show_name=True).pack())],
+                [(_("No, show a number"), replace(s, stage="name", show_name=False).pack())],
             ],
         )
-    elif s.step == "name":
+    elif s.stage == "name":
         cur_id = check.curriculum_id
         conduct = rt(context).curricula[cur_id].code_of_conduct
         text = "\n\n".join(
@@ -196,18 +188,18 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
                 _discreet_offer_text(),
             ]
         )
-        accept = join_data("accept", s.code, s.lang, s.opt_in, s.show_name, False)
-        discreet = join_data("accept", s.code, s.lang, s.opt_in, s.show_name, True)
+        accept = replace(s, stage="accept", discreet=False).pack()
+        discreet = replace(s, stage="accept", discreet=True).pack()
         await edit(
             update,
             text,
             [[(_("I accept"), accept)], [(_("I accept, with discreet messages"), discreet)], [no]],
         )
-    elif s.step == "accept":
+    elif s.stage == "accept":
         await _enroll(update, context, s)
 
 
-async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: JoinStep) -> None:
+async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -> None:
     user = update.effective_user
     assert user is not None
     result = await enroll(
@@ -245,4 +237,3 @@ async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: JoinSte
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_join_step, pattern=ROUTES["join"]))

@@ -8,18 +8,18 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
+from bot.domain.buttons.member import ChooseLanguage, MenuShortcut, Pause, Stop
 from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.domain.words import command_for_word
 from bot.handlers import staff_menus
-from bot.handlers.callbacks import ROUTES, parse_simple, simple_data
-from bot.handlers.common import current_person, edit, reply, rt
+from bot.handlers.common import current_person, edit, person_confirming, person_pressing, reply, rt
+from bot.handlers.routing import answers
 from bot.handlers.safety import show_help
 from bot.i18n import LANGUAGE_NAMES, _, current_language, format_day, ngettext, use_language
 from bot.services import participation
@@ -28,14 +28,14 @@ from bot.storage.people import PersonRow
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-def _not_member_text() -> str:
+def not_member_text() -> str:
     return _("You are not in a group yet. To join, open the invite link your facilitator gave you.")
 
 
 async def _member_or_explain(update: Update) -> PersonRow | None:
     person = current_person()
     if person is None:
-        await reply(update, _not_member_text())
+        await reply(update, not_member_text())
     return person
 
 
@@ -48,23 +48,23 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _member_or_explain(update) is None:
         return
-    buttons = [[(LANGUAGE_NAMES[lang], simple_data("lang", lang))] for lang in SUPPORTED_LANGUAGES]
+    buttons = [
+        [(LANGUAGE_NAMES[lang], ChooseLanguage(lang).pack())] for lang in SUPPORTED_LANGUAGES
+    ]
     await reply(update, _("Which language do you want Foyer to use?"), buttons)
 
 
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    lang = parse_simple("lang", query.data or "")
-    person = current_person()
-    if lang is None or person is None:
-        await query.answer(_("This button no longer works."))
+@answers(ChooseLanguage)
+async def on_language(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: ChooseLanguage
+) -> None:
+    person = await person_pressing(update)
+    if person is None:
         return
-    await query.answer()
-    await participation.set_language(rt(context), person.id, lang)
+    await participation.set_language(rt(context), person.id, choice.lang)
     # Staff have a menu of their own, in the language they read.
     await staff_menus.refresh(context.bot, rt(context), person.telegram_id, remove=False)
-    with use_language(lang):
+    with use_language(choice.lang):
         await edit(update, _("Done. Foyer will write to you in English from now on."))
 
 
@@ -72,27 +72,21 @@ async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if await _member_or_explain(update) is None:
         return
     weeks = [
-        (ngettext("{n} week", "{n} weeks", n).format(n=n), simple_data("pause", n))
-        for n in range(1, 5)
+        (ngettext("{n} week", "{n} weeks", n).format(n=n), Pause(n).pack()) for n in range(1, 5)
     ]
     await reply(
         update,
         _("For how long do you want to pause? Your group stays open for you."),
-        [weeks[:2], weeks[2:], [(_("Until I send /resume"), simple_data("pause", 0))]],
+        [weeks[:2], weeks[2:], [(_("Until I send /resume"), Pause(0).pack())]],
     )
 
 
-async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    value = parse_simple("pause", query.data or "")
-    person = current_person()
-    if value is None or person is None:
-        await query.answer(_("This button no longer works."))
+@answers(Pause)
+async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE, pause: Pause) -> None:
+    person = await person_pressing(update)
+    if person is None:
         return
-    await query.answer()
-    runtime = rt(context)
-    paused = await participation.pause(runtime, person.id, int(value))
+    paused = await participation.pause(rt(context), person.id, pause.weeks)
     if not paused.count:
         await edit(update, _("You are not receiving messages from any group right now."))
     elif paused.until is None:
@@ -128,24 +122,17 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         _("Do you want to stop receiving Foyer's messages?"),
         [
             [
-                (_("Yes, stop"), simple_data("stop", "y")),
-                (_("No, keep going"), simple_data("stop", "n")),
+                (_("Yes, stop"), Stop(yes=True).pack()),
+                (_("No, keep going"), Stop(yes=False).pack()),
             ]
         ],
     )
 
 
-async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    value = parse_simple("stop", query.data or "")
-    person = current_person()
-    if value is None or person is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
-    if value == "n":
-        await edit(update, _("Good. Nothing has changed."))
+@answers(Stop)
+async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, stop: Stop) -> None:
+    person = await person_confirming(update, stop.yes)
+    if person is None:
         return
     await participation.stop(rt(context), person.id)
     await edit(
@@ -232,30 +219,28 @@ async def media_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
           "here is saved."),
     ]  # fmt: skip
     if current_person() is None:
-        await reply(update, "\n\n".join([*lines, _not_member_text()]))
+        await reply(update, "\n\n".join([*lines, not_member_text()]))
         return
     lines.append(_("Your group would love to hear about it at the next meeting."))
     lines.append(_("Here is what you can do:"))
     buttons = [
         [
-            (_("My progress"), simple_data("menu", "progress")),
-            (_("Take a break"), simple_data("menu", "pause")),
+            (_("My progress"), MenuShortcut("progress").pack()),
+            (_("Take a break"), MenuShortcut("pause").pack()),
         ],
-        [(_("Help"), simple_data("menu", "help"))],
+        [(_("Help"), MenuShortcut("help").pack())],
     ]
     await reply(update, "\n\n".join(lines), buttons)
 
 
-async def on_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@answers(MenuShortcut)
+async def on_menu(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, shortcut: MenuShortcut
+) -> None:
     """A command offered as a button: it answers as the command does, in a new message."""
-    query = update.callback_query
-    assert query is not None
-    command = parse_simple("menu", query.data or "")
-    if command is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
-    await WORD_COMMANDS[command](update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await WORD_COMMANDS[shortcut.command](update, context)
 
 
 async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -269,10 +254,6 @@ def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     for name, handler in WORD_COMMANDS.items():
         app.add_handler(CommandHandler(name, handler, filters=private))
-    app.add_handler(CallbackQueryHandler(on_language, pattern=ROUTES["lang"]))
-    app.add_handler(CallbackQueryHandler(on_pause, pattern=ROUTES["pause"]))
-    app.add_handler(CallbackQueryHandler(on_stop, pattern=ROUTES["stop"]))
-    app.add_handler(CallbackQueryHandler(on_menu, pattern=ROUTES["menu"]))
 
 
 def register_fallbacks(app: Application) -> None:

@@ -6,18 +6,14 @@ Safety rule: no message here mentions the other partner's actions, answers or st
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.handlers.callbacks import (
-    ROUTES,
-    PartnerStep,
-    parse_couples_checkin,
-    parse_partner,
-    partner_data,
-)
+from bot.domain.buttons.member import CouplesCheckIn, PartnerStep
+from bot.handlers.checkin import recorded
 from bot.handlers.common import ask_language, current_person, edit, reply, rt
+from bot.handlers.routing import answers
 from bot.i18n import _, current_language, format_day, use_language
-from bot.services import couples, participation
+from bot.services import couples
 from bot.services.couples import PartnerProblem
 
 
@@ -84,7 +80,9 @@ async def start_partner(update: Update, context: ContextTypes.DEFAULT_TYPE, code
     if check.problem is not None:
         await reply(update, _problem_text(check.problem))
         return
-    await ask_language(update, user.language_code, lambda lang: partner_data("lang", code, lang))
+    await ask_language(
+        update, user.language_code, lambda lang: PartnerStep("lang", code, lang).pack()
+    )
 
 
 def _partner_consent_text() -> str:
@@ -112,14 +110,12 @@ def _partner_consent_text() -> str:
     )
 
 
-async def on_partner_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    step = parse_partner(query.data or "")
-    if step is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
+@answers(PartnerStep)
+async def on_partner_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, step: PartnerStep
+) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
     with use_language(step.lang):
         await _answer_step(update, context, step)
 
@@ -127,13 +123,13 @@ async def on_partner_step(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: PartnerStep) -> None:
     user = update.effective_user
     assert user is not None
-    if s.step == "decline":
+    if s.stage == "decline":
         await edit(
             update,
             _("No problem. Nothing about you has been stored, and nobody is told."),
         )
         return
-    if s.step == "lang":
+    if s.stage == "lang":
         check = await couples.check_partner_invite(rt(context), s.code, user.id)
         if check.problem is not None:
             await edit(update, _problem_text(check.problem))
@@ -142,8 +138,8 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Pa
             update,
             _partner_consent_text(),
             [
-                [(_("Yes, I want to take part"), partner_data("accept", s.code, s.lang))],
-                [(_("No, thank you"), partner_data("decline", "", s.lang))],
+                [(_("Yes, I want to take part"), PartnerStep("accept", s.code, s.lang).pack())],
+                [(_("No, thank you"), PartnerStep("decline", "", s.lang).pack())],
             ],
         )
         return
@@ -164,26 +160,12 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Pa
     )
 
 
-async def on_couples_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    answer = parse_couples_checkin(query.data or "")
-    person = current_person()
-    if answer is None or person is None:
-        await query.answer(_("This button no longer works."))
+@answers(CouplesCheckIn)
+async def on_couples_checkin(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, answer: CouplesCheckIn
+) -> None:
+    if await recorded(update, context, answer, kind="couples_checkin") is None:
         return
-    stored = await participation.record_checkin(
-        rt(context),
-        person.id,
-        answer.membership_id,
-        answer.week,
-        answer.value,
-        kind="couples_checkin",
-    )
-    if stored is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer(_("Thank you!"))
     if answer.value == "done":
         await edit(update, _("Thank you. Well done for making this time together."))
     elif answer.value == "notyet":
@@ -210,5 +192,3 @@ async def start_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("partner", partner_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("start", start_in_group, filters=~filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_partner_step, pattern=ROUTES["partner"]))
-    app.add_handler(CallbackQueryHandler(on_couples_checkin, pattern=ROUTES["couples_checkin"]))

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime
 
 from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
+from bot.domain.buttons.safety import DistressCheck, HelpOffer
 from bot.domain.distress import DistressCategory, detect, fold
 from bot.domain.resources import Category, Entry
 from bot.domain.words import command_for_word
-from bot.handlers import discreet, staff_menus
-from bot.handlers.callbacks import ROUTES, parse_safety, safety_data
-from bot.handlers.common import Buttons, current_person, is_private, rt
+from bot.handlers import staff_menus
+from bot.handlers.awaiting_text import awaiting, cancel_awaiting, other_dialogue
+from bot.handlers.common import Buttons, current_person, edit, is_private, reply, rt
+from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, current_language, fallback_chain
 from bot.services import privacy, safety
 from bot.services.safety import Resources
@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 
 INTERCEPT_GROUP = -5
 REMEMBER_GROUP = -6
-# Pending free-text dialogues (a concern, a focal point's answer) live only in memory, here.
-AWAITING_KEY = "foyer.awaiting_text"
 _SAFE_WORD_MAX_WORDS = 6
 
 
@@ -109,7 +107,7 @@ def _commands_text() -> str:
 def _talk_button(context: ContextTypes.DEFAULT_TYPE) -> Buttons | None:
     if not safety.focal_points(rt(context)):
         return None
-    return [[(_("Talk to a person"), safety_data("help", "t"))]]
+    return [[(_("Talk to a person"), HelpOffer("t").pack())]]
 
 
 async def _roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> staff_menus.Roles:
@@ -129,17 +127,14 @@ async def _roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> staff_me
 
 
 async def show_help(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, edit: bool = False
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, in_place: bool = False
 ) -> None:
     """Resources for the person's country and language, then what they can send."""
     res = await safety.resources_for(rt(context), current_person(), current_language())
     staff = staff_menus.help_text(await _roles(update, context))
     text = "\n\n".join(part for part in (resources_text(res), _commands_text(), staff) if part)
     buttons = _talk_button(context)
-    if edit:
-        await discreet.edit(update, context, text, buttons)
-    else:
-        await discreet.send(update, context, text, buttons)
+    await (edit if in_place else reply)(update, text, buttons)
     log.info("safety.help_shown")
 
 
@@ -161,43 +156,6 @@ def is_help_request(text: str, safe_word: str | None) -> bool:
     return False
 
 
-# Other features' "one typed answer" stores in bot_data, keyed by Telegram user id (the
-# facilitators' broadcast text, for one): their text is theirs, not a cry for help to intercept.
-OTHER_TEXT_DIALOGUES = ("foyer.facilitator_awaiting",)
-
-
-def _other_dialogue(context: ContextTypes.DEFAULT_TYPE, user_id: int, *, drop: bool) -> bool:
-    found = False
-    for key in OTHER_TEXT_DIALOGUES:
-        store = context.application.bot_data.get(key)
-        if isinstance(store, dict) and user_id in store:
-            found = True
-            if drop:
-                store.pop(user_id, None)
-    return found
-
-
-def cancel_awaiting(context: ContextTypes.DEFAULT_TYPE, user_id: int | None = None) -> bool:
-    """Drop a pending free-text dialogue (ours, and others' when user_id is given)."""
-    data = context.user_data
-    ours = data is not None and data.pop(AWAITING_KEY, None) is not None
-    others = user_id is not None and _other_dialogue(context, user_id, drop=True)
-    return ours or others
-
-
-def awaiting(context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Is a free-text dialogue waiting for this person's next message (and not yet stale)?"""
-    data = context.user_data
-    pending = data.get(AWAITING_KEY) if data is not None else None
-    if pending is None:
-        return False
-    until = pending[-1]
-    if not isinstance(until, datetime) or rt(context).clock.now() > until:
-        data.pop(AWAITING_KEY, None)  # type: ignore[union-attr]
-        return False
-    return True
-
-
 async def intercept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not is_private(update):
@@ -208,14 +166,10 @@ async def intercept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = update.effective_user.id if update.effective_user else 0
     if is_help_request(text, rt(context).settings.safe_word):
         if cancel_awaiting(context, user_id):
-            await discreet.send(
-                update,
-                context,
-                _("What you were writing was not sent. You can start again later."),
-            )
+            await reply(update, _("What you were writing was not sent. You can start again later."))
         await show_help(update, context)
         raise ApplicationHandlerStop
-    if text.startswith("/") or awaiting(context) or _other_dialogue(context, user_id, drop=False):
+    if text.startswith("/") or awaiting(context) or other_dialogue(context, user_id, drop=False):
         return  # commands go on; a concern dialogue checks its own text after storing it
     categories = detect(text)
     if categories:
@@ -243,66 +197,58 @@ async def offer_help(
                 )
             )
     lines.append(_("Did I understand you? Do you want to see where to find help?"))
-    await discreet.send(
+    await reply(
         update,
-        context,
         "\n\n".join(lines),
         [
-            [(_("Yes, show me help"), safety_data("distress", "y"))],
-            [(_("No, carry on"), safety_data("distress", "n"))],
+            [(_("Yes, show me help"), DistressCheck(yes=True).pack())],
+            [(_("No, carry on"), DistressCheck(yes=False).pack())],
         ],
     )
     log.info("safety.distress_offered")
 
 
-async def on_distress_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    value = parse_safety("distress", query.data or "")
-    if value is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
-    if value == "y":
-        await show_help(update, context, edit=True)
+@answers(DistressCheck)
+async def on_distress_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, check: DistressCheck
+) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    if check.yes:
+        await show_help(update, context, in_place=True)
     else:
-        await discreet.edit(
-            update,
-            context,
-            _("All right. I am here whenever you need help: just send /help."),
-        )
+        await edit(update, _("All right. I am here whenever you need help: just send /help."))
 
 
 # --- talk to a person ----------------------------------------------------------------------
 
 
-async def on_help_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@answers(HelpOffer)
+async def on_help_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, offer: HelpOffer
+) -> None:
     query = update.callback_query
     assert query is not None
-    value = parse_safety("help", query.data or "")
     runtime = rt(context)
-    if value is None or not safety.focal_points(runtime):
-        await query.answer(_("This button no longer works."))
+    if not safety.focal_points(runtime):
+        await answer_stale(update)
         return
     await query.answer()
-    if value == "t":
-        await discreet.send(
+    if offer.choice == "t":
+        await reply(
             update,
-            context,
             _(
                 "Do you want someone from the programme's safeguarding team to contact you? "
                 "If you agree, Foyer tells them that you asked, with your Telegram username, "
                 "and nothing else: not your answers, not what you wrote."
             ),
             [
-                [(_("Yes, tell them"), safety_data("help", "y"))],
-                [(_("No, not now"), safety_data("help", "n"))],
+                [(_("Yes, tell them"), HelpOffer("y").pack())],
+                [(_("No, not now"), HelpOffer("n").pack())],
             ],
         )
-    elif value == "n":
-        await discreet.edit(
-            update, context, _("All right. Nobody has been told. Send /help at any time.")
-        )
+    elif offer.choice == "n":
+        await edit(update, _("All right. Nobody has been told. Send /help at any time."))
     else:
         user = update.effective_user
         assert user is not None
@@ -329,7 +275,7 @@ async def on_help_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         lines.append(
             _("If you are in danger before then, call an emergency number: send /help to see them.")
         )
-        await discreet.edit(update, context, "\n\n".join(lines))
+        await edit(update, "\n\n".join(lines))
 
 
 # --- remembering incoming messages for /erase and auto-erase -------------------------------
@@ -353,5 +299,3 @@ def register(app: Application) -> None:
         MessageHandler(private & (filters.TEXT | filters.CAPTION), intercept),
         group=INTERCEPT_GROUP,
     )
-    app.add_handler(CallbackQueryHandler(on_help_button, pattern=ROUTES["safety_help"]))
-    app.add_handler(CallbackQueryHandler(on_distress_answer, pattern=ROUTES["distress"]))

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.handlers import discreet
-from bot.handlers.callbacks import ROUTES, parse_safety, safety_data
-from bot.handlers.common import Buttons, current_person, rt
+from bot.domain.buttons.safety import SettingsChange
+from bot.handlers.common import Buttons, current_person, edit, person_pressing, reply, rt
+from bot.handlers.member import not_member_text
+from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, ngettext
 from bot.services import privacy
 from bot.storage.people import PersonRow
-
-
-def _not_member_text() -> str:
-    return _("You are not in a group yet. To join, open the invite link your facilitator gave you.")
 
 
 def _on_off(value: bool) -> str:
@@ -50,16 +47,16 @@ def menu(person: PersonRow, note: str | None = None) -> tuple[str, Buttons]:
                 _("Turn discreet messages off")
                 if person.discreet
                 else _("Turn discreet messages on"),
-                safety_data("settings", "d", int(not person.discreet)),
+                SettingsChange("d", int(not person.discreet)).pack(),
             )
         ],
         [
             (
                 _("Turn sound back on") if person.silent else _("Make notifications silent"),
-                safety_data("settings", "s", int(not person.silent)),
+                SettingsChange("s", int(not person.silent)).pack(),
             )
         ],
-        [(_("Automatic deletion…"), safety_data("settings", "m"))],
+        [(_("Automatic deletion…"), SettingsChange("m").pack())],
     ]
     return "\n\n".join(lines), buttons
 
@@ -67,10 +64,10 @@ def menu(person: PersonRow, note: str | None = None) -> tuple[str, Buttons]:
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = current_person()
     if person is None:
-        await discreet.send(update, context, _not_member_text())
+        await reply(update, not_member_text())
         return
     text, buttons = menu(person)
-    await discreet.send(update, context, text, buttons)
+    await reply(update, text, buttons)
 
 
 def _erase_menu() -> tuple[str, Buttons]:
@@ -79,46 +76,43 @@ def _erase_menu() -> tuple[str, Buttons]:
         "delete a message only during the first 48 hours, so the longest choice is 36 hours."
     )
     choices = [
-        (ngettext("{n} hour", "{n} hours", h).format(n=h), safety_data("settings", "e", h))
+        (ngettext("{n} hour", "{n} hours", h).format(n=h), SettingsChange("e", h).pack())
         for h in privacy.AUTO_ERASE_CHOICES
     ]
-    buttons: Buttons = [choices[:3], choices[3:], [(_("Never"), safety_data("settings", "e", 0))]]
+    buttons: Buttons = [choices[:3], choices[3:], [(_("Never"), SettingsChange("e", 0).pack())]]
     return text, buttons
 
 
-async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    value = parse_safety("settings", query.data or "")
-    person = current_person()
-    if value is None or person is None:
-        await query.answer(_("This button no longer works."))
+@answers(SettingsChange)
+async def on_settings(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, change: SettingsChange
+) -> None:
+    erase_hours = change.value if change.setting == "e" else 0
+    if erase_hours and erase_hours not in privacy.AUTO_ERASE_CHOICES:
+        await answer_stale(update)
         return
-    if value == "m":
-        await query.answer()
+    person = await person_pressing(update)
+    if person is None:
+        return
+    if change.setting == "m":
         text, buttons = _erase_menu()
-        await discreet.edit(update, context, text, buttons)
+        await edit(update, text, buttons)
         return
-    what, _sep, raw = value.partition(":")
-    number = int(raw)
     runtime = rt(context)
-    if what == "e" and number and number not in privacy.AUTO_ERASE_CHOICES:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
-    if what == "d":
-        updated = await privacy.set_settings(runtime, person.id, discreet=bool(number))
-    elif what == "s":
-        updated = await privacy.set_settings(runtime, person.id, silent=bool(number))
+    if change.setting == "d":
+        updated = await privacy.set_settings(runtime, person.id, discreet=bool(change.value))
+    elif change.setting == "s":
+        updated = await privacy.set_settings(runtime, person.id, silent=bool(change.value))
     else:
-        updated = await privacy.set_settings(runtime, person.id, auto_erase_hours=number or None)
+        updated = await privacy.set_settings(
+            runtime, person.id, auto_erase_hours=erase_hours or None
+        )
     if updated is None:
-        await discreet.edit(update, context, _not_member_text())
+        await edit(update, not_member_text())
         return
     text, buttons = menu(updated, _("Saved."))
-    await discreet.edit(update, context, text, buttons, person=updated)
+    await edit(update, text, buttons, person=updated)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("settings", settings_command, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_settings, pattern=ROUTES["settings"]))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.runtime import Runtime
+from bot.services.safety import focal_points, is_focal_point
 from bot.storage import concerns, memberships, outbox, partner_contacts, people, staff
 from bot.storage.concerns import ConcernRow
 from bot.storage.people import PersonRow
@@ -29,16 +30,6 @@ STATUS_KIND = "concern_status"  # to the reporter: received / closed
 MAX_TEXT = 3000
 NOTIFY_EVERY = timedelta(minutes=5)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def recipients(rt: Runtime) -> list[int]:
-    """Only the focal points: a facilitator of the reporter's group never receives a concern
-    through Foyer unless the deployment also named them a focal point."""
-    return sorted(rt.settings.safeguarding_ids)
-
-
-def is_focal_point(rt: Runtime, telegram_id: int) -> bool:
-    return telegram_id in rt.settings.safeguarding_ids
 
 
 @dataclass(frozen=True)
@@ -144,7 +135,7 @@ async def submit(
         # One notification per focal point and window, due when the window ends: the first
         # concern of a window writes it, the others find it there (the key is taken).
         window = window_of(now)
-        for focal in recipients(rt):
+        for focal in focal_points(rt):
             await outbox.enqueue(
                 conn,
                 key=f"concerns:{window:%Y%m%dT%H%M}:f{focal}",
@@ -154,7 +145,7 @@ async def submit(
                 ref=window.isoformat(),
             )
     rt.wake_sender()
-    log.info("concerns.submitted concern=%s focal_points=%s", row.id, len(recipients(rt)))
+    log.info("concerns.submitted concern=%s focal_points=%s", row.id, len(focal_points(rt)))
     return Submitted(row, rt.settings.concern_response_days)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -140,10 +141,15 @@ async def forget(rt: Runtime, bot: Bot | None, person: PersonRow) -> bool:
     if bot is not None:
         await erase_now(rt, bot, person)
     async with rt.engine.begin() as conn:
-        await concerns.unlink_reporter(conn, person.id)
-        done = await personal_data.erase(conn, person.id)
+        done = await _erase_person(conn, person.id)
     log.info("privacy.forgotten person=%s", person.id)
     return done
+
+
+async def _erase_person(conn: AsyncConnection, person_id: int) -> bool:
+    """Everything about one person goes; the concerns they raised stay, unlinked from them."""
+    await concerns.unlink_reporter(conn, person_id)
+    return await personal_data.erase(conn, person_id)
 
 
 @dataclass(frozen=True)
@@ -164,8 +170,7 @@ async def retention(rt: Runtime) -> Retention:
         idle = await people.inactive_since(conn, before)
     for person_id in idle:
         async with rt.engine.begin() as conn:
-            await concerns.unlink_reporter(conn, person_id)
-            await personal_data.erase(conn, person_id)
+            await _erase_person(conn, person_id)
     async with rt.engine.begin() as conn:
         dropped = await erasable.drop_expired(conn, now)
         await personal_data.clear_stale_contact_refs(conn)

@@ -46,7 +46,13 @@ async def resources_for(rt: Runtime, person: PersonRow | None, lang: str) -> Res
 
 
 def focal_points(rt: Runtime) -> list[int]:
+    """The safeguarding team, who alone receive concerns and requests to talk: a facilitator
+    of the person's group never does unless the deployment also named them a focal point."""
     return sorted(rt.settings.safeguarding_ids)
+
+
+def is_focal_point(rt: Runtime, telegram_id: int) -> bool:
+    return telegram_id in rt.settings.safeguarding_ids
 
 
 async def request_contact(rt: Runtime, telegram_id: int, username: str | None) -> bool:

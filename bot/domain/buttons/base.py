@@ -11,6 +11,7 @@ already in people's chats (last week's check-in) keep working after an upgrade.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from bot.domain.languages import SUPPORTED_LANGUAGES
@@ -27,7 +28,8 @@ class Button:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        _FAMILIES.append(cls)
+        if "PATTERN" in vars(cls):  # a shape that families share (YesNo) is not one itself
+            _FAMILIES.append(cls)
 
     def pack(self) -> str:
         raise NotImplementedError
@@ -55,6 +57,22 @@ def unpack(data: str | None) -> Button | None:
 
 def families() -> list[type[Button]]:
     return list(_FAMILIES)
+
+
+@dataclass(frozen=True)
+class YesNo(Button):
+    """The shape of a Yes/No question's two buttons, <PREFIX>:<y|n>, shared by its families."""
+
+    yes: bool
+
+    PREFIX: ClassVar[str]
+
+    def pack(self) -> str:
+        return joined(self.PREFIX, "y" if self.yes else "n")
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> Self:
+        return cls(m[1] == "y")
 
 
 def joined(*parts: object) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import ClassVar, Literal, Self, cast
 
-from bot.domain.buttons.base import CODE, LANG, Button, flag, joined
+from bot.domain.buttons.base import CODE, LANG, Button, YesNo, flag, joined
 
 JoinStage = Literal["lang", "consent", "optin", "name", "accept", "decline"]
 _JOIN_LETTERS: dict[JoinStage, str] = {
@@ -49,50 +49,52 @@ class Join(Button):
         return cls(stage, m["code"] or "", m["lang"], opt_in, show_name, discreet)
 
 
-CheckInValue = Literal["done", "partly", "notyet"]
-_CHECKIN_CODES: dict[CheckInValue, str] = {"done": "d", "partly": "p", "notyet": "n"}
-_CHECKIN_VALUES = {v: k for k, v in _CHECKIN_CODES.items()}
-
-
 @dataclass(frozen=True)
-class CheckIn(Button):
-    """How this week's challenge went: ci:<membership>:<week>:<d|p|n>."""
+class _WeekAnswer(Button):
+    """The shape of a week's check-in buttons: <PREFIX>:<membership>:<week>:<code>."""
 
     membership_id: int
     week: int
-    value: CheckInValue
+    value: str
 
-    PATTERN = re.compile(r"ci:(\d{1,10}):(\d{1,2}):([dpn])")
+    PREFIX: ClassVar[str]
+    CODES: ClassVar[dict[str, str]]  # value -> the letter on the wire
 
     def pack(self) -> str:
-        return joined("ci", self.membership_id, self.week, _CHECKIN_CODES[self.value])
+        return joined(self.PREFIX, self.membership_id, self.week, self.CODES[self.value])
 
     @classmethod
-    def from_match(cls, m: re.Match[str]) -> CheckIn:
-        return cls(int(m[1]), int(m[2]), _CHECKIN_VALUES[m[3]])
+    def from_match(cls, m: re.Match[str]) -> Self:
+        value = next(v for v, code in cls.CODES.items() if code == m[3])
+        return cls(int(m[1]), int(m[2]), value)
+
+
+CheckInValue = Literal["done", "partly", "notyet"]
+
+
+@dataclass(frozen=True)
+class CheckIn(_WeekAnswer):
+    """How this week's challenge went: ci:<membership>:<week>:<d|p|n>."""
+
+    value: CheckInValue
+
+    PREFIX = "ci"
+    CODES: ClassVar[dict[str, str]] = {"done": "d", "partly": "p", "notyet": "n"}
+    PATTERN = re.compile(r"ci:(\d{1,10}):(\d{1,2}):([dpn])")
 
 
 CouplesValue = Literal["done", "notyet", "hard"]
-_COUPLES_CODES: dict[CouplesValue, str] = {"done": "d", "notyet": "n", "hard": "h"}
-_COUPLES_VALUES = {v: k for k, v in _COUPLES_CODES.items()}
 
 
 @dataclass(frozen=True)
-class CouplesCheckIn(Button):
+class CouplesCheckIn(_WeekAnswer):
     """How the couple's joint exercise went: cc:<membership>:<week>:<d|n|h>."""
 
-    membership_id: int
-    week: int
     value: CouplesValue
 
+    PREFIX = "cc"
+    CODES: ClassVar[dict[str, str]] = {"done": "d", "notyet": "n", "hard": "h"}
     PATTERN = re.compile(r"cc:(\d{1,10}):(\d{1,2}):([dnh])")
-
-    def pack(self) -> str:
-        return joined("cc", self.membership_id, self.week, _COUPLES_CODES[self.value])
-
-    @classmethod
-    def from_match(cls, m: re.Match[str]) -> CouplesCheckIn:
-        return cls(int(m[1]), int(m[2]), _COUPLES_VALUES[m[3]])
 
 
 @dataclass(frozen=True)
@@ -128,19 +130,11 @@ class Pause(Button):
 
 
 @dataclass(frozen=True)
-class Stop(Button):
+class Stop(YesNo):
     """/stop, confirmed or not: st:<y|n>."""
 
-    confirmed: bool
-
+    PREFIX = "st"
     PATTERN = re.compile(r"st:([yn])")
-
-    def pack(self) -> str:
-        return joined("st", "y" if self.confirmed else "n")
-
-    @classmethod
-    def from_match(cls, m: re.Match[str]) -> Stop:
-        return cls(m[1] == "y")
 
 
 MenuCommand = Literal["progress", "pause", "help"]

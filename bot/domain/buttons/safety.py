@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from bot.domain.buttons.base import Button, joined
+from bot.domain.buttons.base import Button, YesNo, joined
 
 HelpChoice = Literal["t", "y", "n"]
 
@@ -28,19 +28,11 @@ class HelpOffer(Button):
 
 
 @dataclass(frozen=True)
-class DistressCheck(Button):
+class DistressCheck(YesNo):
     """zd:<y|n>: yes, you understood me (show help), or no, carry on."""
 
-    understood: bool
-
+    PREFIX = "zd"
     PATTERN = re.compile(r"zd:([yn])")
-
-    def pack(self) -> str:
-        return joined("zd", "y" if self.understood else "n")
-
-    @classmethod
-    def from_match(cls, m: re.Match[str]) -> DistressCheck:
-        return cls(m[1] == "y")
 
 
 @dataclass(frozen=True)
@@ -110,16 +102,8 @@ class SettingsChange(Button):
 
 
 @dataclass(frozen=True)
-class Forget(Button):
+class Forget(YesNo):
     """zx:<y|n>: /forget confirmed, or cancelled."""
 
-    confirmed: bool
-
+    PREFIX = "zx"
     PATTERN = re.compile(r"zx:([yn])")
-
-    def pack(self) -> str:
-        return joined("zx", "y" if self.confirmed else "n")
-
-    @classmethod
-    def from_match(cls, m: re.Match[str]) -> Forget:
-        return cls(m[1] == "y")
