@@ -8,6 +8,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.handlers.callbacks import (
     ROUTES,
     PartnerStep,
@@ -178,7 +179,7 @@ async def on_couples_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE)
         answer.membership_id,
         answer.week,
         answer.value,
-        kind="couples_checkin",
+        kind=OutboxKind.COUPLES_CHECKIN,
     )
     if stored is None:
         await query.answer(_("This button no longer works."))

@@ -5,7 +5,7 @@ Unique keys make writing idempotent; statuses record what happened to each messa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.storage.memberships import receiving_at
 from bot.storage.sql import insert_ignore
 from bot.storage.tables import group, membership, outbox, person
@@ -37,6 +39,7 @@ SENDING = "sending"
 WAITING = (PENDING, SENDING)
 
 _earlier = outbox.alias("earlier")
+_DUE = outbox.c.due_at.type
 
 
 def item_key(group_id: int, week: int, kind: str, membership_id: int) -> str:
@@ -130,6 +133,32 @@ async def enqueue(
     return bool((await conn.execute(stmt)).rowcount)
 
 
+async def withdraw_member(
+    conn: AsyncConnection,
+    group_id: int,
+    membership_id: int,
+    person_id: int,
+    chat_id: int,
+    now: datetime,
+) -> None:
+    """A member removed from a group: nothing more from the programme reaches them, not even
+    what was already queued, and one neutral message says so."""
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.membership_id == membership_id, outbox.c.status.in_(WAITING))
+        .values(status=EXPIRED, last_error="removed")
+    )
+    await enqueue(
+        conn,
+        key=f"g{group_id}:removed:m{membership_id}",
+        chat_id=chat_id,
+        kind=OutboxKind.REMOVED,
+        due_at=now,
+        person_id=person_id,
+        group_id=group_id,
+    )
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A pending message with what is needed to render it."""
@@ -153,11 +182,19 @@ class Claimed:
     timezone: str | None
 
 
-async def expire_stale(conn: AsyncConnection, older_than: datetime) -> int:
-    """Pending items due before the grace horizon are recorded as expired, never sent late."""
+async def expire_stale(
+    conn: AsyncConnection, oldest_sent: Mapping[str, datetime], otherwise: datetime
+) -> int:
+    """Pending items due before their kind's horizon (``oldest_sent``, else ``otherwise``) are
+    recorded as expired, never sent late."""
+    horizon: Any = literal(otherwise, _DUE)
+    if oldest_sent:
+        whens = {kind: literal(at, _DUE) for kind, at in oldest_sent.items()}
+        horizon = case(whens, value=outbox.c.kind, else_=horizon)
+    latest = max([otherwise, *oldest_sent.values()])  # a range of the (status, due_at) index
     result = await conn.execute(
         update(outbox)
-        .where(outbox.c.status == PENDING, outbox.c.due_at < older_than)
+        .where(outbox.c.status == PENDING, outbox.c.due_at < latest, outbox.c.due_at < horizon)
         .values(status=EXPIRED)
     )
     return result.rowcount or 0
