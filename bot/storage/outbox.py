@@ -200,27 +200,32 @@ async def expire_stale(
     return result.rowcount or 0
 
 
+# What a claim reads, named as Claimed's fields. A group chat has no person: its language and
+# preferences are NULL (discreet and silent read as off).
+_CLAIMED = (
+    outbox.c.id,
+    outbox.c.chat_id,
+    outbox.c.kind,
+    outbox.c.week,
+    outbox.c.ref,
+    outbox.c.attempts,
+    outbox.c.due_at,
+    outbox.c.membership_id,
+    person.c.language,
+    person.c.discreet,
+    person.c.silent,
+    person.c.auto_erase_hours,
+    outbox.c.person_id,
+    outbox.c.group_id,
+    group.c.name.label("group_name"),
+    group.c.curriculum_id,
+    group.c.timezone,
+)
+
+
 def _claim_query(now: datetime, limit: int) -> Any:
     return (
-        select(
-            outbox.c.id,
-            outbox.c.chat_id,
-            outbox.c.kind,
-            outbox.c.week,
-            outbox.c.ref,
-            outbox.c.attempts,
-            outbox.c.due_at,
-            outbox.c.membership_id,
-            person.c.language,
-            person.c.discreet,
-            person.c.silent,
-            person.c.auto_erase_hours,
-            outbox.c.person_id,
-            outbox.c.group_id,
-            group.c.name,
-            group.c.curriculum_id,
-            group.c.timezone,
-        )
+        select(*_CLAIMED)
         .select_from(
             outbox.outerjoin(person, person.c.id == outbox.c.person_id).outerjoin(
                 group, group.c.id == outbox.c.group_id
@@ -260,25 +265,7 @@ async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Cl
             update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(status=SENDING)
         )
     return [
-        Claimed(
-            id=r.id,
-            chat_id=r.chat_id,
-            kind=r.kind,
-            week=r.week,
-            ref=r.ref,
-            attempts=r.attempts,
-            due_at=r.due_at,
-            membership_id=r.membership_id,
-            language=r.language,
-            discreet=bool(r.discreet),
-            silent=bool(r.silent),
-            auto_erase_hours=r.auto_erase_hours,
-            person_id=r.person_id,
-            group_id=r.group_id,
-            group_name=r.name,
-            curriculum_id=r.curriculum_id,
-            timezone=r.timezone,
-        )
+        Claimed(**{**r._mapping, "discreet": bool(r.discreet), "silent": bool(r.silent)})
         for r in rows
     ]
 
