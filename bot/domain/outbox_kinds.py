@@ -17,7 +17,7 @@ class OutboxKind(StrEnum):
     CHECKIN = "checkin"
     COUPLES = "couples"  # the joint exercise of a couples week
     COUPLES_CHECKIN = "couples_checkin"
-    # Around each meeting (bot/delivery/meetings.py).
+    # Around each meeting (bot/delivery/due.py says who receives them).
     GUIDE = "guide"  # the session plan, to the group's facilitators
     REMINDER_24H = "reminder_24h"  # to members and the linked group chat
     REMINDER_1H = "reminder_1h"
