@@ -14,8 +14,9 @@ from bot.app import build_application
 from bot.delivery import kinds
 from bot.delivery.kinds import weekly
 from bot.delivery.render import RenderersIncomplete
-from bot.domain.outbox_kinds import OutboxKind
+from bot.domain.outbox_kinds import OutboxKind, useful_for, worth_sending
 from bot.emulator import BotAPIEmulator
+from bot.storage import outbox as outbox_rows
 from bot.storage.tables import outbox
 from tests.conftest import Foyer, make_settings
 from tests.facilitator_helpers import make_facilitator, rows
@@ -80,3 +81,24 @@ async def test_a_reminder_that_would_arrive_as_the_meeting_starts_is_not_sent(
     await foyer.settle_after(timedelta(minutes=55))  # five minutes before the meeting
     assert not [m for m in foyer.emu.messages(member) if (m.text or "").startswith("Reminder")]
     assert await _reminder_status(foyer) == [("expired", 1)]
+
+
+async def test_the_sender_expires_each_kind_by_the_planners_rule(foyer: Foyer) -> None:
+    """Rows of every kind, one just within its useful life and one just past it: the sender
+    expires exactly those that worth_sending (the planner's rule) says are no longer worth it."""
+    grace = timedelta(hours=foyer.rt.settings.grace_hours)
+    now = foyer.clock.now()
+    chat = foyer.new_user()
+    expected: dict[str, bool] = {}
+    async with foyer.rt.engine.begin() as conn:
+        for kind in OutboxKind:
+            for margin in (timedelta(minutes=-1), timedelta(minutes=1)):  # past it, within it
+                due = now - useful_for(kind, grace) + margin
+                key = f"test:{kind}:{margin.total_seconds():+.0f}"
+                await outbox_rows.enqueue(conn, key=key, chat_id=chat, kind=kind, due_at=due)
+                expected[key] = not worth_sending(kind, due, now, grace)
+    foyer.rt.wake_sender()
+    await foyer.settle()
+    got = dict(await rows(foyer, select(outbox.c.key, outbox.c.status == "expired")))
+    assert {key: bool(expired) for key, expired in got.items()} == expected
+    assert sum(expected.values()) == len(OutboxKind)  # half of them, one of each kind
