@@ -165,7 +165,7 @@ class Claimed:
 
     id: int
     chat_id: int
-    kind: str
+    kind: str  # an OutboxKind value, read as text: a row may name a kind this version lacks
     week: int | None
     ref: str | None
     attempts: int
