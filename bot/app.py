@@ -7,7 +7,7 @@ import contextlib
 import logging
 import platform
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from telegram import Update
@@ -21,7 +21,8 @@ from telegram.ext import (
 )
 
 from bot import i18n
-from bot.delivery import planner, retention
+from bot.delivery import kinds, planner, retention
+from bot.delivery.render import Registration, renderer_table
 from bot.delivery.sender import Sender
 from bot.domain.curricula import Curricula
 from bot.handlers import (
@@ -44,6 +45,7 @@ from bot.infra.clock import Clock, SystemClock
 from bot.infra.http_client import AiohttpRequest
 from bot.infra.update_order import PerChatUpdateProcessor
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
+from bot.services import privacy
 from bot.settings import Settings
 from bot.storage.db import make_engine
 
@@ -53,6 +55,7 @@ FoyerApp = Application
 _SENDER_TASK = "foyer.sender_task"
 _SENDER = "foyer.sender"
 _REQUESTS = "foyer.http_requests"
+_RENDERERS = "foyer.renderers"
 _MENUS_TASK = "foyer.menus_task"
 _STOP_GRACE_SECONDS = 30
 _CONFLICT = "foyer.polling_conflict"
@@ -67,8 +70,15 @@ class PollingConflict(Exception):
 
 
 def build_application(
-    settings: Settings, *, clock: Clock | None = None, curricula: Curricula | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    curricula: Curricula | None = None,
+    renderers: Iterable[Registration] = kinds.REGISTERED,
 ) -> FoyerApp:
+    """``renderers``: what bot/delivery/kinds registered; each outbox kind must have exactly
+    one, or this raises RenderersIncomplete (one line) before anything starts."""
+    table = renderer_table(renderers)
     i18n.configure(settings.language_fallbacks)
     rt = Runtime(
         settings=settings,
@@ -97,6 +107,7 @@ def build_application(
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = rt
     app.bot_data[_REQUESTS] = requests
+    app.bot_data[_RENDERERS] = table
     _register_handlers(app)
     return app
 
@@ -183,8 +194,8 @@ async def _post_init(app: FoyerApp) -> None:
             "misfire_grace_time": None,
         },
     )
-    retention.schedule(app)
-    sender = Sender(rt, app.bot)
+    retention.schedule(app, erase=privacy.auto_erase, retain=privacy.retention)
+    sender = Sender(rt, app.bot, app.bot_data[_RENDERERS])
     app.bot_data[_SENDER] = sender
     app.bot_data[_SENDER_TASK] = asyncio.create_task(sender.run(), name="sender")
     log.info("app.started")

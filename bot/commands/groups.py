@@ -21,7 +21,7 @@ from bot.commands.common import (
     with_runtime,
 )
 from bot.commands.errors import CliError
-from bot.delivery.planner import schedule_for
+from bot.delivery.due import schedule_for
 from bot.domain.schedule import WEEKDAYS
 from bot.runtime import Runtime
 from bot.services.group_setup import (

@@ -51,12 +51,11 @@ from bot.domain.curriculum import (
     translatable_strings,
 )
 from bot.domain.languages import SUPPORTED_LANGUAGES
+from bot.domain.outbox_kinds import WEEKLY_KINDS, OutboxKind
 from bot.emulator.formatting import EntityParseError, parse_html, utf16_len
 from bot.i18n import content_text
 from bot.settings import Settings
 
-# The outbox kinds that carry a curriculum week, in the order a week's messages arrive.
-WEEKLY_KINDS: tuple[str, ...] = ("prompt", "couples", "checkin", "couples_checkin", "guide")
 CALLBACK_DATA_LIMIT = 64  # bytes
 
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -408,7 +407,8 @@ async def _check_rendered(
                         except NothingToSend:
                             continue
                         found_here = outgoing_problems(kind, message)
-                        if kind == "guide" and not _guide_complete(cur.id, w, lang, message):
+                        guide = kind == OutboxKind.GUIDE
+                        if guide and not _guide_complete(cur.id, w, lang, message):
                             found_here.append(
                                 "the guide is longer than Telegram's 4096 characters: its last "
                                 "blocks are cut off; shorten the session plan"

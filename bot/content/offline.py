@@ -21,7 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot import i18n
-from bot.delivery.render import RENDERERS
+from bot.delivery.kinds import REGISTERED
 from bot.domain.curricula import Curricula
 from bot.domain.curriculum import Curriculum
 from bot.domain.schedule import GroupSchedule
@@ -52,9 +52,7 @@ class FixedCurricula(Curricula):
 
 
 def registered_kinds() -> frozenset[str]:
-    import bot.delivery.kinds  # noqa: F401  (registers every kind)
-
-    return frozenset(RENDERERS)
+    return frozenset(kind for kind, _render in REGISTERED)
 
 
 @asynccontextmanager

@@ -18,12 +18,13 @@ from bot.content.offline import (
     registered_kinds,
     sample_group,
 )
-from bot.delivery.planner import PROGRAMME_KINDS
+from bot.delivery.due import CARRIES
 from bot.delivery.render import NothingToSend, Outgoing, render
 from bot.domain.couples import MEMBER, PARTNER, parse_weeks, recipients
 from bot.domain.curricula import Curricula
 from bot.domain.curriculum import Audience, Curriculum, context_key
 from bot.domain.languages import SUPPORTED_LANGUAGES
+from bot.domain.outbox_kinds import OutboxKind
 from bot.domain.schedule import EventKind
 from bot.emulator.formatting import parse_html
 from bot.i18n import LANGUAGE_NAMES, _, content_text, use_language
@@ -32,7 +33,8 @@ from bot.settings import Settings
 
 FACILITATOR = "facilitator"
 ROLES = (MEMBER, FACILITATOR, PARTNER)
-GUIDE_KIND = "guide"  # the facilitator's discussion guide (bot/delivery/kinds/facilitator.py)
+# The facilitator's discussion guide (bot/delivery/kinds/facilitator.py).
+GUIDE_KIND = OutboxKind.GUIDE.value
 
 
 class PreviewError(Exception):
@@ -113,9 +115,9 @@ def _kinds_for(role: str, cur: Curriculum, week: int, couples_weeks: str) -> lis
             )
         return [(GUIDE_KIND, "before the meeting")]
     moments = {EventKind.PROMPT: "at delivery time", EventKind.CHECKIN: "at check-in time"}
-    out = []
+    out: list[tuple[str, str]] = []
     for event, when in moments.items():
-        for kind in PROGRAMME_KINDS.get(event, ()):
+        for kind in CARRIES[event]:
             if role in recipients(kind, week, cur, couples_weeks):
                 out.append((kind, when))
     return out
@@ -162,7 +164,7 @@ async def preview(
                     continue
                 message = _shown(f"{len(shown) + 1}. {kind}, {when}", out)
                 shown.append(message)
-                if kind == "checkin" and message.buttons and len(message.buttons[0]) >= 3:
+                if kind == OutboxKind.CHECKIN and message.buttons and len(message.buttons[0]) >= 3:
                     shown += _checkin_answers(cur, week, lang, message.buttons[0])
     return shown
 

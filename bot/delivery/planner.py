@@ -7,28 +7,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.delivery import meetings
+from bot.delivery.due import CARRIES, TO_CHAT, TO_FACILITATORS, full_schedule
 from bot.domain.couples import recipients
 from bot.domain.curriculum import Curriculum
-from bot.domain.schedule import Event, EventKind, GroupSchedule
+from bot.domain.outbox_kinds import OutboxKind, worth_sending
+from bot.domain.schedule import Event
 from bot.runtime import Runtime
-from bot.storage import groups, outbox
+from bot.storage import broadcasts, groups, outbox, people, staff
 from bot.storage.groups import GroupRow
 
 log = logging.getLogger(__name__)
 
 
-def schedule_for(rt: Runtime, g: GroupRow) -> GroupSchedule | None:
-    cur = rt.curricula.get(g.curriculum_id)
-    return g.schedule(cur.weeks) if cur else None
-
-
-# One scheduled moment can carry several kinds of message: at delivery time the week's prompt
-# and, on couples weeks, the joint exercise; at check-in time both check-ins.
-PROGRAMME_KINDS: dict[EventKind, tuple[str, ...]] = {
-    EventKind.PROMPT: ("prompt", "couples"),
-    EventKind.CHECKIN: ("checkin", "couples_checkin"),
-}
+def chat_key(group_id: int, week: int, kind: str) -> str:
+    return f"g{group_id}:w{week}:{kind}:chat"
 
 
 async def write_event(
@@ -39,14 +31,16 @@ async def write_event(
     now: datetime,
     grace: timedelta,
 ) -> int:
-    """Fan one scheduled event out to the group's members; late beyond grace = expired."""
-    if event.kind not in PROGRAMME_KINDS:  # guide, reminders, session log, weekly summary
-        return await meetings.write_event(conn, g, event, now, grace)
-    status = outbox.EXPIRED if now - event.at > grace else outbox.PENDING
+    """Fan one scheduled event out to whoever receives each message it carries; a message no
+    longer worth sending is written as expired (and never to the group chat)."""
     written = 0
-    if event.kind is EventKind.PROMPT and status == outbox.PENDING:
-        written += await meetings.to_chat(conn, g, event.week, meetings.CHAT_QUESTION, event.at)
-    for kind in PROGRAMME_KINDS.get(event.kind, ()):
+    for kind in CARRIES[event.kind]:
+        fresh = worth_sending(kind, event.at, now, grace)
+        status = outbox.PENDING if fresh else outbox.EXPIRED
+        if kind in TO_FACILITATORS:
+            written += await staff.fan_out(
+                conn, group_id=g.id, week=event.week, kind=kind, due_at=event.at, status=status
+            )
         roles = recipients(kind, event.week, cur, g.couples_weeks)
         if roles:
             written += await outbox.fan_out(
@@ -58,6 +52,54 @@ async def write_event(
                 status=status,
                 roles=roles,
             )
+        if kind in TO_CHAT and fresh:
+            written += await to_chat(conn, g, event.week, kind, event.at)
+    return written
+
+
+async def to_chat(
+    conn: AsyncConnection, g: GroupRow, week: int, kind: OutboxKind, due_at: datetime
+) -> int:
+    """One message to the group's own Telegram chat, if one is linked."""
+    if g.chat_id is None:
+        return 0
+    return int(
+        await outbox.enqueue(
+            conn,
+            key=chat_key(g.id, week, kind),
+            chat_id=g.chat_id,
+            kind=kind,
+            due_at=due_at,
+            group_id=g.id,
+            week=week,
+        )
+    )
+
+
+async def plan_broadcast_summaries(rt: Runtime) -> int:
+    """Once every message of a broadcast has an outcome, tell its author how it went."""
+    now = rt.clock.now()
+    written = 0
+    async with rt.engine.begin() as conn:
+        for b in await broadcasts.awaiting_summary(conn):
+            outcome = await broadcasts.outcome(conn, b.id)
+            if any(outcome.get(status) for status in outbox.WAITING):
+                continue
+            author = await people.get(conn, b.author_id) if b.author_id is not None else None
+            if author is not None:
+                written += int(
+                    await outbox.enqueue(
+                        conn,
+                        key=f"b{b.id}:summary",
+                        chat_id=author.telegram_id,
+                        kind=OutboxKind.BROADCAST_SUMMARY,
+                        due_at=now,
+                        person_id=author.id,
+                        group_id=b.group_id,
+                        ref=str(b.id),
+                    )
+                )
+            await broadcasts.mark_summarized(conn, b.id, now)
     return written
 
 
@@ -72,7 +114,7 @@ async def tick(rt: Runtime) -> int:
         cur = rt.curricula.get(g.curriculum_id)
         # One transaction per group: a crash leaves each group either planned or not.
         async with rt.engine.begin() as conn:
-            schedule = await meetings.full_schedule(conn, rt, g)
+            schedule = await full_schedule(conn, rt, g)
             if schedule is None or cur is None:
                 log.warning("planner.unknown_curriculum group=%s", g.id)
                 await groups.advance_cursor(conn, g.id, now, None)
@@ -88,7 +130,7 @@ async def tick(rt: Runtime) -> int:
                     n,
                 )
             await groups.advance_cursor(conn, g.id, now, schedule.next_event_at(now))
-    written += await meetings.plan_broadcast_summaries(rt)
+    written += await plan_broadcast_summaries(rt)
     if written:
         rt.wake_sender()
     return written

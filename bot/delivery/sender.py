@@ -28,7 +28,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +39,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.delivery.kinds.safety import discreet_text
-from bot.delivery.render import NothingToSend, Outgoing, render
+from bot.delivery.render import NothingToSend, Outgoing, Renderer, render
+from bot.domain.outbox_kinds import OutboxKind, useful_for
 from bot.i18n import use_language
 from bot.infra.bot_api import inline_keyboard, send_for_id
 from bot.runtime import Runtime
@@ -106,9 +107,10 @@ class _Pause:
 
 
 class Sender:
-    def __init__(self, rt: Runtime, bot: Bot) -> None:
+    def __init__(self, rt: Runtime, bot: Bot, renderers: Mapping[str, Renderer]) -> None:
         self.rt = rt
         self.bot = bot
+        self.renderers = renderers  # checked at start-up: every kind has its one renderer
         settings = rt.settings
         self._lanes = min(settings.http_concurrency, settings.send_concurrency)
         self._permits = asyncio.Semaphore(settings.send_concurrency)
@@ -166,10 +168,13 @@ class Sender:
 
     async def _claim(self, wanted: int) -> int:
         now = self.rt.clock.now()
+        grace = timedelta(hours=self.rt.settings.grace_hours)
+        # The planner's rule (bot/domain/outbox_kinds.py), for rows that waited since.
+        oldest_sent: dict[str, datetime] = {
+            kind: now - useful_for(kind, grace) for kind in OutboxKind
+        }
         async with self.rt.engine.begin() as conn:
-            expired = await outbox.expire_stale(
-                conn, now - timedelta(hours=self.rt.settings.grace_hours)
-            )
+            expired = await outbox.expire_stale(conn, oldest_sent, now - grace)
             batch = await outbox.claim_due(conn, now, wanted)
         if expired:
             log.info("sender.expired rows=%s", expired)
@@ -207,7 +212,7 @@ class Sender:
         """Send one message; never raises (an error of ours is retried like a network one)."""
         try:
             await self.rt.flood.wait()  # no rendering while Telegram asks everyone to wait
-            out = self._personal(item, await render(item, self.rt))
+            out = self._personal(item, await render(item, self.rt, self.renderers))
             message_id = await self._send(item.chat_id, out)
         except asyncio.CancelledError:
             raise
@@ -309,7 +314,7 @@ class Sender:
             conn, [r for item, out, mid in sent if (r := _erasable_row(item, out, mid, now))]
         )
         for item, _out, _mid in sent:
-            if item.kind == personal_data.CONTACT_KIND:
+            if item.kind == OutboxKind.CONTACT_REQUEST:
                 # The handle in a contact request is forgotten once it arrived.
                 await personal_data.clear_contact_ref(conn, item.id)
         settled = [o.settled for o in batch if o.settled is not None]

@@ -7,9 +7,12 @@ Everything here decides only what each person receives for themselves.
 from __future__ import annotations
 
 from bot.domain.curriculum import Audience, Curriculum
+from bot.domain.outbox_kinds import OutboxKind
 
 # The member's partner receives only the joint exercise and a private check-in.
 MEMBER, PARTNER = "member", "partner"
+# Around the meetings: the members, who meet (bot/delivery/due.py adds the group chat).
+_TO_MEMBERS = (OutboxKind.REMINDER_24H, OutboxKind.REMINDER_1H, OutboxKind.SUMMARY)
 
 
 def parse_weeks(text: str) -> tuple[int, ...]:
@@ -41,15 +44,17 @@ def recipients(kind: str, week: int, cur: Curriculum, configured: str) -> tuple[
     """The roles that receive a scheduled item (an empty tuple: nobody)."""
     couples = week in couples_weeks(cur, configured)
     is_couples_curriculum = cur.audience is Audience.COUPLES
-    if kind == "prompt":
+    if kind == OutboxKind.PROMPT:
         return (MEMBER, PARTNER) if is_couples_curriculum else (MEMBER,)
-    if kind == "checkin":
+    if kind == OutboxKind.CHECKIN:
         # In a couples curriculum both answer the couples check-in instead.
         return () if is_couples_curriculum else (MEMBER,)
-    if kind == "couples":
+    if kind == OutboxKind.COUPLES:
         return (MEMBER, PARTNER) if couples else ()
-    if kind == "couples_checkin":
+    if kind == OutboxKind.COUPLES_CHECKIN:
         if not couples:
             return ()
         return (MEMBER, PARTNER) if is_couples_curriculum else (PARTNER,)
+    if kind in _TO_MEMBERS:
+        return (MEMBER,)
     return ()

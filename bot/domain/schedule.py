@@ -16,18 +16,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import get_day_names
 
+from bot.domain.outbox_kinds import OutboxKind
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class EventKind(StrEnum):
-    PROMPT = "prompt"
-    CHECKIN = "checkin"
+    """A scheduled moment, named as the message it mainly carries (bot/delivery/due.py says
+    which messages each one carries, and to whom)."""
+
+    PROMPT = OutboxKind.PROMPT
+    CHECKIN = OutboxKind.CHECKIN
     # Around each meeting (only when the schedule asks for them, see GroupSchedule):
-    GUIDE = "guide"  # the session plan, to the group's facilitators
-    REMINDER_24H = "reminder_24h"  # to members (and the linked group chat)
-    REMINDER_1H = "reminder_1h"
-    SESSION_ASK = "session_ask"  # "did the session happen?", to facilitators
-    SUMMARY = "summary"  # "how our group did", to members (and the chat), opt-in per group
+    GUIDE = OutboxKind.GUIDE
+    REMINDER_24H = OutboxKind.REMINDER_24H
+    REMINDER_1H = OutboxKind.REMINDER_1H
+    SESSION_ASK = OutboxKind.SESSION_ASK
+    SUMMARY = OutboxKind.SUMMARY  # opt-in per group
 
 
 # The session log question comes this long after the meeting starts.

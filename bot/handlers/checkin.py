@@ -8,6 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot.domain.buttons.member import CheckIn, CouplesCheckIn
 from bot.domain.curriculum import context_key
+from bot.domain.outbox_kinds import OutboxKind
 from bot.handlers.common import current_person, edit, rt
 from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, content_text
@@ -18,7 +19,7 @@ async def recorded(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     answer: CheckIn | CouplesCheckIn,
-    kind: str = "checkin",
+    kind: OutboxKind = OutboxKind.CHECKIN,
 ) -> str | None:
     """Store the press if the button is this person's, and thank them: the curriculum id. None,
     answered as stale, for someone else's button, an old one, or someone Foyer does not know."""

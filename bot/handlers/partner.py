@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.member import CouplesCheckIn, PartnerStep
+from bot.domain.outbox_kinds import OutboxKind
 from bot.handlers.checkin import recorded
 from bot.handlers.common import ask_language, current_person, edit, reply, rt
 from bot.handlers.routing import answers
@@ -164,7 +165,7 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Pa
 async def on_couples_checkin(
     update: Update, context: ContextTypes.DEFAULT_TYPE, answer: CouplesCheckIn
 ) -> None:
-    if await recorded(update, context, answer, kind="couples_checkin") is None:
+    if await recorded(update, context, answer, kind=OutboxKind.COUPLES_CHECKIN) is None:
         return
     if answer.value == "done":
         await edit(update, _("Thank you. Well done for making this time together."))

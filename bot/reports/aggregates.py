@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.domain.policy import suppress
 from bot.domain.schedule import GroupSchedule
 from bot.storage import sessions
@@ -43,7 +44,7 @@ async def _reached(conn: AsyncConnection, group_id: int) -> dict[int, int]:
         .join(membership, membership.c.id == outbox.c.membership_id)
         .where(
             outbox.c.group_id == group_id,
-            outbox.c.kind == "prompt",
+            outbox.c.kind == OutboxKind.PROMPT,
             outbox.c.status == "sent",
             membership.c.role == "member",
         )

@@ -21,7 +21,7 @@ from babel.dates import get_day_names
 from sqlalchemy import and_, func, or_, select
 
 from bot.app import build_application, running
-from bot.delivery import planner
+from bot.delivery import due, planner
 from bot.domain.schedule import WEEKDAYS
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import Message
@@ -419,7 +419,7 @@ class Sandbox:
         now = self.clock.now()
         async with self.rt.engine.connect() as conn:
             g = await groups.get(conn, self.group_id)
-        schedule = planner.schedule_for(self.rt, g) if g is not None else None
+        schedule = due.schedule_for(self.rt, g) if g is not None else None
         with self.term.speaking():
             when = self.local(now)
             if g is None or schedule is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.runtime import Runtime
 from bot.services.facilitation import authorize, person_id_of
 from bot.storage import broadcasts
@@ -74,11 +75,11 @@ async def confirm(
     async with rt.engine.begin() as conn:
         if not await broadcasts.confirm(conn, broadcast_id, now):
             return None
-        kind = "remind" if row.kind == "reminder" else "broadcast"
+        kind = OutboxKind.REMIND if row.kind == "reminder" else OutboxKind.BROADCAST
         n = await broadcasts.fan_out(
             conn, broadcast_id=broadcast_id, group_id=row.group_id, kind=kind, due_at=due
         )
-        if kind == "remind":
+        if kind == OutboxKind.REMIND:
             from bot.storage import groups, outbox
 
             g = await groups.get(conn, row.group_id)

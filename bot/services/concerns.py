@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.runtime import Runtime
 from bot.services.safety import focal_points, is_focal_point
 from bot.storage import concerns, memberships, outbox, partner_contacts, people, staff
@@ -25,8 +26,10 @@ log = logging.getLogger(__name__)
 
 KINDS = ("feedback", "complaint")
 ABOUT = ("facilitator", "member", "programme")
-NEW_KIND = "concerns_new"  # to each focal point, once per window: the concerns raised in it
-STATUS_KIND = "concern_status"  # to the reporter: received / closed
+NEW_KIND = (
+    OutboxKind.CONCERNS_NEW
+)  # to each focal point, once per window: the concerns raised in it
+STATUS_KIND = OutboxKind.CONCERN_STATUS  # to the reporter: received / closed
 MAX_TEXT = 3000
 NOTIFY_EVERY = timedelta(minutes=5)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

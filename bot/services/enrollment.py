@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.delivery.planner import schedule_for
+from bot.delivery.due import schedule_for
+from bot.domain.outbox_kinds import OutboxKind
 from bot.runtime import Runtime
 from bot.storage import groups, invites, memberships, outbox, people, removals
 from bot.storage.groups import GroupRow
@@ -111,9 +112,9 @@ async def enroll(
             # so someone who had it already does not get it twice).
             caught_up = await outbox.enqueue(
                 conn,
-                key=outbox.item_key(g.id, week, "prompt", m.id),
+                key=outbox.item_key(g.id, week, OutboxKind.PROMPT, m.id),
                 chat_id=telegram_id,
-                kind="prompt",
+                kind=OutboxKind.PROMPT,
                 due_at=now,
                 person_id=person.id,
                 membership_id=m.id,

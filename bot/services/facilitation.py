@@ -14,7 +14,7 @@ from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.delivery.meetings import full_schedule
+from bot.delivery.due import full_schedule
 from bot.domain.policy import STRANGER, Action, Actor, may
 from bot.i18n import content_text
 from bot.paths import conversations_dir

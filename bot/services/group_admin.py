@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.delivery.meetings import full_schedule
+from bot.delivery.due import full_schedule
 from bot.domain.policy import Action, may
 from bot.domain.schedule import GroupSchedule, parse_weekday_time
 from bot.runtime import Runtime
@@ -20,7 +20,6 @@ from bot.services.group_setup import GroupSpec, create_groups
 from bot.storage import group_settings, groups, invites, outbox, removals, sessions, staff
 from bot.storage.groups import GroupRow
 from bot.storage.tables import membership, person
-from bot.storage.tables import outbox as outbox_table
 
 log = logging.getLogger(__name__)
 
@@ -298,23 +297,8 @@ async def remove_member(
         )
         # Outlives the membership row, which /forget deletes: a link alone never brings back.
         await removals.remember(conn, group_id, row.telegram_id, now)
-        # Nothing more from the programme reaches them, not even what was already queued.
-        await conn.execute(
-            update(outbox_table)
-            .where(
-                outbox_table.c.membership_id == membership_id,
-                outbox_table.c.status.in_(outbox.WAITING),
-            )
-            .values(status=outbox.EXPIRED, last_error="removed")
-        )
-        await outbox.enqueue(
-            conn,
-            key=f"g{group_id}:removed:m{membership_id}",
-            chat_id=row.telegram_id,
-            kind="removed",
-            due_at=now,
-            person_id=row.person_id,
-            group_id=group_id,
+        await outbox.withdraw_member(
+            conn, group_id, membership_id, row.person_id, row.telegram_id, now
         )
     rt.wake_sender()
     log.info("group_admin.member_removed group=%s membership=%s", group_id, membership_id)

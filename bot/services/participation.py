@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.runtime import Runtime
 from bot.storage import checkins, groups, memberships, people
 from bot.storage.batching import Batcher
@@ -68,7 +69,7 @@ async def record_checkin(
     membership_id: int,
     week: int,
     value: str,
-    kind: str = "checkin",
+    kind: OutboxKind = OutboxKind.CHECKIN,
 ) -> str | None:
     """Store a check-in if the button belongs to this person; returns the curriculum id.
     The presses of one moment share one transaction (stored before any of them is answered)."""

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from bot.delivery.planner import schedule_for
+from bot.delivery.due import schedule_for
 from bot.reports.aggregates import GroupTotals, group_totals, in_range
 from bot.reports.chart import render_png
 from bot.reports.csv_export import render_csv

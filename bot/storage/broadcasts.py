@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.storage import outbox as outbox_rows
 from bot.storage.tables import broadcast, outbox
 
 KINDS = ("text", "photo", "voice", "audio", "reminder")
 # Outbox kinds whose rows name a broadcast in `ref` (and whose renderers read it).
-OUTBOX_KINDS = ("broadcast", "remind", "broadcast_summary")
+OUTBOX_KINDS = (OutboxKind.BROADCAST, OutboxKind.REMIND, OutboxKind.BROADCAST_SUMMARY)
 DRAFT_LIFETIME = timedelta(days=1)
 
 
@@ -91,7 +92,7 @@ async def outcome(conn: AsyncConnection, broadcast_id: int) -> dict[str, int]:
     """Statuses of the broadcast's messages to members."""
     rows = await conn.execute(
         select(outbox.c.status, func.count())
-        .where(outbox.c.kind == "broadcast", outbox.c.ref == str(broadcast_id))
+        .where(outbox.c.kind == OutboxKind.BROADCAST, outbox.c.ref == str(broadcast_id))
         .group_by(outbox.c.status)
     )
     return {s: n for s, n in rows}

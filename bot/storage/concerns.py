@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.storage.tables import concern, outbox
 
 STATUSES = ("open", "received", "closed")
@@ -140,7 +141,7 @@ async def purge_due(conn: AsyncConnection, now: datetime) -> list[int]:
         # The notifications about it go too: they name nothing, but point at nothing either.
         await conn.execute(
             delete(outbox).where(
-                outbox.c.kind.in_(("concern_new", "concern_status")),
+                outbox.c.kind.in_((OutboxKind.CONCERN_NEW, OutboxKind.CONCERN_STATUS)),
                 outbox.c.ref.in_(refs + statuses),
             )
         )

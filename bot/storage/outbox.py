@@ -5,7 +5,7 @@ Unique keys make writing idempotent; statuses record what happened to each messa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.storage.memberships import receiving_at
 from bot.storage.sql import insert_ignore
 from bot.storage.tables import group, membership, outbox, person
@@ -37,6 +39,7 @@ SENDING = "sending"
 WAITING = (PENDING, SENDING)
 
 _earlier = outbox.alias("earlier")
+_DUE = outbox.c.due_at.type
 
 
 def item_key(group_id: int, week: int, kind: str, membership_id: int) -> str:
@@ -130,13 +133,39 @@ async def enqueue(
     return bool((await conn.execute(stmt)).rowcount)
 
 
+async def withdraw_member(
+    conn: AsyncConnection,
+    group_id: int,
+    membership_id: int,
+    person_id: int,
+    chat_id: int,
+    now: datetime,
+) -> None:
+    """A member removed from a group: nothing more from the programme reaches them, not even
+    what was already queued, and one neutral message says so."""
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.membership_id == membership_id, outbox.c.status.in_(WAITING))
+        .values(status=EXPIRED, last_error="removed")
+    )
+    await enqueue(
+        conn,
+        key=f"g{group_id}:removed:m{membership_id}",
+        chat_id=chat_id,
+        kind=OutboxKind.REMOVED,
+        due_at=now,
+        person_id=person_id,
+        group_id=group_id,
+    )
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A pending message with what is needed to render it."""
 
     id: int
     chat_id: int
-    kind: str
+    kind: str  # an OutboxKind value, read as text: a row may name a kind this version lacks
     week: int | None
     ref: str | None
     attempts: int
@@ -153,37 +182,50 @@ class Claimed:
     timezone: str | None
 
 
-async def expire_stale(conn: AsyncConnection, older_than: datetime) -> int:
-    """Pending items due before the grace horizon are recorded as expired, never sent late."""
+async def expire_stale(
+    conn: AsyncConnection, oldest_sent: Mapping[str, datetime], otherwise: datetime
+) -> int:
+    """Pending items due before their kind's horizon (``oldest_sent``, else ``otherwise``) are
+    recorded as expired, never sent late."""
+    horizon: Any = literal(otherwise, _DUE)
+    if oldest_sent:
+        whens = {kind: literal(at, _DUE) for kind, at in oldest_sent.items()}
+        horizon = case(whens, value=outbox.c.kind, else_=horizon)
+    latest = max([otherwise, *oldest_sent.values()])  # a range of the (status, due_at) index
     result = await conn.execute(
         update(outbox)
-        .where(outbox.c.status == PENDING, outbox.c.due_at < older_than)
+        .where(outbox.c.status == PENDING, outbox.c.due_at < latest, outbox.c.due_at < horizon)
         .values(status=EXPIRED)
     )
     return result.rowcount or 0
 
 
+# What a claim reads, named as Claimed's fields. A group chat has no person: its language and
+# preferences are NULL (discreet and silent read as off).
+_CLAIMED = (
+    outbox.c.id,
+    outbox.c.chat_id,
+    outbox.c.kind,
+    outbox.c.week,
+    outbox.c.ref,
+    outbox.c.attempts,
+    outbox.c.due_at,
+    outbox.c.membership_id,
+    person.c.language,
+    person.c.discreet,
+    person.c.silent,
+    person.c.auto_erase_hours,
+    outbox.c.person_id,
+    outbox.c.group_id,
+    group.c.name.label("group_name"),
+    group.c.curriculum_id,
+    group.c.timezone,
+)
+
+
 def _claim_query(now: datetime, limit: int) -> Any:
     return (
-        select(
-            outbox.c.id,
-            outbox.c.chat_id,
-            outbox.c.kind,
-            outbox.c.week,
-            outbox.c.ref,
-            outbox.c.attempts,
-            outbox.c.due_at,
-            outbox.c.membership_id,
-            person.c.language,
-            person.c.discreet,
-            person.c.silent,
-            person.c.auto_erase_hours,
-            outbox.c.person_id,
-            outbox.c.group_id,
-            group.c.name,
-            group.c.curriculum_id,
-            group.c.timezone,
-        )
+        select(*_CLAIMED)
         .select_from(
             outbox.outerjoin(person, person.c.id == outbox.c.person_id).outerjoin(
                 group, group.c.id == outbox.c.group_id
@@ -223,25 +265,7 @@ async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Cl
             update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(status=SENDING)
         )
     return [
-        Claimed(
-            id=r.id,
-            chat_id=r.chat_id,
-            kind=r.kind,
-            week=r.week,
-            ref=r.ref,
-            attempts=r.attempts,
-            due_at=r.due_at,
-            membership_id=r.membership_id,
-            language=r.language,
-            discreet=bool(r.discreet),
-            silent=bool(r.silent),
-            auto_erase_hours=r.auto_erase_hours,
-            person_id=r.person_id,
-            group_id=r.group_id,
-            group_name=r.name,
-            curriculum_id=r.curriculum_id,
-            timezone=r.timezone,
-        )
+        Claimed(**{**r._mapping, "discreet": bool(r.discreet), "silent": bool(r.silent)})
         for r in rows
     ]
 

@@ -20,6 +20,7 @@ from sqlalchemy import Column, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.domain.outbox_kinds import OutboxKind
 from bot.storage.tables import (
     broadcast,
     checkin,
@@ -37,7 +38,7 @@ from bot.storage.tables import (
 
 # Outbox kinds whose `ref` holds how to reach a person (a contact request to a focal point):
 # cleared as soon as it is sent, and on /forget removed while still pending.
-CONTACT_KIND = "contact_request"
+CONTACT_KIND = OutboxKind.CONTACT_REQUEST
 
 # table -> the fields /mydata shows, in this order. "group" (a group's name) is added to the
 # rows of the tables in WITH_GROUP_NAME, except a partner's membership: her partner's group is

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from bot.delivery.kinds.weekly import week_of
 from bot.delivery.render import NothingToSend, Outgoing, renderer
+from bot.domain.buttons.member import CouplesCheckIn
 from bot.domain.curriculum import context_key
-from bot.handlers.callbacks import couples_checkin_data
+from bot.domain.outbox_kinds import OutboxKind
 from bot.i18n import _, content_text, ngettext
 from bot.runtime import Runtime
 from bot.storage.outbox import Claimed
 
 
-@renderer("couples")
+@renderer(OutboxKind.COUPLES)
 async def couples_exercise(item: Claimed, rt: Runtime) -> Outgoing:
     cur_id, week = week_of(item, rt)
     ex = week.couples_exercise
@@ -43,7 +44,7 @@ async def couples_exercise(item: Claimed, rt: Runtime) -> Outgoing:
     return Outgoing(text=text, protect_content=item.discreet)
 
 
-@renderer("couples_checkin")
+@renderer(OutboxKind.COUPLES_CHECKIN)
 async def couples_checkin(item: Claimed, rt: Runtime) -> Outgoing:
     _cur_id, week = week_of(item, rt)
     if item.membership_id is None or week.couples_exercise is None:
@@ -52,11 +53,12 @@ async def couples_checkin(item: Claimed, rt: Runtime) -> Outgoing:
     text = _(
         "Did you and your partner try this week's exercise together? Only you see your answer."
     )
+    m = item.membership_id
     buttons = [
         [
-            (_("Done"), couples_checkin_data(item.membership_id, n, "done")),
-            (_("Not yet"), couples_checkin_data(item.membership_id, n, "notyet")),
+            (_("Done"), CouplesCheckIn(m, n, "done").pack()),
+            (_("Not yet"), CouplesCheckIn(m, n, "notyet").pack()),
         ],
-        [(_("It was difficult"), couples_checkin_data(item.membership_id, n, "hard"))],
+        [(_("It was difficult"), CouplesCheckIn(m, n, "hard").pack())],
     ]
     return Outgoing(text=text, buttons=buttons, protect_content=item.discreet)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import html
 from contextlib import AbstractContextManager, nullcontext
 
-from bot.delivery.planner import schedule_for
+from bot.delivery.due import schedule_for
 from bot.delivery.render import NothingToSend, Outgoing, renderer
+from bot.domain.buttons.staff import SessionHeld
 from bot.domain.curriculum import context_key
+from bot.domain.outbox_kinds import OutboxKind
 from bot.domain.policy import suppress
-from bot.handlers.callbacks import session_held_data
 from bot.i18n import _, content_text, format_when, ngettext, use_language
 from bot.reports.aggregates import group_totals, shown
 from bot.reports.text import week_block
@@ -39,7 +40,7 @@ def _c(cur_id: str, week: int, field: str, source: str) -> str:
     return content_text(context_key(cur_id, week, field), source)
 
 
-@renderer("guide")
+@renderer(OutboxKind.GUIDE)
 async def guide(item: Claimed, rt: Runtime) -> Outgoing:
     """The week's session plan, short blocks with headings, for reading on a phone."""
     g = await _group(item, rt)
@@ -106,17 +107,17 @@ async def _reminder(item: Claimed, rt: Runtime, tomorrow: bool) -> Outgoing:
     return Outgoing(text=text, protect_content=item.discreet)
 
 
-@renderer("reminder_24h")
+@renderer(OutboxKind.REMINDER_24H)
 async def reminder_24h(item: Claimed, rt: Runtime) -> Outgoing:
     return await _reminder(item, rt, tomorrow=True)
 
 
-@renderer("reminder_1h")
+@renderer(OutboxKind.REMINDER_1H)
 async def reminder_1h(item: Claimed, rt: Runtime) -> Outgoing:
     return await _reminder(item, rt, tomorrow=False)
 
 
-@renderer("chat_question")
+@renderer(OutboxKind.CHAT_QUESTION)
 async def chat_question(item: Claimed, rt: Runtime) -> Outgoing:
     """The group chat gets the week's first discussion question after each meeting."""
     g = await _group(item, rt)
@@ -133,7 +134,7 @@ async def chat_question(item: Claimed, rt: Runtime) -> Outgoing:
     return Outgoing(text=text)
 
 
-@renderer("session_ask")
+@renderer(OutboxKind.SESSION_ASK)
 async def session_ask(item: Claimed, rt: Runtime) -> Outgoing:
     g = await _group(item, rt)
     if item.week is None:
@@ -143,14 +144,14 @@ async def session_ask(item: Claimed, rt: Runtime) -> Outgoing:
     )
     buttons = [
         [
-            (_("Yes"), session_held_data(g.id, item.week, True)),
-            (_("No"), session_held_data(g.id, item.week, False)),
+            (_("Yes"), SessionHeld(g.id, item.week, True).pack()),
+            (_("No"), SessionHeld(g.id, item.week, False).pack()),
         ]
     ]
     return Outgoing(text=text, buttons=buttons, programme=False)
 
 
-@renderer("summary")
+@renderer(OutboxKind.SUMMARY)
 async def weekly_summary(item: Claimed, rt: Runtime) -> Outgoing:
     """ "How our group did": the same suppressed totals as the facilitators' report."""
     g = await _group(item, rt)
@@ -184,7 +185,7 @@ async def _broadcast(item: Claimed, rt: Runtime) -> broadcasts.BroadcastRow:
     return row
 
 
-@renderer("broadcast")
+@renderer(OutboxKind.BROADCAST)
 async def broadcast(item: Claimed, rt: Runtime) -> Outgoing:
     row = await _broadcast(item, rt)
     head = "<b>" + _("Message from your facilitator") + "</b>"
@@ -196,7 +197,7 @@ async def broadcast(item: Claimed, rt: Runtime) -> Outgoing:
     return Outgoing(text=text, media=media, protect_content=item.discreet)  # type: ignore[arg-type]
 
 
-@renderer("remind")
+@renderer(OutboxKind.REMIND)
 async def remind(item: Claimed, rt: Runtime) -> Outgoing:
     """A facilitator's one-off reminder of the next meeting."""
     g = await _group(item, rt)
@@ -211,7 +212,7 @@ async def remind(item: Claimed, rt: Runtime) -> Outgoing:
     return Outgoing(text=text, protect_content=item.discreet)
 
 
-@renderer("broadcast_summary")
+@renderer(OutboxKind.BROADCAST_SUMMARY)
 async def broadcast_summary(item: Claimed, rt: Runtime) -> Outgoing:
     row = await _broadcast(item, rt)
     g = await _group(item, rt)
@@ -234,7 +235,7 @@ async def broadcast_summary(item: Claimed, rt: Runtime) -> Outgoing:
     return Outgoing(text="\n".join(lines), programme=False)
 
 
-@renderer("removed")
+@renderer(OutboxKind.REMOVED)
 async def removed(item: Claimed, rt: Runtime) -> Outgoing:
     """Neutral on purpose: no reason, no group name (the phone may be shared)."""
     return Outgoing(

@@ -7,14 +7,13 @@ import html
 from datetime import datetime
 
 from bot.delivery.render import NothingToSend, Outgoing, renderer
-from bot.handlers.callbacks import safety_data
+from bot.domain.buttons.safety import FocalAction
+from bot.domain.outbox_kinds import OutboxKind
 from bot.i18n import _, format_when, ngettext
 from bot.runtime import Runtime
-from bot.services.concerns import NEW_KIND, NOTIFY_EVERY
 from bot.storage import concerns, groups, people
 from bot.storage.concerns import ConcernRow
 from bot.storage.outbox import Claimed
-from bot.storage.personal_data import CONTACT_KIND
 
 
 def neutral_first_line(weekly: bool) -> str:
@@ -30,7 +29,7 @@ def _person_link(telegram_id: int, label: str) -> str:
     return f'<a href="tg://user?id={telegram_id}">{html.escape(label)}</a>'
 
 
-@renderer(CONTACT_KIND)
+@renderer(OutboxKind.CONTACT_REQUEST)
 async def contact_request(item: Claimed, rt: Runtime) -> Outgoing:
     tid, _sep, username = (item.ref or "").partition(":")
     if not tid.isdigit():
@@ -103,10 +102,10 @@ async def concern_detail(rt: Runtime, row: ConcernRow) -> Outgoing:
     ]
     buttons = [
         [
-            (_("Mark received"), safety_data("focal", "r", row.id)),
-            (_("Close"), safety_data("focal", "c", row.id)),
+            (_("Mark received"), FocalAction("r", row.id).pack()),
+            (_("Close"), FocalAction("c", row.id).pack()),
         ],
-        [(_("Answer the reporter"), safety_data("focal", "a", row.id))],
+        [(_("Answer the reporter"), FocalAction("a", row.id).pack())],
     ]
     return Outgoing(text="\n".join(lines), buttons=buttons, protect_content=True, programme=False)
 
@@ -116,16 +115,17 @@ async def concern_detail(rt: Runtime, row: ConcernRow) -> Outgoing:
 MAX_LISTED = 50
 
 
-@renderer(NEW_KIND)
+@renderer(OutboxKind.CONCERNS_NEW)
 async def new_concerns(item: Claimed, rt: Runtime) -> Outgoing:
     """The concerns raised in one window, counted, each to open on request: a focal point's
-    phone rings once however many arrive."""
+    phone rings once however many arrive. The window runs from the row's ref to when it was
+    due (bot/services/concerns.py writes both)."""
     try:
         start = datetime.fromisoformat(item.ref or "")
     except ValueError:
         raise NothingToSend(item.kind) from None
     async with rt.engine.connect() as conn:
-        rows = await concerns.created_between(conn, start, start + NOTIFY_EVERY)
+        rows = await concerns.created_between(conn, start, item.due_at)
     if not rows:
         raise NothingToSend(item.kind)  # purged, or the reporters asked to be forgotten
     n = len(rows)
@@ -143,13 +143,13 @@ async def new_concerns(item: Claimed, rt: Runtime) -> Outgoing:
         lines.append(ngettext("and {n} more", "and {n} more", more).format(n=more))
     lines += ["", _("Open each one to read it and to act on it.")]
     buttons = [
-        [(_("Open {reference}").format(reference=row.reference), safety_data("focal", "o", row.id))]
+        [(_("Open {reference}").format(reference=row.reference), FocalAction("o", row.id).pack())]
         for row in rows[:MAX_LISTED]
     ]
     return Outgoing(text="\n".join(lines), buttons=buttons, protect_content=True, programme=False)
 
 
-@renderer("concern_new")
+@renderer(OutboxKind.CONCERN_NEW)
 async def one_new_concern(item: Claimed, rt: Runtime) -> Outgoing:
     """One concern per message, as notifications were written before they were grouped (a row
     still pending from then is sent as it was meant)."""
@@ -160,7 +160,7 @@ async def one_new_concern(item: Claimed, rt: Runtime) -> Outgoing:
     return await concern_detail(rt, row)
 
 
-@renderer("concern_status")
+@renderer(OutboxKind.CONCERN_STATUS)
 async def concern_status(item: Claimed, rt: Runtime) -> Outgoing:
     reference, _sep, status = (item.ref or "").partition(":")
     if status == "received":

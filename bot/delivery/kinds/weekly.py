@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.delivery.render import NothingToSend, Outgoing, renderer
+from bot.domain.buttons.member import CheckIn
 from bot.domain.curriculum import Week, context_key
-from bot.handlers.callbacks import checkin_data
+from bot.domain.outbox_kinds import OutboxKind
 from bot.i18n import _, content_text
 from bot.runtime import Runtime
 from bot.storage.outbox import Claimed
@@ -26,7 +27,7 @@ def week_of(item: Claimed, rt: Runtime) -> tuple[str, Week]:
         raise NothingToSend(item.kind) from None
 
 
-@renderer("prompt")
+@renderer(OutboxKind.PROMPT)
 async def prompt(item: Claimed, rt: Runtime) -> Outgoing:
     cur_id, week = week_of(item, rt)
     n = week.number
@@ -44,15 +45,16 @@ async def prompt(item: Claimed, rt: Runtime) -> Outgoing:
     return Outgoing(text=text, protect_content=item.discreet)
 
 
-@renderer("checkin")
+@renderer(OutboxKind.CHECKIN)
 async def checkin(item: Claimed, rt: Runtime) -> Outgoing:
     cur_id, week = week_of(item, rt)
     if item.membership_id is None:
         raise NothingToSend(item.kind)
     text = _text(cur_id, week.number, "checkin", week.checkin)
+    m, n = item.membership_id, week.number
     row = [
-        (_("Done"), checkin_data(item.membership_id, week.number, "done")),
-        (_("Partly"), checkin_data(item.membership_id, week.number, "partly")),
-        (_("Not yet"), checkin_data(item.membership_id, week.number, "notyet")),
+        (_("Done"), CheckIn(m, n, "done").pack()),
+        (_("Partly"), CheckIn(m, n, "partly").pack()),
+        (_("Not yet"), CheckIn(m, n, "notyet").pack()),
     ]
     return Outgoing(text=text, buttons=[row], protect_content=item.discreet)
