@@ -1,69 +1,71 @@
-"""What every facilitator handler shares: refusing plainly, checking the group, and waiting
-for one typed answer (a broadcast, an attendance count, a time) without a stored dialogue."""
+"""What facilitator handlers share: waiting for one typed answer (a broadcast, an attendance
+count, a time) without a stored dialogue, and how a member is named to staff."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from telegram import Message, Update
 from telegram.ext import Application, ContextTypes, filters
 
-from bot.domain.policy import Action, Actor, may
-from bot.handlers.common import reply, rt
 from bot.i18n import _
-from bot.services import facilitation
 from bot.services.group_admin import MemberEntry
-from bot.storage.groups import GroupRow
+from bot.services.staff_access import Facilitating
 
 _AWAITING = "foyer.facilitator_awaiting"
 
 
-def refused_text() -> str:
-    # The same words whatever the reason: no hint whether a group exists or whose it is.
-    return _("Sorry, this is only for the group's facilitators.")
+class Question(StrEnum):
+    """What Foyer asked a facilitator to type."""
 
-
-async def refuse(update: Update) -> None:
-    query = update.callback_query
-    if query is not None:
-        await query.answer(refused_text(), show_alert=True)
-    else:
-        await reply(update, refused_text())
-
-
-async def actor_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor:
-    user = update.effective_user
-    assert user is not None
-    return await facilitation.actor(rt(context), user.id)
-
-
-async def facilitator_or_refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
-    actor = await actor_of(update, context)
-    if not may(actor, Action.CREATE_GROUP):
-        await refuse(update)
-        return None
-    return actor
-
-
-async def group_or_refuse(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int
-) -> GroupRow | None:
-    user = update.effective_user
-    assert user is not None
-    g = await facilitation.authorize(rt(context), user.id, group_id)
-    if g is None:
-        await refuse(update)
-    return g
-
-
-# --- one typed answer ----------------------------------------------------------------------------
+    BROADCAST = "broadcast"  # the message itself: text, photo, voice or audio
+    ATTENDANCE = "attendance"
+    MEETS = "meets"  # a new meeting day and time
+    DELIVERS = "delivers"  # a new weekly message day and time
+    EXPORT = "export"  # two dates
+    REMIND = "remind"  # when the reminder goes out
 
 
 @dataclass(frozen=True)
 class Awaiting:
-    what: str  # broadcast | attendance | meets | delivers | export | remind
+    question: Question
     group_id: int
     week: int | None = None
+
+
+# A typed answer's handler: the person is authorized for the group again when the answer comes.
+TypedAnswer = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, Awaiting, Facilitating, str], Awaitable[None]
+]
+
+
+@dataclass(frozen=True)
+class TypedStep:
+    handler: TypedAnswer
+    wants_text: bool  # False: it reads the message itself (a photo, a voice note)
+
+
+_TYPED: dict[Question, TypedStep] = {}
+
+
+def answers_typed(
+    *questions: Question, wants_text: bool = True
+) -> Callable[[TypedAnswer], TypedAnswer]:
+    """Make the decorated coroutine the one that takes the typed answer to these questions."""
+
+    def register(handler: TypedAnswer) -> TypedAnswer:
+        for question in questions:
+            assert question not in _TYPED, f"{question} has two handlers"
+            _TYPED[question] = TypedStep(handler, wants_text)
+        return handler
+
+    return register
+
+
+def typed_step(question: Question) -> TypedStep:
+    return _TYPED[question]
 
 
 def _store(app: Application) -> dict[int, Awaiting]:

@@ -25,9 +25,11 @@ _FAMILIES: list[type[Button]] = []
 class Button:
     PATTERN: ClassVar[re.Pattern[str]]
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
+        # abstract=True: a base that families share (no PATTERN of its own), never routed to.
         super().__init_subclass__(**kwargs)
-        _FAMILIES.append(cls)
+        if not abstract:
+            _FAMILIES.append(cls)
 
     def pack(self) -> str:
         raise NotImplementedError
