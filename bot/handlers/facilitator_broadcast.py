@@ -25,19 +25,18 @@ from bot.domain.schedule import to_utc
 from bot.domain.typed_time import parse_moment
 from bot.handlers.common import edit, reply, rt
 from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect, forget
-from bot.handlers.facilitator_pick import pick_group
+from bot.handlers.facilitator_pick import picking_command
 from bot.handlers.routing import answer_stale, answers
 from bot.handlers.staff_auth import (
     Context,
-    acknowledged,
-    facilitates_group,
-    facilitator_only,
+    group_action,
+    opens,
     telegram_id,
 )
 from bot.i18n import _, current_language, format_when, ngettext
 from bot.services import broadcasts, group_admin
 from bot.services.broadcasts import CAPTION_LIMIT, TEXT_LIMIT
-from bot.services.staff_access import Facilitating, Staff
+from bot.services.staff_access import Facilitating
 from bot.storage.broadcasts import BroadcastRow
 from bot.storage.outbox import Claimed
 
@@ -67,13 +66,8 @@ def _content(message: Message) -> tuple[str, str | None, str | None] | None:
     return None
 
 
-@answers(BroadcastTo)
-@facilitates_group
-@acknowledged
-async def on_broadcast_to(
-    update: Update, context: Context, _b: BroadcastTo, f: Facilitating
-) -> None:
-    await start_broadcast(update, context, f)
+answers(BroadcastTo)(opens(start_broadcast))
+broadcast_command = picking_command(BroadcastTo, start_broadcast)
 
 
 @answers_typed(Question.BROADCAST, wants_text=False)
@@ -211,11 +205,8 @@ async def start_remind(update: Update, context: Context, f: Facilitating) -> Non
     )
 
 
-@answers(RemindFor)
-@facilitates_group
-@acknowledged
-async def on_remind_for(update: Update, context: Context, _b: RemindFor, f: Facilitating) -> None:
-    await start_remind(update, context, f)
+answers(RemindFor)(opens(start_remind))
+remind_command = picking_command(RemindFor, start_remind)
 
 
 def remind_time(
@@ -239,9 +230,7 @@ def remind_time(
     return at
 
 
-@answers(RemindAt)
-@facilitates_group
-@acknowledged
+@group_action(RemindAt)
 async def on_remind_at(update: Update, context: Context, b: RemindAt, f: Facilitating) -> None:
     runtime = rt(context)
     o = await group_admin.overview_of(runtime, f.group)
@@ -298,20 +287,6 @@ async def remind_typed(
         await reply(update, why.format(when=shown, meeting=meeting))
         return
     await _draft_reminder(update, context, f, at)
-
-
-@facilitator_only
-async def broadcast_command(update: Update, context: Context, who: Staff) -> None:
-    f = await pick_group(update, context, who, BroadcastTo)
-    if f is not None:
-        await start_broadcast(update, context, f)
-
-
-@facilitator_only
-async def remind_command(update: Update, context: Context, who: Staff) -> None:
-    f = await pick_group(update, context, who, RemindFor)
-    if f is not None:
-        await start_remind(update, context, f)
 
 
 def register(app: Application) -> None:

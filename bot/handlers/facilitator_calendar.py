@@ -4,6 +4,7 @@ reminders and settings, and a new meeting or weekly message time (typed)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from telegram import Update
 
@@ -11,6 +12,7 @@ from bot.domain.buttons.group_actions import (
     GUIDE_HOURS,
     AskDeliveryTime,
     AskMeetingTime,
+    GroupButton,
     GuideHours,
     PauseGroup,
     PauseGroupConfirmed,
@@ -24,9 +26,9 @@ from bot.domain.policy import Unavailable
 from bot.domain.schedule import ScheduleError
 from bot.handlers.common import edit, reply, rt
 from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect
-from bot.handlers.facilitator_groups import ask, back, show_menu, weekday_name
+from bot.handlers.facilitator_groups import back, confirm_first, show_menu, weekday_name
 from bot.handlers.routing import answers
-from bot.handlers.staff_auth import Context, acknowledged, facilitates_group
+from bot.handlers.staff_auth import Context, group_action, opens
 from bot.i18n import _, format_when
 from bot.services import group_admin
 from bot.services.staff_access import Facilitating
@@ -34,23 +36,17 @@ from bot.services.staff_access import Facilitating
 # --- postpone, pause, resume -------------------------------------------------------------------
 
 
-@answers(Postpone)
-@facilitates_group
-@acknowledged
-async def on_postpone(update: Update, context: Context, b: Postpone, _f: Facilitating) -> None:
-    await ask(
-        update,
-        _(
-            "Postpone the next meeting by one week (a holiday, say)? Every later week moves "
-            "one week too, and so do the weekly messages."
-        ),
-        PostponeConfirmed(b.group_id),
-    )
+confirm_first(
+    Postpone,
+    lambda: _(
+        "Postpone the next meeting by one week (a holiday, say)? Every later week moves "
+        "one week too, and so do the weekly messages."
+    ),
+    PostponeConfirmed,
+)
 
 
-@answers(PostponeConfirmed)
-@facilitates_group
-@acknowledged
+@group_action(PostponeConfirmed)
 async def on_postponed(
     update: Update, context: Context, _b: PostponeConfirmed, f: Facilitating
 ) -> None:
@@ -68,23 +64,17 @@ async def on_postponed(
     )
 
 
-@answers(PauseGroup)
-@facilitates_group
-@acknowledged
-async def on_pause(update: Update, context: Context, b: PauseGroup, _f: Facilitating) -> None:
-    await ask(
-        update,
-        _(
-            "Pause the whole group? Members receive nothing until you resume it. When you "
-            "resume, the programme continues with the week it stopped at."
-        ),
-        PauseGroupConfirmed(b.group_id),
-    )
+confirm_first(
+    PauseGroup,
+    lambda: _(
+        "Pause the whole group? Members receive nothing until you resume it. When you "
+        "resume, the programme continues with the week it stopped at."
+    ),
+    PauseGroupConfirmed,
+)
 
 
-@answers(PauseGroupConfirmed)
-@facilitates_group
-@acknowledged
+@group_action(PauseGroupConfirmed)
 async def on_paused(
     update: Update, context: Context, _b: PauseGroupConfirmed, f: Facilitating
 ) -> None:
@@ -92,9 +82,7 @@ async def on_paused(
     await show_menu(update, context, f.group.id)
 
 
-@answers(ResumeGroup)
-@facilitates_group
-@acknowledged
+@group_action(ResumeGroup)
 async def on_resume(update: Update, context: Context, _b: ResumeGroup, f: Facilitating) -> None:
     await group_admin.set_paused(rt(context), f.group, False)
     await show_menu(update, context, f.group.id)
@@ -154,54 +142,46 @@ async def show_schedule(update: Update, context: Context, group_id: int) -> None
     await edit(update, "\n".join(lines), buttons)
 
 
-@answers(ScheduleMenu)
-@facilitates_group
-@acknowledged
+@group_action(ScheduleMenu)
 async def on_schedule(update: Update, context: Context, _b: ScheduleMenu, f: Facilitating) -> None:
     await show_schedule(update, context, f.group.id)
 
 
-@answers(ToggleSetting)
-@facilitates_group
-@acknowledged
+@group_action(ToggleSetting)
 async def on_toggle(update: Update, context: Context, b: ToggleSetting, f: Facilitating) -> None:
     await group_admin.toggle(rt(context), f.group, b.setting)
     await show_schedule(update, context, f.group.id)
 
 
-@answers(GuideHours)
-@facilitates_group
-@acknowledged
+@group_action(GuideHours)
 async def on_guide_hours(update: Update, context: Context, b: GuideHours, f: Facilitating) -> None:
     """How long before the meeting the facilitators get the discussion guide."""
     await group_admin.set_guide_hours(rt(context), f.group, b.hours)
     await show_schedule(update, context, f.group.id)
 
 
-@answers(AskMeetingTime)
-@facilitates_group
-@acknowledged
-async def on_ask_meets(
-    update: Update, context: Context, _b: AskMeetingTime, f: Facilitating
-) -> None:
-    expect(context, f.telegram_id, Awaiting(Question.MEETS, f.group.id))
-    await edit(
-        update,
-        _("Send the new meeting day and time, like this: thu 17:00 (or /cancel)."),
-    )
+def _asks_time(family: type[GroupButton], question: Question, prompt: Callable[[], str]) -> None:
+    """`family` asks for a new day and time (typed), taken by schedule_typed."""
+
+    async def asking(update: Update, context: Context, f: Facilitating) -> None:
+        expect(context, f.telegram_id, Awaiting(question, f.group.id))
+        await edit(update, prompt())
+
+    answers(family)(opens(asking))
 
 
-@answers(AskDeliveryTime)
-@facilitates_group
-@acknowledged
-async def on_ask_delivers(
-    update: Update, context: Context, _b: AskDeliveryTime, f: Facilitating
-) -> None:
-    expect(context, f.telegram_id, Awaiting(Question.DELIVERS, f.group.id))
-    await edit(
-        update,
-        _("Send the new day and time of the weekly message, like this: fri 09:00 (or /cancel)."),
-    )
+_asks_time(
+    AskMeetingTime,
+    Question.MEETS,
+    lambda: _("Send the new meeting day and time, like this: thu 17:00 (or /cancel)."),
+)
+_asks_time(
+    AskDeliveryTime,
+    Question.DELIVERS,
+    lambda: _(
+        "Send the new day and time of the weekly message, like this: fri 09:00 (or /cancel)."
+    ),
+)
 
 
 @answers_typed(Question.MEETS, Question.DELIVERS)

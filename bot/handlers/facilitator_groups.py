@@ -4,6 +4,7 @@ facilitator_calendar, facilitator_members, facilitator_report and facilitator_br
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from babel.dates import get_day_names
 from telegram import Update
@@ -29,12 +30,7 @@ from bot.domain.buttons.staff import InviteFacilitator
 from bot.handlers import paging
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.routing import answers
-from bot.handlers.staff_auth import (
-    Context,
-    acknowledged,
-    facilitates_group,
-    facilitator_or_admin,
-)
+from bot.handlers.staff_auth import Context, facilitator_or_admin, opens
 from bot.i18n import _, current_language, format_when, ngettext
 from bot.services import group_admin
 from bot.services.group_admin import Overview
@@ -169,11 +165,23 @@ async def show_menu(update: Update, context: Context, group_id: int) -> None:
     await edit(update, overview_text(o), _menu_buttons(o))
 
 
-@answers(GroupMenu)
-@facilitates_group
-@acknowledged
-async def on_menu(update: Update, context: Context, _b: GroupMenu, g: Facilitating) -> None:
-    await show_menu(update, context, g.group.id)
+async def _open_menu(update: Update, context: Context, f: Facilitating) -> None:
+    await show_menu(update, context, f.group.id)
+
+
+answers(GroupMenu)(opens(_open_menu))
+
+
+def confirm_first(
+    family: type[GroupButton], question: Callable[[], str], confirmed: type[GroupButton]
+) -> None:
+    """`family` asks `question` (translated when asked) before an action that cannot be
+    undone: Yes is `confirmed` (the action's own handler), No goes back to the menu."""
+
+    async def asking(update: Update, context: Context, f: Facilitating) -> None:
+        await ask(update, question(), confirmed(f.group.id))
+
+    answers(family)(opens(asking))
 
 
 def weekday_name(weekday: int) -> str:

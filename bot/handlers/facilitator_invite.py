@@ -15,18 +15,15 @@ from bot.domain.buttons.group_actions import (
     StopInviteConfirmed,
 )
 from bot.handlers.common import edit, rt
-from bot.handlers.facilitator_groups import ask, back
+from bot.handlers.facilitator_groups import back, confirm_first
 from bot.handlers.facilitator_roles import invite_link
-from bot.handlers.routing import answers
-from bot.handlers.staff_auth import Context, acknowledged, facilitates_group, refuse
+from bot.handlers.staff_auth import Context, group_action, refuse
 from bot.i18n import _
 from bot.services import group_admin
 from bot.services.staff_access import Facilitating
 
 
-@answers(ShowInvite)
-@facilitates_group
-@acknowledged
+@group_action(ShowInvite)
 async def on_show(update: Update, context: Context, _b: ShowInvite, f: Facilitating) -> None:
     code = await group_admin.invite_code(rt(context), f.group)
     if code is None:
@@ -46,20 +43,16 @@ async def on_show(update: Update, context: Context, _b: ShowInvite, f: Facilitat
     await edit(update, text.format(group=html.escape(f.group.name)), buttons)
 
 
-@answers(RenewInvite)
-@facilitates_group
-@acknowledged
-async def on_renew(update: Update, context: Context, b: RenewInvite, _f: Facilitating) -> None:
-    await ask(
-        update,
-        _("Make a new invite link? The old link will stop working for people who have not joined."),
-        RenewInviteConfirmed(b.group_id),
-    )
+confirm_first(
+    RenewInvite,
+    lambda: _(
+        "Make a new invite link? The old link will stop working for people who have not joined."
+    ),
+    RenewInviteConfirmed,
+)
 
 
-@answers(RenewInviteConfirmed)
-@facilitates_group
-@acknowledged
+@group_action(RenewInviteConfirmed)
 async def on_renewed(
     update: Update, context: Context, _b: RenewInviteConfirmed, f: Facilitating
 ) -> None:
@@ -73,20 +66,14 @@ async def on_renewed(
     )
 
 
-@answers(StopInvite)
-@facilitates_group
-@acknowledged
-async def on_stop(update: Update, context: Context, b: StopInvite, _f: Facilitating) -> None:
-    await ask(
-        update,
-        _("Stop the invite link? Nobody new can join until you make a new one."),
-        StopInviteConfirmed(b.group_id),
-    )
+confirm_first(
+    StopInvite,
+    lambda: _("Stop the invite link? Nobody new can join until you make a new one."),
+    StopInviteConfirmed,
+)
 
 
-@answers(StopInviteConfirmed)
-@facilitates_group
-@acknowledged
+@group_action(StopInviteConfirmed)
 async def on_stopped(
     update: Update, context: Context, _b: StopInviteConfirmed, f: Facilitating
 ) -> None:
@@ -94,9 +81,7 @@ async def on_stopped(
     await edit(update, _("Done. The invite link no longer works."), [[back(f.group.id)]])
 
 
-@answers(LinkGroupChat)
-@facilitates_group
-@acknowledged
+@group_action(LinkGroupChat)
 async def on_link_chat(
     update: Update, context: Context, _b: LinkGroupChat, f: Facilitating
 ) -> None:

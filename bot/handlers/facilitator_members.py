@@ -4,18 +4,21 @@ code of conduct, and a one-time invitation for a member's partner (couples track
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
 from bot.domain.buttons.group_actions import (
+    GroupButton,
     MemberList,
+    OfGroup,
     PartnerLink,
     PartnerPick,
     RemoveMember,
     RemoveMemberConfirmed,
     RenewInvite,
 )
-from bot.domain.buttons.pages import MembersPage, PartnerPickPage
+from bot.domain.buttons.pages import GroupListPage, MembersPage, PartnerPickPage
 from bot.domain.policy import Unavailable
 from bot.handlers import paging
 from bot.handlers.common import Buttons, edit, rt
@@ -23,7 +26,7 @@ from bot.handlers.facilitator_common import member_label
 from bot.handlers.facilitator_groups import ask, back
 from bot.handlers.partner_staff import invitation_text
 from bot.handlers.routing import answers
-from bot.handlers.staff_auth import Context, acknowledged, facilitates_group, refuse
+from bot.handlers.staff_auth import Context, facilitates_group, group_action, refuse
 from bot.i18n import _, ngettext
 from bot.services import couples, group_admin
 from bot.services.couples import PartnerProblem
@@ -80,31 +83,37 @@ async def _partner_page(context: Context, group_id: int, number: int) -> tuple[s
     return "\n\n".join([text, *paging.title(p)]), buttons
 
 
-@answers(MemberList)
-@facilitates_group
-@acknowledged
-async def on_members(update: Update, context: Context, _b: MemberList, f: Facilitating) -> None:
-    shown = await _members_page(context, f.group.id, 0)
-    assert shown is not None  # the first page always exists
-    await edit(update, *shown)
+PageOf = Callable[[Context, int, int], Awaitable[tuple[str, Buttons] | None]]
 
 
-@answers(MembersPage)
-@facilitates_group
-async def on_members_page(
-    update: Update, context: Context, b: MembersPage, f: Facilitating
+def _shown_a_page_at_a_time(
+    first: type[GroupButton], later: type[GroupListPage], page_of: PageOf
 ) -> None:
-    await paging.turn(update, await _members_page(context, f.group.id, b.page))
+    """The menu's button (`first`) shows the list's first page; Previous and Next (`later`)
+    the others."""
+
+    @facilitates_group
+    async def show(update: Update, context: Context, b: OfGroup, f: Facilitating) -> None:
+        page = b.page if isinstance(b, GroupListPage) else 0
+        await paging.turn(update, await page_of(context, f.group.id, page))
+
+    answers(first)(show)
+    answers(later)(show)
 
 
-@answers(RemoveMember)
-@facilitates_group
-@acknowledged
+_shown_a_page_at_a_time(MemberList, MembersPage, _members_page)
+
+
+async def _no_longer_here(update: Update, group_id: int) -> None:
+    await edit(update, _("This person is no longer in the group."), [[back(group_id)]])
+
+
+@group_action(RemoveMember)
 async def on_remove(update: Update, context: Context, b: RemoveMember, f: Facilitating) -> None:
     rows = await group_admin.listed_members(rt(context), f.group.id)
     m = next((m for m in rows if m.membership_id == b.membership_id), None)
     if m is None:
-        await edit(update, _("This person is no longer in the group."), [[back(b.group_id)]])
+        await _no_longer_here(update, b.group_id)
         return
     await ask(
         update,
@@ -116,16 +125,14 @@ async def on_remove(update: Update, context: Context, b: RemoveMember, f: Facili
     )
 
 
-@answers(RemoveMemberConfirmed)
-@facilitates_group
-@acknowledged
+@group_action(RemoveMemberConfirmed)
 async def on_removed(
     update: Update, context: Context, b: RemoveMemberConfirmed, f: Facilitating
 ) -> None:
     try:
         removed = await group_admin.remove_member(rt(context), f.group, b.membership_id)
     except Unavailable:
-        await edit(update, _("This person is no longer in the group."), [[back(b.group_id)]])
+        await _no_longer_here(update, b.group_id)
         return
     await edit(
         update,
@@ -137,28 +144,10 @@ async def on_removed(
     )
 
 
-@answers(PartnerPick)
-@facilitates_group
-@acknowledged
-async def on_partner_pick(
-    update: Update, context: Context, _b: PartnerPick, f: Facilitating
-) -> None:
-    shown = await _partner_page(context, f.group.id, 0)
-    assert shown is not None
-    await edit(update, *shown)
+_shown_a_page_at_a_time(PartnerPick, PartnerPickPage, _partner_page)
 
 
-@answers(PartnerPickPage)
-@facilitates_group
-async def on_partner_page(
-    update: Update, context: Context, b: PartnerPickPage, f: Facilitating
-) -> None:
-    await paging.turn(update, await _partner_page(context, f.group.id, b.page))
-
-
-@answers(PartnerLink)
-@facilitates_group
-@acknowledged
+@group_action(PartnerLink)
 async def on_partner_link(
     update: Update, context: Context, b: PartnerLink, f: Facilitating
 ) -> None:

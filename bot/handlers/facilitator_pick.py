@@ -5,6 +5,9 @@ lives."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import Update
 
 from bot.domain.buttons.pages import PickPage
@@ -17,6 +20,23 @@ from bot.handlers.staff_auth import Context, facilitating, facilitator_only
 from bot.i18n import _
 from bot.services import group_admin
 from bot.services.staff_access import Facilitating, Staff
+
+Start = Callable[[Update, Context, Facilitating], Coroutine[Any, Any, None]]
+
+
+def picking_command(
+    family: type[PickedGroup], start: Start
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """The command: `start` straight on for the facilitator's only group, else the choice,
+    whose buttons (`family`, answered with `opens(start)` by the command's module) start it."""
+
+    @facilitator_only
+    async def command(update: Update, context: Context, who: Staff) -> None:
+        f = await pick_group(update, context, who, family)
+        if f is not None:
+            await start(update, context, f)
+
+    return command
 
 
 async def pick_group(

@@ -16,20 +16,19 @@ from bot.domain.policy import Unavailable, suppress
 from bot.domain.schedule import to_utc
 from bot.handlers.common import edit, reply, rt
 from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect, forget
-from bot.handlers.facilitator_pick import pick_group
+from bot.handlers.facilitator_pick import picking_command
 from bot.handlers.routing import answers
 from bot.handlers.staff_auth import (
     Context,
-    acknowledged,
-    facilitates_group,
-    facilitator_only,
+    group_action,
+    opens,
     refuse,
 )
 from bot.i18n import _, format_day
 from bot.reports.aggregates import shown
 from bot.reports.text import chart_labels, week_block
 from bot.services import reports
-from bot.services.staff_access import Facilitating, Staff
+from bot.services.staff_access import Facilitating
 
 
 async def send_report(update: Update, context: Context, f: Facilitating) -> None:
@@ -69,20 +68,9 @@ async def send_report(update: Update, context: Context, f: Facilitating) -> None
         )
 
 
-@answers(ReportOn)
-@facilitates_group
-@acknowledged
-async def on_report_on(update: Update, context: Context, _b: ReportOn, f: Facilitating) -> None:
-    await send_report(update, context, f)
-
-
-@answers(GroupReport)
-@facilitates_group
-@acknowledged
-async def on_group_report(
-    update: Update, context: Context, _b: GroupReport, f: Facilitating
-) -> None:
-    await send_report(update, context, f)
+# The report from /report's choice of group, or from the group's menu.
+answers(ReportOn)(opens(send_report))
+answers(GroupReport)(opens(send_report))
 
 
 async def ask_export(update: Update, context: Context, f: Facilitating) -> None:
@@ -102,20 +90,8 @@ async def ask_export(update: Update, context: Context, f: Facilitating) -> None:
     )
 
 
-@answers(ExportFor)
-@facilitates_group
-@acknowledged
-async def on_export_for(update: Update, context: Context, _b: ExportFor, f: Facilitating) -> None:
-    await ask_export(update, context, f)
-
-
-@answers(GroupExport)
-@facilitates_group
-@acknowledged
-async def on_group_export(
-    update: Update, context: Context, _b: GroupExport, f: Facilitating
-) -> None:
-    await ask_export(update, context, f)
+answers(ExportFor)(opens(ask_export))
+answers(GroupExport)(opens(ask_export))
 
 
 async def _send_csv(
@@ -139,9 +115,7 @@ async def _send_csv(
     )
 
 
-@answers(ExportWeeks)
-@facilitates_group
-@acknowledged
+@group_action(ExportWeeks)
 async def on_export_weeks(
     update: Update, context: Context, b: ExportWeeks, f: Facilitating
 ) -> None:
@@ -173,18 +147,8 @@ async def export_typed(
     await _send_csv(update, context, f, start, end)
 
 
-@facilitator_only
-async def report_command(update: Update, context: Context, who: Staff) -> None:
-    f = await pick_group(update, context, who, ReportOn)
-    if f is not None:
-        await send_report(update, context, f)
-
-
-@facilitator_only
-async def export_command(update: Update, context: Context, who: Staff) -> None:
-    f = await pick_group(update, context, who, ExportFor)
-    if f is not None:
-        await ask_export(update, context, f)
+report_command = picking_command(ReportOn, send_report)
+export_command = picking_command(ExportFor, ask_export)
 
 
 def register(app: Application) -> None:

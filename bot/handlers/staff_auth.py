@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot.domain.buttons.group_actions import OfGroup
 from bot.domain.policy import Action, Actor, NotAllowed, may
 from bot.handlers.common import reply, rt
-from bot.handlers.routing import answer_stale
+from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _
 from bot.services import concerns, staff_access
 from bot.services.staff_access import Facilitating, Staff
@@ -22,6 +22,7 @@ from bot.services.staff_access import Facilitating, Staff
 Context = ContextTypes.DEFAULT_TYPE
 G = TypeVar("G", bound=OfGroup)
 P = ParamSpec("P")
+GroupHandler = Callable[[Update, Context, G, Facilitating], Coroutine[Any, Any, None]]
 
 
 def refused_text() -> str:
@@ -59,7 +60,7 @@ async def facilitating(update: Update, context: Context, group_id: int) -> Facil
 
 
 def facilitates_group(
-    handler: Callable[[Update, Context, G, Facilitating], Coroutine[Any, Any, None]],
+    handler: GroupHandler[G],
 ) -> Callable[[Update, Context, G], Coroutine[Any, Any, None]]:
     """A button about one group, pressed by someone who facilitates that group now."""
 
@@ -85,6 +86,31 @@ def acknowledged(
         await handler(update, *args, **kwargs)
 
     return acknowledging
+
+
+def group_action(
+    family: type[G],
+) -> Callable[[GroupHandler[G]], GroupHandler[G]]:
+    """The one handler of a button about one group (a group-menu action, say): whoever presses
+    it must facilitate the group now; the press is acknowledged, then the handler acts."""
+
+    def register(handler: GroupHandler[G]) -> GroupHandler[G]:
+        answers(family)(facilitates_group(acknowledged(handler)))
+        return handler
+
+    return register
+
+
+def opens(
+    show: Callable[[Update, Context, Facilitating], Coroutine[Any, Any, None]],
+) -> Callable[[Update, Context, OfGroup], Coroutine[Any, Any, None]]:
+    """A button that only opens something for its group (a menu, a command's first question):
+    authorized, acknowledged, then `show`. Answer it with `answers(Family)(opens(show))`."""
+
+    async def opening(update: Update, context: Context, _b: OfGroup, f: Facilitating) -> None:
+        await show(update, context, f)
+
+    return facilitates_group(acknowledged(opening))
 
 
 def _role_only(

@@ -101,31 +101,29 @@ PICKS: dict[PickLetter, type[PickedGroup]] = {
 
 
 @dataclass(frozen=True)
-class SendBroadcast(Button):
+class DraftAnswer(Button, abstract=True):
     broadcast_id: int
+    ANSWER: ClassVar[str]
 
-    PATTERN = re.compile(r"bc:(\d{1,10}):y")
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
+        if not abstract:
+            cls.PATTERN = re.compile(rf"bc:(\d{{1,10}}):{cls.ANSWER}")
+        super().__init_subclass__(abstract=abstract, **kwargs)
 
     def pack(self) -> str:
-        return joined("bc", self.broadcast_id, "y")
+        return joined("bc", self.broadcast_id, self.ANSWER)
 
     @classmethod
-    def from_match(cls, m: re.Match[str]) -> SendBroadcast:
+    def from_match(cls, m: re.Match[str]) -> Self:
         return cls(int(m[1]))
 
 
-@dataclass(frozen=True)
-class CancelBroadcast(Button):
-    broadcast_id: int
+class SendBroadcast(DraftAnswer):
+    ANSWER = "y"
 
-    PATTERN = re.compile(r"bc:(\d{1,10}):n")
 
-    def pack(self) -> str:
-        return joined("bc", self.broadcast_id, "n")
-
-    @classmethod
-    def from_match(cls, m: re.Match[str]) -> CancelBroadcast:
-        return cls(int(m[1]))
+class CancelBroadcast(DraftAnswer):
+    ANSWER = "n"
 
 
 # When a one-off reminder goes out: in an hour, this evening, tomorrow morning, 3 h before.
