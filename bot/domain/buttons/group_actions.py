@@ -15,6 +15,20 @@ from typing import ClassVar, Self
 from bot.domain.buttons.base import Button, families, joined
 
 
+class Coded(Button, abstract=True):
+    """A base whose families differ only by a class attribute (their code on the wire): the
+    base says how the code makes the pattern (`wire_pattern`), each family gets its PATTERN."""
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
+        if not abstract:
+            cls.PATTERN = re.compile(cls.wire_pattern())
+        super().__init_subclass__(abstract=abstract, **kwargs)
+
+    @classmethod
+    def wire_pattern(cls) -> str:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class OfGroup(Button, abstract=True):
     """A staff button about one group: whoever presses it must facilitate that group."""
@@ -23,15 +37,13 @@ class OfGroup(Button, abstract=True):
 
 
 @dataclass(frozen=True)
-class GroupButton(OfGroup, abstract=True):
+class GroupButton(OfGroup, Coded, abstract=True):
     CODE: ClassVar[str]
     ARG: ClassVar[str | None] = None  # the pattern of the number it carries, if any
 
-    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
-        if not abstract:
-            arg = f":({cls.ARG})" if cls.ARG else ""
-            cls.PATTERN = re.compile(rf"fg:(\d{{1,9}}):{cls.CODE}{arg}")
-        super().__init_subclass__(abstract=abstract, **kwargs)
+    @classmethod
+    def wire_pattern(cls) -> str:
+        return rf"fg:(\d{{1,9}}):{cls.CODE}" + (f":({cls.ARG})" if cls.ARG else "")
 
     def number(self) -> int | None:
         return None

@@ -10,21 +10,20 @@ from dataclasses import dataclass
 from typing import ClassVar, Self, cast
 
 from bot.domain.buttons.base import Button, joined
-from bot.domain.buttons.group_actions import OfGroup
+from bot.domain.buttons.group_actions import Coded, OfGroup
 from bot.domain.buttons.staff import PickLetter
 
 _PAGE = r"(\d{1,4})"
 
 
 @dataclass(frozen=True)
-class ListPage(Button, abstract=True):
+class ListPage(Coded, abstract=True):
     page: int
     LIST: ClassVar[str]
 
-    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
-        if not abstract:
-            cls.PATTERN = re.compile(rf"pg:{cls.LIST}:{_PAGE}")
-        super().__init_subclass__(abstract=abstract, **kwargs)
+    @classmethod
+    def wire_pattern(cls) -> str:
+        return rf"pg:{cls.LIST}:{_PAGE}"
 
     def pack(self) -> str:
         return joined("pg", self.LIST, self.page)
@@ -35,14 +34,13 @@ class ListPage(Button, abstract=True):
 
 
 @dataclass(frozen=True)
-class GroupListPage(OfGroup, abstract=True):
+class GroupListPage(OfGroup, Coded, abstract=True):
     page: int
     LIST: ClassVar[str]
 
-    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
-        if not abstract:
-            cls.PATTERN = re.compile(rf"pg:{cls.LIST}:{_PAGE}:(\d{{1,9}})")
-        super().__init_subclass__(abstract=abstract, **kwargs)
+    @classmethod
+    def wire_pattern(cls) -> str:
+        return rf"pg:{cls.LIST}:{_PAGE}:(\d{{1,9}})"
 
     def pack(self) -> str:
         return joined("pg", self.LIST, self.page, self.group_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, Self, cast
 
 from bot.domain.buttons.base import CODE, Button, joined
-from bot.domain.buttons.group_actions import OfGroup
+from bot.domain.buttons.group_actions import Coded, OfGroup
 
 
 def _yes_no(value: bool) -> str:
@@ -60,13 +60,12 @@ PickLetter = Literal["b", "r", "p", "e"]
 
 
 @dataclass(frozen=True)
-class PickedGroup(OfGroup, abstract=True):
+class PickedGroup(OfGroup, Coded, abstract=True):
     LETTER: ClassVar[PickLetter]
 
-    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
-        if not abstract:
-            cls.PATTERN = re.compile(rf"pk:{cls.LETTER}:(\d{{1,9}})")
-        super().__init_subclass__(abstract=abstract, **kwargs)
+    @classmethod
+    def wire_pattern(cls) -> str:
+        return rf"pk:{cls.LETTER}:(\d{{1,9}})"
 
     def pack(self) -> str:
         return joined("pk", self.LETTER, self.group_id)
@@ -101,14 +100,13 @@ PICKS: dict[PickLetter, type[PickedGroup]] = {
 
 
 @dataclass(frozen=True)
-class DraftAnswer(Button, abstract=True):
+class DraftAnswer(Coded, abstract=True):
     broadcast_id: int
     ANSWER: ClassVar[str]
 
-    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
-        if not abstract:
-            cls.PATTERN = re.compile(rf"bc:(\d{{1,10}}):{cls.ANSWER}")
-        super().__init_subclass__(abstract=abstract, **kwargs)
+    @classmethod
+    def wire_pattern(cls) -> str:
+        return rf"bc:(\d{{1,10}}):{cls.ANSWER}"
 
     def pack(self) -> str:
         return joined("bc", self.broadcast_id, self.ANSWER)
