@@ -9,10 +9,23 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot.domain.policy import Action, may
 from bot.handlers.common import reply
-from bot.handlers.facilitator_common import AwaitingInput, expect, take, typed_step
-from bot.handlers.staff_auth import Context, facilitating, telegram_id
+from bot.handlers.facilitator_common import Awaiting, AwaitingInput, expect, take, typed_step
+from bot.handlers.staff_auth import Context, facilitating, refuse, staff_of, telegram_id
 from bot.i18n import _
+from bot.services.staff_access import Facilitating, Staff
+
+
+async def _authorized(update: Update, context: Context, awaiting: Awaiting) -> Staff | None:
+    """The person, allowed to answer now (refused, None, if no longer)."""
+    if awaiting.group_id is not None:
+        return await facilitating(update, context, awaiting.group_id)
+    who = await staff_of(update, context)
+    if not may(who.actor, Action.CREATE_GROUP):
+        await refuse(update)
+        return None
+    return who
 
 
 async def on_typed(update: Update, context: Context) -> None:
@@ -21,8 +34,8 @@ async def on_typed(update: Update, context: Context) -> None:
     awaiting = take(context, uid)
     if awaiting is None:
         return
-    f = await facilitating(update, context, awaiting.group_id)
-    if f is None:
+    who = await _authorized(update, context, awaiting)
+    if who is None:
         return
     step = typed_step(awaiting.question)
     text = (update.effective_message.text if update.effective_message else None) or ""
@@ -30,14 +43,19 @@ async def on_typed(update: Update, context: Context) -> None:
         expect(context, uid, awaiting)
         await reply(update, _("Please type your answer, or send /cancel."))
         return
-    await step.handler(update, context, awaiting, f, text)
+    if step.for_staff is not None:
+        await step.for_staff(update, context, awaiting, who, text)
+    elif step.for_group is not None and isinstance(who, Facilitating):
+        await step.for_group(update, context, awaiting, who, text)
 
 
 async def cancel_command(update: Update, context: Context) -> None:
-    if take(context, telegram_id(update)) is None:
+    awaiting = take(context, telegram_id(update))
+    if awaiting is None:
         await reply(update, _("There is nothing to cancel."))
         return
-    await reply(update, _("Cancelled. Nothing has changed."))
+    cancelled = typed_step(awaiting.question).cancelled
+    await reply(update, cancelled() if cancelled else _("Cancelled. Nothing has changed."))
 
 
 def register(app: Application) -> None:

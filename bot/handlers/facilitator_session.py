@@ -122,7 +122,7 @@ async def attendance_typed(
     members = (await group_admin.overview_of(rt(context), f.group)).members
     if session_log.unusual_attendance(int(value), members):
         expect(context, f.telegram_id, awaiting)  # a corrected number may be typed instead
-        await reply(update, *_confirm(awaiting.group_id, awaiting.week, int(value), members))
+        await reply(update, *_confirm(f.group.id, awaiting.week, int(value), members))
         return
     if not await _record(update, f, context, awaiting.week, True, int(value)):
         return

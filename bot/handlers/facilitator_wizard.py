@@ -1,25 +1,23 @@
 """/newgroup: a short wizard (name, curriculum, language, timezone, meeting day and time,
 weekly message time, first meeting date), a summary, then confirm or cancel.
 
-Each step is one small function that checks its answer and asks the next question. Answers
-live in user_data until the end; nothing is stored before "Create the group".
+Each step is one small function that checks its answer and asks the next question. The
+wizard waits for the next answer the one way staff dialogues do (facilitator_common.Awaiting,
+at most 30 minutes); the answers so far live in user_data until the end (wizard_dialogue.py),
+and nothing is stored before "Create the group".
 """
 
 from __future__ import annotations
 
 import html
-import warnings
-from datetime import date, timedelta
-from typing import Any
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
-    MessageHandler,
     filters,
 )
 
@@ -33,12 +31,25 @@ from bot.domain.schedule import (
     parse_timezone,
     parse_weekday_time,
 )
-from bot.handlers.common import edit, reply, rt
-from bot.handlers.facilitator_common import forget
+from bot.handlers.common import edit, rt
+from bot.handlers.facilitator_common import (
+    Awaiting,
+    Question,
+    answers_typed_by_staff,
+    expect,
+    forget,
+    waiting,
+)
 from bot.handlers.facilitator_groups import weekday_name
 from bot.handlers.facilitator_roles import invite_link
 from bot.handlers.routing import answer_stale, answers
-from bot.handlers.staff_auth import Context, refuse, refused_text, staff_of
+from bot.handlers.staff_auth import (
+    Context,
+    facilitator_only,
+    refused_text,
+    staff_of,
+    telegram_id,
+)
 from bot.handlers.wizard_dialogue import (
     CANCEL,
     acknowledge,
@@ -56,12 +67,17 @@ from bot.services.group_setup import GroupSpec, parse_spec
 from bot.services.staff_access import Staff
 
 NAME, CURRICULUM, LANGUAGE, TIMEZONE, MEET_DAY, MEET_TIME, DELIVERY, START, CONFIRM = range(9)
+END = -1  # the wizard is over
 COMMON_TIMEZONES = ("Africa/Bamako", "Africa/Kigali", "America/Managua", "Africa/Dakar", "UTC")
 COMMON_TIMES = ("09:00", "14:00", "17:00", "18:00")
 TIMEOUT_SECONDS = 30 * 60
 
 
 # --- steps -------------------------------------------------------------------------------------
+
+
+def _deadline(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+    return rt(context).clock.now() + timedelta(seconds=TIMEOUT_SECONDS)
 
 
 async def _creator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Staff | None:
@@ -71,17 +87,15 @@ async def _creator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Staff 
     return who if may(who.actor, Action.CREATE_GROUP) else None
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    who = await _creator(update, context)
-    if who is None:
-        await refuse(update)
-        return ConversationHandler.END
-    forget(context, who.telegram_id)
+@facilitator_only
+async def start(update: Update, context: Context, who: Staff) -> None:
     answers_so_far(context).clear()
+    expect(
+        context, who.telegram_id, Awaiting(Question.NEW_GROUP, step=NAME, until=_deadline(context))
+    )
     await say(
         update, _("<b>New group</b> (step 1 of 8)\nWhat is the group's name? Members will see it.")
     )
-    return NAME
 
 
 async def got_name(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -285,13 +299,13 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         spec = _spec(context)
     except ValueError:  # e.g. the first meeting day passed while the summary waited
         await edit(update, _("Something changed meanwhile: please start again with /newgroup."))
-        return ConversationHandler.END
+        return END
     finally:
         answers_so_far(context).clear()
     who = await _creator(update, context)
     if who is None:
         await edit(update, refused_text())
-        return ConversationHandler.END
+        return END
     _gid, code = await group_admin.create_group(rt(context), who, spec)
     await edit(
         update,
@@ -304,46 +318,17 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             ]
         ),
     )
-    return ConversationHandler.END
+    return END
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     answers_so_far(context).clear()
     await acknowledge(update)
-    text = _("Cancelled. No group was created.")
-    if update.callback_query is not None:
-        await edit(update, text)
-    else:
-        await reply(update, text)
-    return ConversationHandler.END
+    await edit(update, _cancelled())
 
 
-async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    answers_so_far(context).clear()
-
-
-@answers(WizardAnswer)
-async def on_button_without_wizard(update: Update, context: Context, _b: WizardAnswer) -> None:
-    """While the wizard runs it takes its own buttons; after a restart, a timeout or a cancel
-    they are stale."""
-    await answer_stale(update)
-
-
-def _is_cancel(data: object) -> bool:
-    return isinstance(data, str) and WizardAnswer.unpack(data) == CANCEL
-
-
-def _is_step(data: object) -> bool:
-    return isinstance(data, str) and WizardAnswer.unpack(data) not in (None, CANCEL)
-
-
-def _step(callback: Any) -> list[Any]:
-    """A step takes its buttons and typed text; Cancel is the fallbacks'."""
-    private = filters.ChatType.PRIVATE
-    return [
-        CallbackQueryHandler(callback, pattern=_is_step),
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, callback),
-    ]
+def _cancelled() -> str:
+    return _("Cancelled. No group was created.")
 
 
 # In the order the wizard asks, one state each (NAME, CURRICULUM, ... CONFIRM).
@@ -353,22 +338,39 @@ STEPS = (
 )  # fmt: skip
 
 
+async def _go_on(update: Update, context: ContextTypes.DEFAULT_TYPE, awaiting: Awaiting) -> None:
+    """The answer to the step the wizard is at; then wait for the next one, until the end."""
+    uid = telegram_id(update)
+    deadline = _deadline(context)  # half an hour from this answer
+    step = await STEPS[awaiting.step](update, context)
+    if step == END:
+        forget(context, uid)
+        return
+    expect(context, uid, replace(awaiting, step=step, until=deadline))
+
+
+@answers_typed_by_staff(Question.NEW_GROUP, cancelled=_cancelled)
+async def on_typed(
+    update: Update, context: Context, awaiting: Awaiting, _who: Staff, _text: str
+) -> None:
+    await _go_on(update, context, awaiting)
+
+
+@answers(WizardAnswer)
+async def on_button(update: Update, context: Context, b: WizardAnswer) -> None:
+    """The wizard's buttons while it runs; after a restart, a timeout or a cancel, stale."""
+    uid = telegram_id(update)
+    awaiting = waiting(context, uid)
+    now = rt(context).clock.now()
+    if awaiting is None or awaiting.question is not Question.NEW_GROUP or awaiting.expired(now):
+        await answer_stale(update)
+        return
+    if b == CANCEL:
+        forget(context, uid)
+        await cancel(update, context)
+        return
+    await _go_on(update, context, awaiting)
+
+
 def register(app: Application) -> None:
-    private = filters.ChatType.PRIVATE
-    with warnings.catch_warnings():
-        # per_message=False is right here (one wizard per person); PTB warns regardless.
-        warnings.simplefilter("ignore")
-        handler = ConversationHandler(
-            entry_points=[CommandHandler("newgroup", start, filters=private)],
-            states={
-                **{state: _step(step) for state, step in enumerate(STEPS)},
-                ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out)],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=private),
-                CallbackQueryHandler(cancel, pattern=_is_cancel),
-            ],
-            conversation_timeout=TIMEOUT_SECONDS,
-            name="newgroup",
-        )
-    app.add_handler(handler)
+    app.add_handler(CommandHandler("newgroup", start, filters=filters.ChatType.PRIVATE))

@@ -21,7 +21,7 @@ from bot.handlers import (
 
 
 def register(app: Application) -> None:
-    facilitator_wizard.register(app)  # first: while the wizard runs, it takes the typed answers
+    facilitator_wizard.register(app)
     facilitator_roles.register(app)
     facilitator_groups.register(app)
     facilitator_broadcast.register(app)
