@@ -34,7 +34,7 @@ from telegram.ext import (
 from bench.common import TOKEN, TRANSPORTS, bench_settings, emit, peak_rss_mb, transport
 from bench.seed import FIRST_USER_ID, WEEK1_DUE
 from bot.app import build_application, running
-from bot.handlers.callbacks import checkin_data
+from bot.domain.buttons.member import CheckIn, CheckInValue
 from bot.infra.clock import OffsetClock
 
 
@@ -52,10 +52,10 @@ def control(api: str, action: str, **kwargs: Any) -> Any:
 async def prepare(api: str, presses: int) -> None:
     """A check-in message in each chat (as Foyer sent it), then every member presses once."""
     bot = Bot(TOKEN, base_url=f"{api}/bot")
-    values = ("done", "partly", "notyet")
+    values: tuple[CheckInValue, ...] = ("done", "partly", "notyet")
     async with bot:
         for i in range(presses):
-            data = checkin_data(i + 1, 1, values[i % 3])
+            data = CheckIn(i + 1, 1, values[i % 3]).pack()
             message = await bot.send_message(
                 FIRST_USER_ID + i,
                 "How did this week's challenge go?",

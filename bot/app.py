@@ -139,25 +139,9 @@ def _register_handlers(app: FoyerApp) -> None:
 
 
 def _register_facilitators(app: FoyerApp) -> None:
-    from bot.handlers import (
-        facilitator_broadcast,
-        facilitator_groups,
-        facilitator_input,
-        facilitator_report,
-        facilitator_roles,
-        facilitator_session,
-        facilitator_wizard,
-        group_chat,
-    )
+    from bot.handlers import staff
 
-    facilitator_wizard.register(app)  # first: while the wizard runs, it takes the typed answers
-    facilitator_roles.register(app)
-    facilitator_groups.register(app)
-    facilitator_session.register(app)
-    facilitator_broadcast.register(app)
-    facilitator_report.register(app)
-    facilitator_input.register(app)
-    group_chat.register(app)
+    staff.register(app)
 
 
 async def _set_command_menus(app: FoyerApp) -> None:

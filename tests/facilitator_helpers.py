@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
-from bot.services import facilitation
+from bot.services import facilitation, staff_access
+from bot.storage.groups import GroupRow
 from tests.conftest import Foyer, msg_buttons
 
 
@@ -23,6 +24,11 @@ async def make_facilitator(f: Foyer, group_id: int | None, uid: int | None = Non
     done = await f.emu.wait_for_edit(uid, msg.message_id)
     assert "You are now a facilitator" in (done.text or "")
     return uid
+
+
+async def group_of(f: Foyer, uid: int, group_id: int) -> GroupRow:
+    """The group as a service gets it: authorized for this facilitator (NotAllowed if not)."""
+    return (await staff_access.facilitating(f.rt, uid, group_id)).group
 
 
 async def rows(f: Foyer, query: Select[Any]) -> list[tuple[Any, ...]]:

@@ -6,7 +6,7 @@ the focal point's and the staff's other actions: python -m bench.campaigns.authz
 from __future__ import annotations
 
 from bench.campaigns.authz import MISSING, group_button_data, snapshot
-from bot.services import broadcasts
+from bot.services import broadcasts, staff_access
 from tests.conftest import Foyer
 from tests.facilitator_helpers import make_facilitator
 
@@ -21,7 +21,8 @@ async def test_every_action_is_refused_for_everyone_else(foyer: Foyer) -> None:
     member = await foyer.join(code)
     other_fac = await make_facilitator(foyer, other_gid)
     stranger = foyer.new_user()
-    draft = await broadcasts.draft(foyer.rt, fac, gid, kind="text", text="hi", file_id=None)
+    by = await staff_access.facilitating(foyer.rt, fac, gid)
+    draft = await broadcasts.draft(foyer.rt, by, kind="text", text="hi", file_id=None)
     assert draft is not None
     await foyer.tick()
     await foyer.settle()

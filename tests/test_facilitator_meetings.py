@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.services import group_admin
+from bot.services.session_log import unusual_attendance
 from bot.storage.tables import outbox, session_log
 from tests.conftest import Foyer, msg_buttons
-from tests.facilitator_helpers import make_facilitator, rows, tap
+from tests.facilitator_helpers import group_of, make_facilitator, rows, tap
 
 THU = date(2026, 12, 3)
 
@@ -64,8 +65,12 @@ async def test_reminders_to_members_and_each_can_be_turned_off(foyer: Foyer) -> 
         "Reminder: your group meets in one hour, Thursday, December 3, 17:00."
     ]
     # Turn both reminders off for the group: week 2 brings none.
-    assert await group_admin.toggle(foyer.rt, fac, gid, "reminder_24h") is False
-    assert await group_admin.toggle(foyer.rt, fac, gid, "reminder_1h") is False
+    assert (
+        await group_admin.toggle(foyer.rt, await group_of(foyer, fac, gid), "reminder_24h") is False
+    )
+    assert (
+        await group_admin.toggle(foyer.rt, await group_of(foyer, fac, gid), "reminder_1h") is False
+    )
     await foyer.advance_to(datetime(2026, 12, 10, 16, 30, tzinfo=UTC))
     await foyer.settle()
     assert len(texts(foyer, member, "Reminder")) == 1
@@ -79,13 +84,13 @@ async def test_paused_group_gets_nothing_and_resumes_where_it_stopped(foyer: Foy
     gid, code = await foyer.create_group()
     member = await foyer.join(code)
     fac = await make_facilitator(foyer, gid)
-    assert await group_admin.set_paused(foyer.rt, fac, gid, True)
+    assert await group_admin.set_paused(foyer.rt, await group_of(foyer, fac, gid), True)
     await foyer.advance_to(datetime(2026, 12, 12, 12, 0, tzinfo=UTC))  # week 1 and 2 would be due
     await foyer.settle()
     last = foyer.emu.messages(member)[-1]
     assert (last.text or "").startswith("Welcome")  # nothing since joining
-    assert await group_admin.set_paused(foyer.rt, fac, gid, False)
-    o = await group_admin.overview(foyer.rt, fac, gid)
+    assert await group_admin.set_paused(foyer.rt, await group_of(foyer, fac, gid), False)
+    o = await group_admin.overview_of(foyer.rt, await group_of(foyer, fac, gid))
     assert o is not None and o.next_meeting_week == 1
     assert o.next_meeting == datetime(2026, 12, 17, 17, 0, tzinfo=UTC)  # two weeks on
 
@@ -150,7 +155,7 @@ async def test_an_unusual_attendance_is_accepted_once_confirmed(foyer: Foyer) ->
     assert "3 came" in (await tap(foyer, fac, check, "Yes, 3 came")).text
     assert await rows(foyer, attendance) == [(3,)]
     # Above 60 is asked whatever the membership.
-    assert group_admin.unusual_attendance(61, 100) and not group_admin.unusual_attendance(60, 30)
+    assert unusual_attendance(61, 100) and not unusual_attendance(60, 30)
 
 
 async def test_facilitators_choose_the_guides_lead_time_from_the_schedule(foyer: Foyer) -> None:
@@ -195,7 +200,7 @@ def test_guide_hours_in_a_groups_setup() -> None:
 async def test_guide_follows_a_postponement(foyer: Foyer) -> None:
     gid, _code = await foyer.create_group(starts=THU, meet=(3, time(17, 0)))
     fac = await make_facilitator(foyer, gid)
-    result = await group_admin.postpone(foyer.rt, fac, gid)
+    result = await group_admin.postpone(foyer.rt, await group_of(foyer, fac, gid))
     assert result and not isinstance(result, bool)
     assert result.week == 1 and result.meeting == datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
     await foyer.advance_to(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
@@ -213,7 +218,10 @@ async def test_weekly_summary_when_the_group_turns_it_on(foyer: Foyer) -> None:
     await foyer.advance_to(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))  # week 1 check-in + 1 day
     await foyer.settle()
     assert texts(foyer, member, "How our group did") == []  # off by default
-    assert await group_admin.toggle(foyer.rt, fac, gid, "weekly_summary") is True
+    assert (
+        await group_admin.toggle(foyer.rt, await group_of(foyer, fac, gid), "weekly_summary")
+        is True
+    )
     await foyer.advance_to(datetime(2026, 12, 15, 9, 0, tzinfo=UTC))  # week 2's summary
     await foyer.settle()
     (summary,) = texts(foyer, member, "How our group did")

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from bot.app import build_application, running
+from bot.domain.buttons.group_actions import GroupMenu
+from bot.domain.buttons.staff import InviteFacilitator
 from bot.emulator import BotAPIEmulator
-from bot.handlers.callbacks import admin_invite_data, group_action_data
 from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.services import facilitation
@@ -176,9 +177,9 @@ async def test_an_admins_groups_shows_every_group_read_only_where_not_facilitate
     assert f"{kati}. Kati Men" in msg.text and f"{segou}. Segou Men" in msg.text
     data = [d for row in msg_buttons(msg) for _label, d in row]
     # Read-only: no group menu, only the admin's own action for each group.
-    assert group_action_data(kati, "m") not in data
-    assert admin_invite_data(kati) in data and admin_invite_data(segou) in data
-    await f.press(ADMIN, msg, admin_invite_data(segou))
+    assert GroupMenu(kati).pack() not in data
+    assert InviteFacilitator(kati).pack() in data and InviteFacilitator(segou).pack() in data
+    await f.press(ADMIN, msg, InviteFacilitator(segou).pack())
     invite = await f.last_message(ADMIN)
     assert re.search(r"https://t\.me/\w+\?start=", invite.text)
     # An admin who also facilitates a group gets its menu.
@@ -186,7 +187,7 @@ async def test_an_admins_groups_shows_every_group_read_only_where_not_facilitate
     f.emu.send_text(ADMIN, "/groups")
     msg = await f.last_message(ADMIN)
     assert "Kati Men" in labels(msg)
-    assert admin_invite_data(segou) in [d for row in msg_buttons(msg) for _label, d in row]
+    assert InviteFacilitator(segou).pack() in [d for row in msg_buttons(msg) for _label, d in row]
 
 
 def test_the_facilitators_guide_lists_exactly_the_staff_commands_the_bot_answers(

@@ -46,39 +46,40 @@ from bench.seed import seed as seed_db
 from bot import i18n
 from bot.app import FoyerApp, build_application, running
 from bot.delivery import planner
+from bot.domain.buttons import unpack
+from bot.domain.buttons.group_actions import (
+    GUIDE_HOURS,
+    TOGGLE_SETTINGS,
+    GroupButton,
+    GuideHours,
+    LinkGroupChat,
+    OfMember,
+    RenewInviteConfirmed,
+    ToggleSetting,
+    group_actions,
+)
+from bot.domain.buttons.member import ContactRegistration
+from bot.domain.buttons.safety import ConcernStep, FocalAction
+from bot.domain.buttons.staff import (
+    EXPORT_RANGES,
+    PICKS,
+    REMIND_WHEN,
+    CancelBroadcast,
+    ConductAnswer,
+    ExportWeeks,
+    InvitationMembers,
+    InviteFacilitator,
+    InvitePartnerOf,
+    RemindAt,
+    SendBroadcast,
+    SessionAttendance,
+    SessionHeld,
+    WizardAnswer,
+)
 from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import CallRecord
-from bot.handlers.callbacks import (
-    EXPORT_RANGES,
-    GROUP_ACTIONS,
-    GUIDE_HOURS,
-    PICK_PURPOSES,
-    REMIND_WHEN,
-    admin_invite_data,
-    broadcast_data,
-    conduct_data,
-    contact_data,
-    export_data,
-    group_action_data,
-    parse_admin_invite,
-    parse_broadcast,
-    parse_export,
-    parse_group_action,
-    parse_pick,
-    parse_remind,
-    parse_session,
-    parse_staff_partner,
-    pick_data,
-    remind_data,
-    safety_data,
-    session_count_data,
-    session_held_data,
-    staff_partner_data,
-    wizard_data,
-)
-from bot.handlers.facilitator_common import refused_text
-from bot.handlers.facilitator_groups import TOGGLE_NAMES
+from bot.handlers.staff_auth import refused_text
 from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
 from bot.storage import tables
@@ -124,23 +125,25 @@ def group_button_data(group_id: int, membership_id: int) -> list[str]:
     the menu's actions (each setting toggle, removal and partner link for ``membership_id``),
     the session log for week 1, the group choice of /broadcast /remind /report /export, the
     reminder times and the export ranges."""
-    with_member = ("d", "dy", "pm")
-    data: list[str] = []
-    for action in GROUP_ACTIONS:
-        if action == "t":
-            data += [group_action_data(group_id, "t", n) for n in range(len(TOGGLE_NAMES))]
-        elif action == "gh":
-            data += [group_action_data(group_id, "gh", hours) for hours in GUIDE_HOURS]
+    buttons: list[GroupButton] = []
+    for family in group_actions():
+        if family is ToggleSetting:
+            buttons += [ToggleSetting(group_id, setting) for setting in TOGGLE_SETTINGS]
+        elif family is GuideHours:
+            buttons += [GuideHours(group_id, hours) for hours in GUIDE_HOURS]
+        elif issubclass(family, OfMember):
+            buttons.append(family(group_id, membership_id))
         else:
-            arg = membership_id if action in with_member else None
-            data.append(group_action_data(group_id, action, arg))
-    data += [session_held_data(group_id, 1, True), session_held_data(group_id, 1, False)]
-    data.append(session_count_data(group_id, 1, 5))
+            buttons.append(family(group_id))
+    data = [b.pack() for b in buttons]
+    data += [SessionHeld(group_id, 1, True).pack(), SessionHeld(group_id, 1, False).pack()]
+    data.append(SessionAttendance(group_id, 1, 5).pack())
     # A count past twice the membership is asked again; the answer "yes, that many came".
-    data += [session_count_data(group_id, 1, 90), session_count_data(group_id, 1, 90, True)]
-    data += [pick_data(purpose, group_id) for purpose in PICK_PURPOSES]
-    data += [remind_data(group_id, when) for when in REMIND_WHEN]
-    data += [export_data(group_id, span) for span in EXPORT_RANGES]
+    data += [SessionAttendance(group_id, 1, 90).pack()]
+    data += [SessionAttendance(group_id, 1, 90, confirmed=True).pack()]
+    data += [pick(group_id).pack() for pick in PICKS.values()]
+    data += [RemindAt(group_id, when).pack() for when in REMIND_WHEN]
+    data += [ExportWeeks(group_id, span).pack() for span in EXPORT_RANGES]
     return data
 
 
@@ -185,6 +188,7 @@ class Action:
         return self.rightful != "facilitator"
 
 
+WIZARD_OK = WizardAnswer("ok", "1").pack()
 _GROUP_AT = {"fg": 1, "sl": 1, "sn": 1, "rw": 1, "ex": 1, "kg": 1, "km": 1, "fi": 1, "pk": 2}
 
 
@@ -210,20 +214,21 @@ def actions(t: Target) -> list[Action]:
     table += [
         # The partner invitations of the group's staff (its facilitators, partner contacts).
         Action(
-            "kg:G", "press", staff_partner_data(g), staff_partner_data(MISSING), ("alert",), fac
+            "kg:G", "press", InvitationMembers(g).pack(), InvitationMembers(MISSING).pack(),
+            ("alert",), fac,
         ),
         Action(
-            "km:G:M", "press", staff_partner_data(g, m), staff_partner_data(MISSING, m), ("alert",),
-            fac,
+            "km:G:M", "press", InvitePartnerOf(g, m).pack(), InvitePartnerOf(MISSING, m).pack(),
+            ("alert",), fac,
         ),
         # Someone else's broadcast draft: answered like a button that was used up.
         Action(
-            "bc:B:y", "press", broadcast_data(t.broadcast_send, True),
-            broadcast_data(MISSING, True), ("stale",), fac,
+            "bc:B:y", "press", SendBroadcast(t.broadcast_send).pack(),
+            SendBroadcast(MISSING).pack(), ("stale",), fac,
         ),
         Action(
-            "bc:B:n", "press", broadcast_data(t.broadcast_cancel, False),
-            broadcast_data(MISSING, False), ("stale",), fac,
+            "bc:B:n", "press", CancelBroadcast(t.broadcast_cancel).pack(),
+            CancelBroadcast(MISSING).pack(), ("stale",), fac,
         ),
         # The facilitator's fresh /link code, sent in the group chat by someone else.
         Action(
@@ -247,30 +252,30 @@ def actions(t: Target) -> list[Action]:
         ),
         *(
             Action(
-                _name(admin_invite_data(gid)), "press", admin_invite_data(gid),
-                admin_invite_data(MISSING), ("alert",), "admin",
+                _name(InviteFacilitator(gid).pack()), "press", InviteFacilitator(gid).pack(),
+                InviteFacilitator(MISSING).pack(), ("alert",), "admin",
             )
             for gid in (g, None)
         ),
         # The focal point's buttons on a concern: received, closed, answer the reporter.
         *(
             Action(
-                f"zf:{step}:C", "press", safety_data("focal", step, t.concern_id),
-                safety_data("focal", step, MISSING), ("stale",), "focal point",
+                f"zf:{verb}:C", "press", FocalAction(verb, t.concern_id).pack(),
+                FocalAction(verb, MISSING).pack(), ("stale",), "focal point",
             )
-            for step in ("r", "c", "a")
+            for verb in ("r", "c", "a")
         ),
         # Becoming staff with the code every member has: the group's invite link.
         Action(
-            "fc:<member code>:a", "press", conduct_data(t.member_code, True),
-            conduct_data(UNKNOWN_CODE, True), ("bad_invite",), None,
+            "fc:<member code>:a", "press", ConductAnswer(t.member_code, True).pack(),
+            ConductAnswer(UNKNOWN_CODE, True).pack(), ("bad_invite",), None,
         ),
         Action(
-            "kc:<member code>", "press", contact_data(t.member_code), contact_data(UNKNOWN_CODE),
-            ("stale_edit",), None,
+            "kc:<member code>", "press", ContactRegistration(t.member_code).pack(),
+            ContactRegistration(UNKNOWN_CODE).pack(), ("stale_edit",), None,
         ),
         # The /newgroup wizard's last button, without the wizard.
-        Action(wizard_data("ok", 1), "press", wizard_data("ok", 1), None, ("stale",), None),
+        Action(WIZARD_OK, "press", WIZARD_OK, None, ("stale",), None),
     ]  # fmt: skip
     return table
 
@@ -365,23 +370,8 @@ def observe(calls: Sequence[CallRecord], chat_id: int) -> Seen:
 
 
 def points_at(data: str, group_id: int) -> bool:
-    """Whether a button's data acts on this group."""
-    found: list[int | None] = []
-    if (a := parse_group_action(data)) is not None:
-        found.append(a.group_id)
-    if (p := parse_pick(data)) is not None:
-        found.append(p[1])
-    if (r := parse_remind(data)) is not None:
-        found.append(r[0])
-    if (e := parse_export(data)) is not None:
-        found.append(e[0])
-    if (s := parse_session(data)) is not None:
-        found.append(s.group_id)
-    if (k := parse_staff_partner(data)) is not None:
-        found.append(k[0])
-    if (i := parse_admin_invite(data)) is not None:
-        found.append(i)
-    return group_id in found
+    """Whether a button's data acts on this group (any staff button that names one)."""
+    return getattr(unpack(data), "group_id", None) == group_id
 
 
 def reveals(seen: Seen, t: Target) -> bool:
@@ -638,7 +628,7 @@ async def make_facilitator(stage: Stage, uid: int, group_id: int) -> None:
     (accept, _decline) = await _wait_buttons(emu, uid, "fc:")
     emu.press_button(uid, stage.anchor(uid), accept)
     await stage.settle()
-    if accept != conduct_data(code, True):
+    if accept != ConductAnswer(code, True).pack():
         raise RuntimeError("unexpected code of conduct buttons")
 
 
@@ -657,9 +647,9 @@ async def draft_broadcast(stage: Stage) -> int:
     await stage.settle()
     stage.emu.send_text(FACILITATOR, DRAFT_TEXT)
     send, _cancel = await _wait_buttons(stage.emu, FACILITATOR, "bc:")
-    parsed = parse_broadcast(send)
+    parsed = SendBroadcast.unpack(send)
     assert parsed is not None
-    return parsed[0]
+    return parsed.broadcast_id
 
 
 async def raise_concern(stage: Stage, uid: int) -> tuple[int, str]:
@@ -668,7 +658,7 @@ async def raise_concern(stage: Stage, uid: int) -> tuple[int, str]:
     emu.send_text(uid, "/concern")
     await _wait_buttons(emu, uid, "zc:")
     for value in ("c", "cm", "cm1"):
-        emu.press_button(uid, stage.anchor(uid), safety_data("concern", value))
+        emu.press_button(uid, stage.anchor(uid), ConcernStep(value).pack())
         await stage.settle()
     emu.send_text(uid, CONCERN_TEXT)
     await stage.settle()
@@ -712,9 +702,9 @@ async def set_up(stage: Stage, members: int, languages: Sequence[str]) -> tuple[
     emu.user(FACILITATOR, first_name="Fatou", language_code="en")
     await make_facilitator(stage, FACILITATOR, TARGET)
     # What the actions point at, each made by the facilitator through his own buttons.
-    renewed = await facilitator_edit(stage, group_action_data(TARGET, "iry"))
+    renewed = await facilitator_edit(stage, RenewInviteConfirmed(TARGET).pack())
     member_code = _code_in(renewed, r"start=([A-Za-z0-9_-]+)")
-    linking = await facilitator_edit(stage, group_action_data(TARGET, "k"))
+    linking = await facilitator_edit(stage, LinkGroupChat(TARGET).pack())
     chat_code = _code_in(linking, r"/link ([A-Za-z0-9_-]+)")
     send = await draft_broadcast(stage)
     cancel = await draft_broadcast(stage)

@@ -26,8 +26,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from bench.common import TOKEN, LogCounter, bench_settings
 from bench.seed import FIRST_USER_ID, WEEK1_DUE, seed
 from bot.app import build_application, running
+from bot.domain.buttons.member import CheckIn
 from bot.emulator import BotAPIEmulator
-from bot.handlers.callbacks import checkin_data
 from bot.infra.clock import OffsetClock
 from bot.infra.log_setup import quiet_libraries
 
@@ -99,7 +99,7 @@ async def one_flood(flood: str, messages: int, workdir: Path) -> FloodResult:
         emu.user(flooder, first_name="Flood", language_code="en")
         # The check-in message Foyer sent the presser on Monday (its outbox row says sent).
         async with Bot(TOKEN, base_url=emu.base_url) as bot:
-            data = checkin_data(3, 1, "done")
+            data = CheckIn(3, 1, "done").pack()
             checkin = await bot.send_message(
                 PRESSER,
                 "How did this week's challenge go?",

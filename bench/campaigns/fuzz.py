@@ -33,8 +33,8 @@ from bench.common import TOKEN, bench_settings
 from bench.seed import FIRST_USER_ID, WEEK1_DUE
 from bench.seed import seed as seed_db
 from bot.app import build_application, running
+from bot.domain.buttons.member import CheckIn, CheckInValue
 from bot.emulator import BotAPIEmulator
-from bot.handlers.callbacks import checkin_data
 from bot.infra.clock import OffsetClock
 from bot.infra.log_setup import quiet_libraries
 
@@ -134,7 +134,7 @@ forged_data = st.one_of(
         st.sampled_from("dpnx"),
     ),
     st.builds(
-        lambda m, w: checkin_data(m, w, "done"), st.integers(1, MEMBERS + 5), st.integers(1, 14)
+        lambda m, w: CheckIn(m, w, "done").pack(), st.integers(1, MEMBERS + 5), st.integers(1, 14)
     ),
     st.sampled_from(
         ["jl:AAAA:en", "jc:BADCODE:fr", "ja:x:bm:1:1", "jx::es", "lang:de", "lang:en", "pz:9",
@@ -293,11 +293,16 @@ def run(examples: int, rng_seed: int = 1) -> FuzzResult:
 def _checkin_keyboard(membership_id: int) -> Any:
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+    answers: tuple[tuple[str, CheckInValue], ...] = (
+        ("Done", "done"),
+        ("Partly", "partly"),
+        ("Not yet", "notyet"),
+    )
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(label, callback_data=checkin_data(membership_id, 1, value))
-                for label, value in (("Done", "done"), ("Partly", "partly"), ("Not yet", "notyet"))
+                InlineKeyboardButton(label, callback_data=CheckIn(membership_id, 1, value).pack())
+                for label, value in answers
             ]
         ]
     )

@@ -24,6 +24,20 @@ class Actor:
 STRANGER = Actor()
 
 
+class StaffActionError(Exception):
+    """Why a staff action did not happen; services raise it, handlers answer it."""
+
+
+class NotAllowed(StaffActionError):
+    """The person may not do this here. Also raised for a group that does not exist, so the
+    answer never reveals which groups exist or whose they are."""
+
+
+class Unavailable(StaffActionError):
+    """What the action is about is gone or used up: nothing left to postpone, a member who
+    left, a broadcast already sent or cancelled, a week that cannot be logged."""
+
+
 def may(actor: Actor, action: Action, group_id: int | None = None) -> bool:
     if action is Action.MANAGE_FACILITATORS:
         return actor.is_admin

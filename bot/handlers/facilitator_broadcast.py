@@ -8,28 +8,42 @@ from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
+from bot.delivery.kinds.facilitator import broadcast as render_broadcast
+from bot.delivery.kinds.facilitator import remind as render_remind
+from bot.domain.buttons.staff import (
+    BroadcastTo,
+    CancelBroadcast,
+    RemindAt,
+    RemindFor,
+    RemindWhen,
+    SendBroadcast,
+)
+from bot.domain.policy import Unavailable
 from bot.domain.schedule import to_utc
 from bot.domain.typed_time import parse_moment
-from bot.handlers.callbacks import (
-    ROUTES,
-    broadcast_data,
-    parse_broadcast,
-    parse_remind,
-    remind_data,
-)
 from bot.handlers.common import edit, reply, rt
-from bot.handlers.facilitator_common import Awaiting, expect, forget, refuse
+from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect, forget
+from bot.handlers.facilitator_pick import picking_command
+from bot.handlers.routing import answer_stale, answers
+from bot.handlers.staff_auth import (
+    Context,
+    group_action,
+    opens,
+    telegram_id,
+)
 from bot.i18n import _, current_language, format_when, ngettext
 from bot.services import broadcasts, group_admin
 from bot.services.broadcasts import CAPTION_LIMIT, TEXT_LIMIT
+from bot.services.staff_access import Facilitating
 from bot.storage.broadcasts import BroadcastRow
-from bot.storage.groups import GroupRow
+from bot.storage.outbox import Claimed
 
 
-async def start_broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE, g: GroupRow) -> None:
-    expect(context, update.effective_user.id, Awaiting("broadcast", g.id))  # type: ignore[union-attr]
+async def start_broadcast(update: Update, context: Context, f: Facilitating) -> None:
+    g = f.group
+    expect(context, f.telegram_id, Awaiting(Question.BROADCAST, g.id))
     await edit(
         update,
         _(
@@ -52,11 +66,16 @@ def _content(message: Message) -> tuple[str, str | None, str | None] | None:
     return None
 
 
+answers(BroadcastTo)(opens(start_broadcast))
+broadcast_command = picking_command(BroadcastTo, start_broadcast)
+
+
+@answers_typed(Question.BROADCAST, wants_text=False)
 async def broadcast_typed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, awaiting: Awaiting
+    update: Update, context: Context, awaiting: Awaiting, f: Facilitating, _text: str
 ) -> None:
     message = update.effective_message
-    uid = update.effective_user.id  # type: ignore[union-attr]
+    uid = f.telegram_id
     assert message is not None
     content = _content(message)
     if content is None:
@@ -72,27 +91,15 @@ async def broadcast_typed(
             _("This is too long: please keep it under {n} characters.").format(n=limit),
         )
         return
-    row = await broadcasts.draft(
-        rt(context), uid, awaiting.group_id, kind=kind, text=text, file_id=file_id
-    )
-    if row is None:
-        await refuse(update)
-        return
-    await _preview(update, context, row)
+    row = await broadcasts.draft(rt(context), f, kind=kind, text=text, file_id=file_id)
+    await _preview(update, context, f, row)
 
 
-async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, row: BroadcastRow) -> None:
+async def _preview(update: Update, context: Context, f: Facilitating, row: BroadcastRow) -> None:
     """Show exactly what members will see, then ask to send or cancel."""
-    from bot.delivery.kinds.facilitator import broadcast as render_broadcast
-    from bot.delivery.kinds.facilitator import remind as render_remind
-    from bot.storage.outbox import Claimed
-
-    uid = update.effective_user.id  # type: ignore[union-attr]
+    uid = f.telegram_id
     runtime = rt(context)
-    o = await group_admin.overview(runtime, uid, row.group_id)
-    if o is None:
-        await refuse(update)
-        return
+    o = await group_admin.overview_of(runtime, f.group)
     item = Claimed(
         id=0, chat_id=uid, kind="preview", week=None, ref=str(row.id), attempts=0,
         due_at=row.send_at or runtime.clock.now(), membership_id=None, language=None,
@@ -122,33 +129,40 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, row: Broa
     await reply(
         update,
         question,
-        [[(_("Send"), broadcast_data(row.id, True)), (_("Cancel"), broadcast_data(row.id, False))]],
+        [
+            [
+                (_("Send"), SendBroadcast(row.id).pack()),
+                (_("Cancel"), CancelBroadcast(row.id).pack()),
+            ]
+        ],
     )
 
 
-async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    parsed = parse_broadcast(query.data or "")
-    if parsed is None:
-        await query.answer(_("This button no longer works."))
+# A draft's buttons: already sent, cancelled, or not theirs, nothing happens and nothing is
+# revealed (the stale answer). The service checks the draft is theirs: its id names no group.
+
+
+@answers(CancelBroadcast)
+async def on_cancel(update: Update, context: Context, b: CancelBroadcast) -> None:
+    try:
+        await broadcasts.cancel(rt(context), telegram_id(update), b.broadcast_id)
+    except Unavailable:
+        await answer_stale(update)
         return
-    bid, send = parsed
-    uid = update.effective_user.id
-    # Already sent, cancelled, or not theirs: nothing happens, nothing is revealed.
-    if not send:
-        if not await broadcasts.cancel(rt(context), uid, bid):
-            await query.answer(_("This button no longer works."))
-            return
-        await query.answer()
-        await edit(update, _("Cancelled. Nothing was sent."))
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await edit(update, _("Cancelled. Nothing was sent."))
+
+
+@answers(SendBroadcast)
+async def on_send(update: Update, context: Context, b: SendBroadcast) -> None:
+    try:
+        row, n = await broadcasts.confirm(rt(context), telegram_id(update), b.broadcast_id)
+    except Unavailable:
+        await answer_stale(update)
         return
-    result = await broadcasts.confirm(rt(context), uid, bid)
-    if result is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
-    row, n = result
+    assert update.callback_query is not None
+    await update.callback_query.answer()
     if row.kind == "reminder":
         await edit(update, _("Done. The reminder is planned."))
     else:
@@ -165,9 +179,10 @@ async def on_broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE
 # --- /remind -----------------------------------------------------------------------------------
 
 
-async def start_remind(update: Update, context: ContextTypes.DEFAULT_TYPE, g: GroupRow) -> None:
+async def start_remind(update: Update, context: Context, f: Facilitating) -> None:
+    g = f.group
     gid = g.id
-    expect(context, update.effective_user.id, Awaiting("remind", gid))  # type: ignore[union-attr]
+    expect(context, f.telegram_id, Awaiting(Question.REMIND, gid))
     await edit(
         update,
         "\n\n".join(
@@ -182,16 +197,20 @@ async def start_remind(update: Update, context: ContextTypes.DEFAULT_TYPE, g: Gr
             ]
         ),
         [
-            [(_("In one hour"), remind_data(gid, "h1"))],
-            [(_("This evening at 18:00"), remind_data(gid, "ev"))],
-            [(_("Tomorrow at 08:00"), remind_data(gid, "tm"))],
-            [(_("3 hours before the meeting"), remind_data(gid, "mb"))],
+            [(_("In one hour"), RemindAt(gid, "h1").pack())],
+            [(_("This evening at 18:00"), RemindAt(gid, "ev").pack())],
+            [(_("Tomorrow at 08:00"), RemindAt(gid, "tm").pack())],
+            [(_("3 hours before the meeting"), RemindAt(gid, "mb").pack())],
         ],
     )
 
 
+answers(RemindFor)(opens(start_remind))
+remind_command = picking_command(RemindFor, start_remind)
+
+
 def remind_time(
-    when: str, now: datetime, timezone: str, meeting: datetime | None
+    when: RemindWhen, now: datetime, timezone: str, meeting: datetime | None
 ) -> datetime | None:
     """The moment (UTC) of a one-off reminder; None when it would be in the past or too late."""
     tz = ZoneInfo(timezone)
@@ -211,23 +230,12 @@ def remind_time(
     return at
 
 
-async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    parsed = parse_remind(query.data or "")
-    if parsed is None:
-        await query.answer(_("This button no longer works."))
-        return
-    gid, when = parsed
-    uid = update.effective_user.id
+@group_action(RemindAt)
+async def on_remind_at(update: Update, context: Context, b: RemindAt, f: Facilitating) -> None:
     runtime = rt(context)
-    o = await group_admin.overview(runtime, uid, gid)
-    if o is None:
-        await refuse(update)
-        return
-    await query.answer()
-    forget(context, uid)
-    at = remind_time(when, runtime.clock.now(), o.group.timezone, o.next_meeting)
+    o = await group_admin.overview_of(runtime, f.group)
+    forget(context, f.telegram_id)
+    at = remind_time(b.when, runtime.clock.now(), o.group.timezone, o.next_meeting)
     if at is None:
         await edit(
             update,
@@ -237,26 +245,25 @@ async def on_remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ),
         )
         return
+    await _draft_reminder(update, context, f, at)
+
+
+async def _draft_reminder(update: Update, context: Context, f: Facilitating, at: datetime) -> None:
     row = await broadcasts.draft(
-        runtime, uid, gid, kind="reminder", text=None, file_id=None, send_at=at
+        rt(context), f, kind="reminder", text=None, file_id=None, send_at=at
     )
-    if row is None:
-        await refuse(update)
-        return
-    await _preview(update, context, row)
+    await _preview(update, context, f, row)
 
 
+@answers_typed(Question.REMIND)
 async def remind_typed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, awaiting: Awaiting, text: str
+    update: Update, context: Context, awaiting: Awaiting, f: Facilitating, text: str
 ) -> None:
     """A typed time for the reminder, read in the group's timezone and the person's language;
     the preview that follows says the day and time it will go out, to confirm or cancel."""
-    uid = update.effective_user.id  # type: ignore[union-attr]
+    uid = f.telegram_id
     runtime = rt(context)
-    o = await group_admin.overview(runtime, uid, awaiting.group_id)
-    if o is None:
-        await refuse(update)
-        return
+    o = await group_admin.overview_of(runtime, f.group)
     now = runtime.clock.now()
     at = parse_moment(text, now, o.group.timezone, current_language())
     if at is None:
@@ -279,30 +286,10 @@ async def remind_typed(
         meeting = format_when(o.next_meeting, o.group.timezone) if o.next_meeting else ""
         await reply(update, why.format(when=shown, meeting=meeting))
         return
-    row = await broadcasts.draft(
-        runtime, uid, awaiting.group_id, kind="reminder", text=None, file_id=None, send_at=at
-    )
-    if row is None:
-        await refuse(update)
-        return
-    await _preview(update, context, row)
-
-
-async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.handlers.facilitator_input import pick_group
-
-    await pick_group(update, context, "b")
-
-
-async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.handlers.facilitator_input import pick_group
-
-    await pick_group(update, context, "r")
+    await _draft_reminder(update, context, f, at)
 
 
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("broadcast", broadcast_command, filters=private))
     app.add_handler(CommandHandler("remind", remind_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_broadcast_button, pattern=ROUTES["fac_broadcast"]))
-    app.add_handler(CallbackQueryHandler(on_remind, pattern=ROUTES["fac_remind"]))

@@ -1,42 +1,41 @@
-"""/groups and each group's menu: invite link, postpone, pause, schedule, reminders, members."""
+"""/groups and each group's menu; the menu's actions live by concern in facilitator_invite,
+facilitator_calendar, facilitator_members, facilitator_report and facilitator_broadcast."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from babel.dates import get_day_names
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
-from bot.domain.policy import Action, Actor, may
-from bot.domain.schedule import ScheduleError
+from bot.domain.buttons import Button
+from bot.domain.buttons.group_actions import (
+    GroupButton,
+    GroupExport,
+    GroupMenu,
+    GroupReport,
+    LinkGroupChat,
+    MemberList,
+    PartnerPick,
+    PauseGroup,
+    Postpone,
+    ResumeGroup,
+    ScheduleMenu,
+    ShowInvite,
+)
+from bot.domain.buttons.pages import GroupsPage
+from bot.domain.buttons.staff import InviteFacilitator
 from bot.handlers import paging
-from bot.handlers.callbacks import (
-    GUIDE_HOURS,
-    ROUTES,
-    GroupAction,
-    admin_invite_data,
-    group_action_data,
-    parse_group_action,
-)
 from bot.handlers.common import Buttons, edit, reply, rt
-from bot.handlers.facilitator_common import (
-    Awaiting,
-    actor_of,
-    expect,
-    group_or_refuse,
-    member_label,
-    refuse,
-)
-from bot.handlers.facilitator_roles import invite_link
-from bot.handlers.partner_staff import invitation_text
+from bot.handlers.routing import answers
+from bot.handlers.staff_auth import Context, facilitator_or_admin, opens
 from bot.i18n import _, current_language, format_when, ngettext
-from bot.services import couples, group_admin
-from bot.services.couples import PartnerProblem
-from bot.services.group_admin import MemberEntry, Overview
+from bot.services import group_admin
+from bot.services.group_admin import Overview
+from bot.services.staff_access import Facilitating, Staff
 from bot.storage import groups
-
-TOGGLE_NAMES = ("reminder_24h", "reminder_1h", "weekly_summary")
 
 
 def overview_text(o: Overview) -> str:
@@ -62,27 +61,35 @@ def overview_text(o: Overview) -> str:
     return "\n".join(lines)
 
 
+def _button(label: str, button: Button) -> tuple[str, str]:
+    return (label, button.pack())
+
+
 def _menu_buttons(o: Overview) -> Buttons:
     gid = o.group.id
     pause = (
-        (_("Resume the group"), group_action_data(gid, "r"))
+        _button(_("Resume the group"), ResumeGroup(gid))
         if o.group.paused
-        else (_("Pause the group"), group_action_data(gid, "z"))
+        else _button(_("Pause the group"), PauseGroup(gid))
     )
     return [
-        [
-            (_("Invite link"), group_action_data(gid, "i")),
-            (_("Members"), group_action_data(gid, "l")),
-        ],
-        [(_("Postpone one week"), group_action_data(gid, "p")), pause],
-        [(_("Schedule and reminders"), group_action_data(gid, "s"))],
-        [
-            (_("Report"), group_action_data(gid, "rp")),
-            (_("Export CSV"), group_action_data(gid, "ex")),
-        ],
-        [(_("Link the group chat"), group_action_data(gid, "k"))],
-        [(_("Invite a member's partner"), group_action_data(gid, "pi"))],
+        [_button(_("Invite link"), ShowInvite(gid)), _button(_("Members"), MemberList(gid))],
+        [_button(_("Postpone one week"), Postpone(gid)), pause],
+        [_button(_("Schedule and reminders"), ScheduleMenu(gid))],
+        [_button(_("Report"), GroupReport(gid)), _button(_("Export CSV"), GroupExport(gid))],
+        [_button(_("Link the group chat"), LinkGroupChat(gid))],
+        [_button(_("Invite a member's partner"), PartnerPick(gid))],
     ]
+
+
+def back(group_id: int) -> tuple[str, str]:
+    """Back to the group's menu."""
+    return _button(_("Back"), GroupMenu(group_id))
+
+
+async def ask(update: Update, text: str, yes: GroupButton) -> None:
+    """A yes/no question before an action that cannot be undone; No goes back to the menu."""
+    await edit(update, text, [[_button(_("Yes"), yes), back(yes.group_id)]])
 
 
 def _groups_page(
@@ -106,546 +113,80 @@ def _groups_page(
     title = _("<b>All groups</b>") if everyone else _("<b>Your groups</b>")
     text = "\n\n".join([title, *paging.title(p), *(block(o) for o in p.items)])
     buttons = [
-        [(o.group.name[:40], group_action_data(o.group.id, "m"))]
+        [_button(o.group.name[:40], GroupMenu(o.group.id))]
         if o.group.id in mine
         else [
-            (
+            _button(
                 _("Invite a facilitator: {group}").format(group=o.group.name)[:60],
-                admin_invite_data(o.group.id),
+                InviteFacilitator(o.group.id),
             )
         ]
         for o in p.items
     ]
-    return text, buttons + paging.nav(p, "g")
+    return text, buttons + paging.nav(p, GroupsPage)
 
 
-async def _visible_groups(
-    update: Update, context: ContextTypes.DEFAULT_TYPE
-) -> tuple[list[Overview], Actor] | None:
+async def _visible_groups(context: Context, who: Staff) -> list[Overview]:
     """The groups this person may see in /groups: their own, or every group for an admin."""
-    actor = await actor_of(update, context)
-    if actor.is_admin:
+    ids = who.actor.groups
+    if who.actor.is_admin:
         async with rt(context).engine.connect() as conn:
             ids = frozenset(g.id for g in await groups.list_all(conn))
-        return await group_admin.my_groups(rt(context), ids), actor
-    if not may(actor, Action.CREATE_GROUP):
-        await refuse(update)
-        return None
-    return await group_admin.my_groups(rt(context), actor.groups), actor
+    return await group_admin.my_groups(rt(context), ids)
 
 
-async def groups_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    found = await _visible_groups(update, context)
-    if found is None:
-        return
-    rows, actor = found
+@facilitator_or_admin
+async def groups_command(update: Update, context: Context, who: Staff) -> None:
+    rows = await _visible_groups(context, who)
     if not rows:
         await reply(
             update,
             _("There is no group yet.")
-            if actor.is_admin and not actor.facilitator
+            if who.actor.is_admin and not who.actor.facilitator
             else _("You do not facilitate any group yet. Send /newgroup to set one up."),
         )
         return
-    shown = _groups_page(rows, 0, actor.groups, actor.is_admin)
+    shown = _groups_page(rows, 0, who.actor.groups, who.actor.is_admin)
     assert shown is not None
     await reply(update, *shown)
 
 
-async def on_groups_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    asked = await paging.asked(update)
-    if asked is None:
-        return
-    found = await _visible_groups(update, context)
-    if found is None:
-        return
-    rows, actor = found
-    await paging.turn(update, _groups_page(rows, asked.page, actor.groups, actor.is_admin))
+@answers(GroupsPage)
+@facilitator_or_admin
+async def on_groups_page(update: Update, context: Context, who: Staff, asked: GroupsPage) -> None:
+    rows = await _visible_groups(context, who)
+    shown = _groups_page(rows, asked.page, who.actor.groups, who.actor.is_admin)
+    await paging.turn(update, shown)
 
 
-async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int) -> None:
-    user = update.effective_user
-    assert user is not None
-    o = await group_admin.overview(rt(context), user.id, group_id)
-    if o is None:
-        await refuse(update)
-        return
+async def show_menu(update: Update, context: Context, group_id: int) -> None:
+    """The group's menu, as the group is now (after a change, too)."""
+    o = await group_admin.overview_of(rt(context), await group_admin.current(rt(context), group_id))
     await edit(update, overview_text(o), _menu_buttons(o))
 
 
-async def on_group_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    action = parse_group_action(query.data or "")
-    if action is None:
-        await query.answer(_("This button no longer works."))
-        return
-    # Authorization first, for every action: the same refusal whatever is wrong.
-    if await group_or_refuse(update, context, action.group_id) is None:
-        return
-    await query.answer()
-    handler = ACTIONS.get(action.action)
-    if handler is None:  # report, export and chat linking live in their own modules
-        from bot.handlers import facilitator_input
-
-        await facilitator_input.group_action(update, context, action)
-        return
-    await handler(update, context, action)
+async def _open_menu(update: Update, context: Context, f: Facilitating) -> None:
+    await show_menu(update, context, f.group.id)
 
 
-def _back(gid: int) -> tuple[str, str]:
-    return (_("Back"), group_action_data(gid, "m"))
+answers(GroupMenu)(opens(_open_menu))
 
 
-async def _menu(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await show_menu(update, context, a.group_id)
-
-
-# --- invite link -------------------------------------------------------------------------------
-
-
-async def _invite(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    found = await group_admin.invite_code(rt(context), uid, a.group_id)
-    if found is None:
-        await refuse(update)
-        return
-    g, code = found
-    if code is None:
-        text = _("<b>{group}</b> has no working invite link. Make a new one to let people join.")
-    else:
-        text = (
-            _("The invite link of <b>{group}</b>:")
-            + "\n"
-            + html.escape(invite_link(context.bot.username, code))
-        )
-    buttons = [
-        [(_("Make a new link"), group_action_data(a.group_id, "ir"))],
-        [(_("Stop the link"), group_action_data(a.group_id, "ix"))],
-        [_back(a.group_id)],
-    ]
-    await edit(update, text.format(group=html.escape(g.name)), buttons)
-
-
-async def _ask(update: Update, text: str, yes: str, gid: int, arg: int | None = None) -> None:
-    await edit(
-        update,
-        text,
-        [[(_("Yes"), group_action_data(gid, yes, arg)), (_("No"), group_action_data(gid, "m"))]],
-    )
-
-
-async def _renew_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await _ask(
-        update,
-        _("Make a new invite link? The old link will stop working for people who have not joined."),
-        "iry",
-        a.group_id,
-    )
-
-
-async def _renew(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    code = await group_admin.renew_invite(rt(context), uid, a.group_id)
-    if code is None:
-        await refuse(update)
-        return
-    await edit(
-        update,
-        _("Done. The new invite link:")
-        + "\n"
-        + html.escape(invite_link(context.bot.username, code)),
-        [[_back(a.group_id)]],
-    )
-
-
-async def _revoke_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await _ask(
-        update,
-        _("Stop the invite link? Nobody new can join until you make a new one."),
-        "ixy",
-        a.group_id,
-    )
-
-
-async def _revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    if await group_admin.revoke_invite(rt(context), uid, a.group_id) is None:
-        await refuse(update)
-        return
-    await edit(update, _("Done. The invite link no longer works."), [[_back(a.group_id)]])
-
-
-# --- calendar ----------------------------------------------------------------------------------
-
-
-async def _postpone_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await _ask(
-        update,
-        _(
-            "Postpone the next meeting by one week (a holiday, say)? Every later week moves "
-            "one week too, and so do the weekly messages."
-        ),
-        "py",
-        a.group_id,
-    )
-
-
-async def _postpone(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    result = await group_admin.postpone(rt(context), uid, a.group_id)
-    if result is None:
-        await refuse(update)
-        return
-    if result is False or result is True:
-        await edit(update, _("There is no meeting left to postpone."), [[_back(a.group_id)]])
-        return
-    o = await group_admin.overview(rt(context), uid, a.group_id)
-    tz = o.group.timezone if o else "UTC"
-    await edit(
-        update,
-        _("Done. The meeting of week {number} is now on {when}.").format(
-            number=result.week, when=format_when(result.meeting, tz)
-        ),
-        [[_back(a.group_id)]],
-    )
-
-
-async def _pause_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await _ask(
-        update,
-        _(
-            "Pause the whole group? Members receive nothing until you resume it. When you "
-            "resume, the programme continues with the week it stopped at."
-        ),
-        "zy",
-        a.group_id,
-    )
-
-
-async def _set_paused(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction, paused: bool
+def confirm_first(
+    family: type[GroupButton], question: Callable[[], str], confirmed: type[GroupButton]
 ) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    if await group_admin.set_paused(rt(context), uid, a.group_id, paused) is None:
-        await refuse(update)
-        return
-    await show_menu(update, context, a.group_id)
+    """`family` asks `question` (translated when asked) before an action that cannot be
+    undone: Yes is `confirmed` (the action's own handler), No goes back to the menu."""
 
+    async def asking(update: Update, context: Context, f: Facilitating) -> None:
+        await ask(update, question(), confirmed(f.group.id))
 
-async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await _set_paused(update, context, a, True)
-
-
-async def _resume(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await _set_paused(update, context, a, False)
+    answers(family)(opens(asking))
 
 
 def weekday_name(weekday: int) -> str:
     return str(get_day_names("wide", locale=current_language())[weekday])
 
 
-def _on_off(on: bool) -> str:
-    return _("on") if on else _("off")
-
-
-async def _schedule(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    o = await group_admin.overview(rt(context), uid, a.group_id)
-    if o is None:
-        await refuse(update)
-        return
-    g = o.group
-    lines = [
-        "<b>" + html.escape(g.name) + "</b>",
-        _("Meeting: every {day} at {time} ({timezone})").format(
-            day=weekday_name(g.meet_weekday), time=f"{g.meet_time:%H:%M}", timezone=g.timezone
-        ),
-        _("Weekly message: {day} at {time}").format(
-            day=weekday_name(g.deliver_weekday), time=f"{g.deliver_time:%H:%M}"
-        ),
-        _("Discussion guide: {hours} h before the meeting").format(hours=g.guide_hours_before),
-        _("Reminder 24 h before: {state}").format(state=_on_off(g.reminder_24h)),
-        _("Reminder 1 h before: {state}").format(state=_on_off(g.reminder_1h)),
-        _("Weekly group summary to members: {state}").format(state=_on_off(g.weekly_summary)),
-    ]
-    gid = g.id
-    buttons = [
-        [(_("Change the meeting time"), group_action_data(gid, "sm"))],
-        [(_("Change the weekly message time"), group_action_data(gid, "sd"))],
-        [
-            (
-                ("✓ " if hours == g.guide_hours_before else "")
-                + _("Guide {hours} h before").format(hours=hours),
-                group_action_data(gid, "gh", hours),
-            )
-            for hours in GUIDE_HOURS
-        ],
-        [
-            (
-                _("Reminder 24 h: turn {state}").format(state=_on_off(not g.reminder_24h)),
-                group_action_data(gid, "t", 0),
-            )
-        ],
-        [
-            (
-                _("Reminder 1 h: turn {state}").format(state=_on_off(not g.reminder_1h)),
-                group_action_data(gid, "t", 1),
-            )
-        ],
-        [
-            (
-                _("Summary: turn {state}").format(state=_on_off(not g.weekly_summary)),
-                group_action_data(gid, "t", 2),
-            )
-        ],
-        [_back(gid)],
-    ]
-    await edit(update, "\n".join(lines), buttons)
-
-
-async def _toggle(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    assert a.arg is not None
-    if await group_admin.toggle(rt(context), uid, a.group_id, TOGGLE_NAMES[a.arg]) is None:
-        await refuse(update)
-        return
-    await _schedule(update, context, a)
-
-
-async def _guide_hours(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    """How long before the meeting the facilitators get the discussion guide."""
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    assert a.arg is not None
-    if not await group_admin.set_guide_hours(rt(context), uid, a.group_id, a.arg):
-        await refuse(update)
-        return
-    await _schedule(update, context, a)
-
-
-async def _ask_meets(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    expect(context, update.effective_user.id, Awaiting("meets", a.group_id))  # type: ignore[union-attr]
-    await edit(
-        update,
-        _("Send the new meeting day and time, like this: thu 17:00 (or /cancel)."),
-    )
-
-
-async def _ask_delivers(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    expect(context, update.effective_user.id, Awaiting("delivers", a.group_id))  # type: ignore[union-attr]
-    await edit(
-        update,
-        _("Send the new day and time of the weekly message, like this: fri 09:00 (or /cancel)."),
-    )
-
-
-async def schedule_typed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, awaiting: Awaiting, text: str
-) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    try:
-        fresh = await group_admin.edit_schedule(
-            rt(context),
-            uid,
-            awaiting.group_id,
-            meets=text if awaiting.what == "meets" else None,
-            delivers=text if awaiting.what == "delivers" else None,
-        )
-    except ScheduleError:
-        expect(context, uid, awaiting)  # let them try again
-        await reply(
-            update,
-            _("Sorry, I did not understand. Please send a day and a time, like this: thu 17:00"),
-        )
-        return
-    if fresh is None:
-        await refuse(update)
-        return
-    await reply(update, _("Done. The schedule is changed."), [[_back(awaiting.group_id)]])
-
-
-# --- members -----------------------------------------------------------------------------------
-
-
-async def _members(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await show_members(update, context, a.group_id, 0)  # the caller answered the button
-
-
-def _label_size(m: MemberEntry) -> int:
-    return paging.utf16_len(html.escape(member_label(m))) + 1
-
-
-async def show_members(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int, number: int
-) -> bool:
-    """A page of the member list, each with a button to remove them. False when it answered
-    the button itself instead (refused, or no such page)."""
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    rows = await group_admin.members(rt(context), uid, group_id)
-    if rows is None:
-        await refuse(update)
-        return False
-    if not rows:
-        await edit(update, _("Nobody has joined yet."), [[_back(group_id)]])
-        return True
-    p = paging.page(rows, number, _label_size)
-    if p is None:
-        await paging.stale(update)
-        return False
-    lines = [ngettext("{n} member:", "{n} members:", len(rows)).format(n=len(rows))]
-    lines += paging.title(p)
-    lines += [html.escape(member_label(m)) for m in p.items]
-    lines.append(_("To remove someone who broke the code of conduct, tap their name."))
-    buttons = [
-        [
-            (
-                _("Remove {name}").format(name=member_label(m))[:60],
-                group_action_data(group_id, "d", m.membership_id),
-            )
-        ]
-        for m in p.items
-    ]
-    buttons += paging.nav(p, "m", group_id)
-    buttons.append([_back(group_id)])
-    await edit(update, "\n".join(lines), buttons)
-    return True
-
-
-async def _remove_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    rows = await group_admin.members(rt(context), uid, a.group_id) or []
-    m = next((m for m in rows if m.membership_id == a.arg), None)
-    if m is None:
-        await edit(update, _("This person is no longer in the group."), [[_back(a.group_id)]])
-        return
-    await _ask(
-        update,
-        _(
-            "Remove {name} from the group? They will receive a short neutral message and no "
-            "more messages from the group."
-        ).format(name=html.escape(member_label(m))),
-        "dy",
-        a.group_id,
-        m.membership_id,
-    )
-
-
-async def _remove(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    assert a.arg is not None
-    removed = await group_admin.remove_member(rt(context), uid, a.group_id, a.arg)
-    if removed is None:
-        await edit(update, _("This person is no longer in the group."), [[_back(a.group_id)]])
-        return
-    await edit(
-        update,
-        _(
-            "{name} has been removed. If they still have the invite link they could join again: "
-            "make a new link to prevent that."
-        ).format(name=html.escape(member_label(removed))),
-        [[(_("Make a new link"), group_action_data(a.group_id, "ir"))], [_back(a.group_id)]],
-    )
-
-
-# --- partner invitations (couples track) -------------------------------------------------------
-
-
-async def _partner_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    await show_partner_pick(update, context, a.group_id, 0)  # the caller answered the button
-
-
-async def show_partner_pick(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int, number: int
-) -> bool:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    rows = await group_admin.members(rt(context), uid, group_id)
-    if rows is None:
-        await refuse(update)
-        return False
-    if not rows:
-        await edit(update, _("Nobody has joined yet."), [[_back(group_id)]])
-        return True
-    p = paging.page(rows, number)
-    if p is None:
-        await paging.stale(update)
-        return False
-    buttons = [
-        [(member_label(m)[:60], group_action_data(group_id, "pm", m.membership_id))]
-        for m in p.items
-    ]
-    buttons += paging.nav(p, "i", group_id)
-    buttons.append([_back(group_id)])
-    text = _(
-        "Whose partner do you want to invite? You will get a one-time link to give to her "
-        "yourself, for example at a couples session."
-    )
-    await edit(update, "\n\n".join([text, *paging.title(p)]), buttons)
-    return True
-
-
-async def on_members_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Previous / Next in a group's member list or its partner-invitation choice."""
-    query = update.callback_query
-    assert query is not None
-    asked = await paging.asked(update)
-    if asked is None:
-        return
-    if asked.group_id is None:
-        await paging.stale(update)
-        return
-    if await group_or_refuse(update, context, asked.group_id) is None:
-        return
-    show = show_members if asked.list_code == "m" else show_partner_pick
-    if await show(update, context, asked.group_id, asked.page):
-        await query.answer()
-
-
-async def _partner_link(update: Update, context: ContextTypes.DEFAULT_TYPE, a: GroupAction) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    assert a.arg is not None
-    made = await couples.invite_partner_for(rt(context), uid, a.group_id, a.arg)
-    if made is None:
-        await refuse(update)
-        return
-    if isinstance(made, PartnerProblem):
-        text = (
-            _("This group does not have couples exercises.")
-            if made is PartnerProblem.NO_TRACK
-            else _("This person is no longer in the group.")
-        )
-        await edit(update, text, [[_back(a.group_id)]])
-        return
-    await edit(update, invitation_text(made, context.bot.username), [[_back(a.group_id)]])
-
-
-ACTIONS = {
-    "m": _menu,
-    "i": _invite,
-    "ir": _renew_ask,
-    "iry": _renew,
-    "ix": _revoke_ask,
-    "ixy": _revoke,
-    "p": _postpone_ask,
-    "py": _postpone,
-    "z": _pause_ask,
-    "zy": _pause,
-    "r": _resume,
-    "s": _schedule,
-    "sm": _ask_meets,
-    "sd": _ask_delivers,
-    "t": _toggle,
-    "gh": _guide_hours,
-    "l": _members,
-    "d": _remove_ask,
-    "dy": _remove,
-    "pi": _partner_pick,
-    "pm": _partner_link,
-}
-
-
 def register(app: Application) -> None:
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("groups", groups_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_group_action, pattern=ROUTES["fac_group"]))
-    app.add_handler(CallbackQueryHandler(on_groups_page, pattern=ROUTES["page_groups"]))
-    app.add_handler(CallbackQueryHandler(on_members_page, pattern=ROUTES["page_members"]))
+    app.add_handler(CommandHandler("groups", groups_command, filters=filters.ChatType.PRIVATE))

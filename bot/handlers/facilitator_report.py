@@ -8,24 +8,34 @@ from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
-from bot.domain.policy import suppress
+from bot.domain.buttons.group_actions import GroupExport, GroupReport
+from bot.domain.buttons.staff import ExportFor, ExportWeeks, ReportOn
+from bot.domain.policy import Unavailable, suppress
 from bot.domain.schedule import to_utc
-from bot.handlers.callbacks import ROUTES, export_data, parse_export
 from bot.handlers.common import edit, reply, rt
-from bot.handlers.facilitator_common import Awaiting, expect, forget, group_or_refuse, refuse
+from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect, forget
+from bot.handlers.facilitator_pick import picking_command
+from bot.handlers.routing import answers
+from bot.handlers.staff_auth import (
+    Context,
+    group_action,
+    opens,
+    refuse,
+)
 from bot.i18n import _, format_day
 from bot.reports.aggregates import shown
 from bot.reports.text import chart_labels, week_block
 from bot.services import reports
-from bot.storage.groups import GroupRow
+from bot.services.staff_access import Facilitating
 
 
-async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, g: GroupRow) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    r = await reports.report(rt(context), uid, g.id)
-    if r is None:
+async def send_report(update: Update, context: Context, f: Facilitating) -> None:
+    g = f.group
+    try:
+        r = await reports.report(rt(context), g)
+    except Unavailable:  # its curriculum is gone
         await refuse(update)
         return
     t, k = r.totals, r.min_count
@@ -58,8 +68,14 @@ async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, g: Gro
         )
 
 
-async def ask_export(update: Update, context: ContextTypes.DEFAULT_TYPE, g: GroupRow) -> None:
-    expect(context, update.effective_user.id, Awaiting("export", g.id))  # type: ignore[union-attr]
+# The report from /report's choice of group, or from the group's menu.
+answers(ReportOn)(opens(send_report))
+answers(GroupReport)(opens(send_report))
+
+
+async def ask_export(update: Update, context: Context, f: Facilitating) -> None:
+    g = f.group
+    expect(context, f.telegram_id, Awaiting(Question.EXPORT, g.id))
     await edit(
         update,
         _(
@@ -67,23 +83,24 @@ async def ask_export(update: Update, context: ContextTypes.DEFAULT_TYPE, g: Grou
             "like this: 2026-12-01 2027-01-31"
         ),
         [
-            [(_("All weeks"), export_data(g.id, "all"))],
-            [(_("The last 4 weeks"), export_data(g.id, "4w"))],
-            [(_("The last 12 weeks"), export_data(g.id, "12w"))],
+            [(_("All weeks"), ExportWeeks(g.id, "all").pack())],
+            [(_("The last 4 weeks"), ExportWeeks(g.id, "4w").pack())],
+            [(_("The last 12 weeks"), ExportWeeks(g.id, "12w").pack())],
         ],
     )
 
 
+answers(ExportFor)(opens(ask_export))
+answers(GroupExport)(opens(ask_export))
+
+
 async def _send_csv(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    group_id: int,
-    start: date | None,
-    end: date | None,
+    update: Update, context: Context, f: Facilitating, start: date | None, end: date | None
 ) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
-    data = await reports.export_csv(rt(context), uid, group_id, start, end)
-    if data is None:
+    group_id = f.group.id
+    try:
+        data = await reports.export_csv(rt(context), f.group, start, end)
+    except Unavailable:  # its curriculum is gone
         await refuse(update)
         return
     chat = update.effective_chat
@@ -98,26 +115,20 @@ async def _send_csv(
     )
 
 
-async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    parsed = parse_export(query.data or "")
-    if parsed is None:
-        await query.answer(_("This button no longer works."))
-        return
-    gid, span = parsed
-    if await group_or_refuse(update, context, gid) is None:
-        return
-    await query.answer()
-    forget(context, update.effective_user.id)
+@group_action(ExportWeeks)
+async def on_export_weeks(
+    update: Update, context: Context, b: ExportWeeks, f: Facilitating
+) -> None:
+    forget(context, f.telegram_id)
     today = rt(context).clock.now().date()
-    start = None if span == "all" else today - timedelta(weeks=4 if span == "4w" else 12)
+    start = None if b.span == "all" else today - timedelta(weeks=4 if b.span == "4w" else 12)
     await edit(update, _("Here is the file."))
-    await _send_csv(update, context, gid, start, None)
+    await _send_csv(update, context, f, start, None)
 
 
+@answers_typed(Question.EXPORT)
 async def export_typed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, awaiting: Awaiting, text: str
+    update: Update, context: Context, awaiting: Awaiting, f: Facilitating, text: str
 ) -> None:
     parts = text.split()
     try:
@@ -127,29 +138,20 @@ async def export_typed(
         if end < start:
             raise ValueError
     except ValueError:
-        expect(context, update.effective_user.id, awaiting)  # type: ignore[union-attr]
+        expect(context, f.telegram_id, awaiting)
         await reply(
             update,
             _("Please send two dates, the earlier first, like this: 2026-12-01 2027-01-31"),
         )
         return
-    await _send_csv(update, context, awaiting.group_id, start, end)
+    await _send_csv(update, context, f, start, end)
 
 
-async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.handlers.facilitator_input import pick_group
-
-    await pick_group(update, context, "p")
-
-
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.handlers.facilitator_input import pick_group
-
-    await pick_group(update, context, "e")
+report_command = picking_command(ReportOn, send_report)
+export_command = picking_command(ExportFor, ask_export)
 
 
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("report", report_command, filters=private))
     app.add_handler(CommandHandler("export", export_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_export, pattern=ROUTES["fac_export"]))

@@ -5,21 +5,17 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.domain.policy import Action, may
+from bot.domain.buttons.pages import FacilitatorGroupsPage
+from bot.domain.buttons.staff import ConductAnswer, InviteFacilitator
 from bot.handlers import paging, staff_menus
-from bot.handlers.callbacks import (
-    ROUTES,
-    admin_invite_data,
-    conduct_data,
-    parse_admin_invite,
-    parse_conduct,
-)
 from bot.handlers.common import Buttons, edit, reply, rt
-from bot.handlers.facilitator_common import actor_of, refuse
+from bot.handlers.routing import answers
+from bot.handlers.staff_auth import Context, acknowledged, admin_only, telegram_id
 from bot.i18n import _, current_language
 from bot.services import facilitation
+from bot.services.staff_access import Staff
 from bot.storage import groups
 
 
@@ -53,31 +49,24 @@ async def start_facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE, 
         ]
     )
     buttons = [
-        [(_("I accept"), conduct_data(code, True))],
-        [(_("No, thank you"), conduct_data(code, False))],
+        [(_("I accept"), ConductAnswer(code, True).pack())],
+        [(_("No, thank you"), ConductAnswer(code, False).pack())],
     ]
     await reply(update, text, buttons)
 
 
-async def on_conduct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    parsed = parse_conduct(query.data or "")
-    if parsed is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
-    code, accepted = parsed
-    if not accepted:
+@answers(ConductAnswer)
+@acknowledged
+async def on_conduct(update: Update, context: Context, answer: ConductAnswer) -> None:
+    if not answer.accepted:
         await edit(update, _("No problem. Nothing has changed."))
         return
-    result = await facilitation.accept_invite(
-        rt(context), code, update.effective_user.id, current_language()
-    )
+    uid = telegram_id(update)
+    result = await facilitation.accept_invite(rt(context), answer.code, uid, current_language())
     if result is None:
         await edit(update, _bad_invite_text())
         return
-    await staff_menus.refresh(context.bot, rt(context), update.effective_user.id)
+    await staff_menus.refresh(context.bot, rt(context), uid)
     lines = [_("Thank you. You are now a facilitator.")]
     if result.group is not None:
         lines.append(
@@ -96,14 +85,12 @@ async def on_conduct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 # --- admins ------------------------------------------------------------------------------------
 
 
-async def new_facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def new_facilitator(update: Update, context: Context, who: Staff) -> None:
     """/newfacilitator [GROUP_ID] (admins): a one-time invitation link, valid 7 days."""
-    if not may(await actor_of(update, context), Action.MANAGE_FACILITATORS):
-        await refuse(update)
-        return
     args = context.args or []
     if len(args) == 1 and args[0].isdigit():
-        await _send_invite(update, context, int(args[0]))
+        await _send_invite(update, context, who, int(args[0]))
         return
     if args:
         await reply(
@@ -123,43 +110,32 @@ async def _groups_page(
     p = paging.page(rows, number)
     if p is None:
         return None
-    buttons: Buttons = [[(_("No group yet"), admin_invite_data(None))]]
-    buttons += [[(f"{g.id}. {g.name}"[:60], admin_invite_data(g.id))] for g in p.items]
+    buttons: Buttons = [[(_("No group yet"), InviteFacilitator(None).pack())]]
+    buttons += [[(f"{g.id}. {g.name}"[:60], InviteFacilitator(g.id).pack())] for g in p.items]
     text = "\n".join([_("Which group will the new facilitator run?"), *paging.title(p)])
-    return text, buttons + paging.nav(p, "f")
+    return text, buttons + paging.nav(p, FacilitatorGroupsPage)
 
 
-async def on_groups_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    asked = await paging.asked(update)
-    if asked is None:
-        return
-    if not may(await actor_of(update, context), Action.MANAGE_FACILITATORS):
-        await refuse(update)
-        return
+@answers(FacilitatorGroupsPage)
+@admin_only
+async def on_groups_page(
+    update: Update, context: Context, _who: Staff, asked: FacilitatorGroupsPage
+) -> None:
     await paging.turn(update, await _groups_page(context, asked.page))
 
 
-async def on_admin_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    group_id = parse_admin_invite(query.data or "")
-    if group_id is None:
-        await query.answer(_("This button no longer works."))
-        return
-    if not may(await actor_of(update, context), Action.MANAGE_FACILITATORS):
-        await refuse(update)
-        return
-    await query.answer()
-    await _send_invite(update, context, group_id or None)
-
-
-async def _send_invite(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: int | None
+@answers(InviteFacilitator)
+@admin_only
+@acknowledged
+async def on_admin_invite(
+    update: Update, context: Context, who: Staff, b: InviteFacilitator
 ) -> None:
-    user = update.effective_user
-    assert user is not None
+    await _send_invite(update, context, who, b.group_id)
+
+
+async def _send_invite(update: Update, context: Context, who: Staff, group_id: int | None) -> None:
     runtime = rt(context)
-    code = await facilitation.create_invite(runtime, group_id, user.id)
+    code = await facilitation.create_invite(runtime, group_id, who.telegram_id)
     if code is None:
         await reply(update, _("There is no group with that number."))
         return
@@ -177,6 +153,3 @@ async def _send_invite(
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("newfacilitator", new_facilitator, filters=private))
-    app.add_handler(CallbackQueryHandler(on_conduct, pattern=ROUTES["fac_conduct"]))
-    app.add_handler(CallbackQueryHandler(on_admin_invite, pattern=ROUTES["fac_admin_invite"]))
-    app.add_handler(CallbackQueryHandler(on_groups_page, pattern=ROUTES["page_admin_invite"]))

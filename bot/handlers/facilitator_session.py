@@ -5,86 +5,74 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.handlers.callbacks import (
-    ROUTES,
-    parse_session,
-    session_count_data,
-    session_held_data,
-)
+from bot.domain.buttons.staff import SessionAttendance, SessionHeld
+from bot.domain.policy import Unavailable
 from bot.handlers.common import Buttons, edit, reply, rt
-from bot.handlers.facilitator_common import Awaiting, expect, forget, refuse
+from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect, forget
+from bot.handlers.routing import answers
+from bot.handlers.staff_auth import Context, facilitates_group, refuse
 from bot.i18n import _, ngettext
-from bot.services import group_admin
+from bot.services import group_admin, session_log
+from bot.services.staff_access import Facilitating
 
 _COUNTS = range(1, 21)
 
 
 def _count_buttons(group_id: int, week: int) -> Buttons:
-    row: list[tuple[str, str]] = []
-    rows: Buttons = []
-    for n in _COUNTS:
-        row.append((str(n), session_count_data(group_id, week, n)))
-        if len(row) == 5:
-            rows.append(row)
-            row = []
-    return rows
+    numbers = [(str(n), SessionAttendance(group_id, week, n).pack()) for n in _COUNTS]
+    return [numbers[i : i + 5] for i in range(0, len(numbers), 5)]
 
 
-async def on_session(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    answer = parse_session(query.data or "")
-    if answer is None:
-        await query.answer(_("This button no longer works."))
-        return
-    uid = update.effective_user.id
-    if answer.held is True:
-        # Held: record it now, then ask for the count (buttons or a typed number).
-        g = await group_admin.record_session(
-            rt(context), uid, answer.group_id, answer.week, held=True, attendance=None
-        )
-        if g is None:
-            await refuse(update)
-            return
-        await query.answer()
-        expect(context, uid, Awaiting("attendance", answer.group_id, answer.week))
-        await edit(
-            update,
-            _("How many members came? Tap a number, or type it if it is not here."),
-            _count_buttons(answer.group_id, answer.week),
-        )
-        return
-    if answer.attendance is not None and not answer.confirmed:
-        members = await _members(context, uid, answer.group_id)
-        if members is None:
-            await refuse(update)
-            return
-        if group_admin.unusual_attendance(answer.attendance, members):
-            await query.answer()
-            await edit(update, *_confirm(answer.group_id, answer.week, answer.attendance, members))
-            return
-    g = await group_admin.record_session(
-        rt(context),
-        uid,
-        answer.group_id,
-        answer.week,
-        held=answer.held is not False,
-        attendance=answer.attendance,
-    )
-    if g is None:
+async def _record(
+    update: Update, f: Facilitating, context: Context, week: int, held: bool, count: int | None
+) -> bool:
+    """Log it; a week that cannot be logged is refused (False), as before."""
+    try:
+        await session_log.record_session(rt(context), f.group, week, held=held, attendance=count)
+    except Unavailable:
         await refuse(update)
+        return False
+    return True
+
+
+@answers(SessionHeld)
+@facilitates_group
+async def on_held(update: Update, context: Context, b: SessionHeld, f: Facilitating) -> None:
+    query = update.callback_query
+    assert query is not None
+    if not await _record(update, f, context, b.week, b.held, None):
         return
     await query.answer()
-    forget(context, uid)
-    await edit(update, _saved_text(g.name, answer.week, answer.held, answer.attendance))
+    if not b.held:
+        forget(context, f.telegram_id)
+        await edit(update, _saved_text(f.group.name, b.week, False, None))
+        return
+    # Held: recorded now; then the count (buttons or a typed number).
+    expect(context, f.telegram_id, Awaiting(Question.ATTENDANCE, b.group_id, b.week))
+    await edit(
+        update,
+        _("How many members came? Tap a number, or type it if it is not here."),
+        _count_buttons(b.group_id, b.week),
+    )
 
 
-async def _members(context: ContextTypes.DEFAULT_TYPE, uid: int, group_id: int) -> int | None:
-    """The group's member count, None when this person may not act for the group."""
-    o = await group_admin.overview(rt(context), uid, group_id)
-    return o.members if o is not None else None
+@answers(SessionAttendance)
+@facilitates_group
+async def on_count(update: Update, context: Context, b: SessionAttendance, f: Facilitating) -> None:
+    query = update.callback_query
+    assert query is not None
+    if not b.confirmed:
+        members = (await group_admin.overview_of(rt(context), f.group)).members
+        if session_log.unusual_attendance(b.attendance, members):
+            await query.answer()
+            await edit(update, *_confirm(b.group_id, b.week, b.attendance, members))
+            return
+    if not await _record(update, f, context, b.week, True, b.attendance):
+        return
+    await query.answer()
+    forget(context, f.telegram_id)
+    await edit(update, _saved_text(f.group.name, b.week, True, b.attendance))
 
 
 def _confirm(group_id: int, week: int, attendance: int, members: int) -> tuple[str, Buttons]:
@@ -105,15 +93,15 @@ def _confirm(group_id: int, week: int, attendance: int, members: int) -> tuple[s
         [
             (
                 _("Yes, {n} came").format(n=attendance),
-                session_count_data(group_id, week, attendance, confirmed=True),
+                SessionAttendance(group_id, week, attendance, confirmed=True).pack(),
             )
         ],
-        [(_("No, change the number"), session_held_data(group_id, week, True))],
+        [(_("No, change the number"), SessionHeld(group_id, week, True).pack())],
     ]
 
 
-def _saved_text(group: str, week: int, held: bool | None, attendance: int | None) -> str:
-    if held is False:
+def _saved_text(group: str, week: int, held: bool, attendance: int | None) -> str:
+    if not held:
         return _("Noted: the week {number} session of <b>{group}</b> did not take place.").format(
             number=week, group=html.escape(group)
         )
@@ -122,31 +110,20 @@ def _saved_text(group: str, week: int, held: bool | None, attendance: int | None
     )
 
 
+@answers_typed(Question.ATTENDANCE)
 async def attendance_typed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, awaiting: Awaiting, text: str
+    update: Update, context: Context, awaiting: Awaiting, f: Facilitating, text: str
 ) -> None:
-    uid = update.effective_user.id  # type: ignore[union-attr]
     value = text.strip()
-    if not value.isdigit() or int(value) > group_admin.MAX_ATTENDANCE or awaiting.week is None:
-        expect(context, uid, awaiting)
+    if not value.isdigit() or int(value) > session_log.MAX_ATTENDANCE or awaiting.week is None:
+        expect(context, f.telegram_id, awaiting)
         await reply(update, _("Please send a number, like 12."))
         return
-    members = await _members(context, uid, awaiting.group_id)
-    if members is None:
-        await refuse(update)
+    members = (await group_admin.overview_of(rt(context), f.group)).members
+    if session_log.unusual_attendance(int(value), members):
+        expect(context, f.telegram_id, awaiting)  # a corrected number may be typed instead
+        await reply(update, *_confirm(f.group.id, awaiting.week, int(value), members))
         return
-    if group_admin.unusual_attendance(int(value), members):
-        expect(context, uid, awaiting)  # a corrected number may be typed instead
-        await reply(update, *_confirm(awaiting.group_id, awaiting.week, int(value), members))
+    if not await _record(update, f, context, awaiting.week, True, int(value)):
         return
-    g = await group_admin.record_session(
-        rt(context), uid, awaiting.group_id, awaiting.week, held=True, attendance=int(value)
-    )
-    if g is None:
-        await refuse(update)
-        return
-    await reply(update, _saved_text(g.name, awaiting.week, True, int(value)))
-
-
-def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(on_session, pattern=ROUTES["fac_session"]))
+    await reply(update, _saved_text(f.group.name, awaiting.week, True, int(value)))

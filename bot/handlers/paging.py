@@ -10,8 +10,9 @@ from typing import Generic, TypeVar
 
 from telegram import Update
 
-from bot.handlers.callbacks import PageRequest, page_data, parse_page
+from bot.domain.buttons import Button
 from bot.handlers.common import Buttons, edit
+from bot.handlers.routing import answer_stale
 from bot.i18n import _
 
 T = TypeVar("T")
@@ -74,36 +75,21 @@ def title(p: Page[T]) -> list[str]:
     return [_("Page {number} of {count}").format(number=p.number + 1, count=p.count)]
 
 
-def nav(p: Page[T], list_code: str, group_id: int | None = None) -> Buttons:
+def nav(p: Page[T], to_page: Callable[[int], Button]) -> Buttons:
+    """Previous and Next, as the list's own page buttons (`to_page(number)`)."""
     row = []
     if p.number > 0:
-        row.append((_("« Previous"), page_data(list_code, p.number - 1, group_id)))
+        row.append((_("« Previous"), to_page(p.number - 1).pack()))
     if p.number + 1 < p.count:
-        row.append((_("Next »"), page_data(list_code, p.number + 1, group_id)))
+        row.append((_("Next »"), to_page(p.number + 1).pack()))
     return [row] if row else []
-
-
-async def stale(update: Update) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer(_("This button no longer works."))
-
-
-async def asked(update: Update) -> PageRequest | None:
-    """The page a Previous or Next button asks for; None once it was answered as stale."""
-    query = update.callback_query
-    assert query is not None
-    request = parse_page(query.data or "")
-    if request is None:
-        await stale(update)
-    return request
 
 
 async def turn(update: Update, shown: tuple[str, Buttons] | None) -> None:
     """Show the page in place of the last one, or answer as a stale button when there is no
     such page (forged, or the list shrank since it was sent)."""
     if shown is None:
-        await stale(update)
+        await answer_stale(update)
         return
     query = update.callback_query
     assert query is not None

@@ -7,19 +7,17 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from bot.domain.buttons.member import ContactRegistration
+from bot.domain.buttons.pages import InvitationGroupsPage, InvitationMembersPage
+from bot.domain.buttons.staff import InvitationMembers, InvitePartnerOf
 from bot.handlers import paging
-from bot.handlers.callbacks import (
-    ROUTES,
-    contact_data,
-    parse_contact,
-    parse_staff_partner,
-    staff_partner_data,
-)
 from bot.handlers.common import Buttons, current_person, edit, reply, rt
-from bot.handlers.facilitator_common import member_label, refuse
+from bot.handlers.facilitator_common import member_label
 from bot.handlers.facilitator_roles import invite_link
+from bot.handlers.routing import answers, stale_text
+from bot.handlers.staff_auth import Context, acknowledged, refuse, telegram_id
 from bot.i18n import _, current_language, format_day
 from bot.services import couples, facilitation
 from bot.services.couples import PartnerInvite, PartnerProblem
@@ -53,26 +51,24 @@ async def start_contact(update: Update, context: ContextTypes.DEFAULT_TYPE, code
     await reply(
         update,
         text,
-        [[(_("I accept"), contact_data(code))], [(_("No, thank you"), contact_data(None))]],
+        [
+            [(_("I accept"), ContactRegistration(code).pack())],
+            [(_("No, thank you"), ContactRegistration(None).pack())],
+        ],
     )
 
 
-async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    code = parse_contact(query.data or "")
-    if code is None:
-        await query.answer(_("This button no longer works."))
-        return
-    await query.answer()
-    if not code:
+@answers(ContactRegistration)
+@acknowledged
+async def on_contact(update: Update, context: Context, answer: ContactRegistration) -> None:
+    if answer.code is None:
         await edit(update, _("No problem. Nothing about you has been stored."))
         return
     g = await couples.accept_contact_invite(
-        rt(context), code, update.effective_user.id, current_language()
+        rt(context), answer.code, telegram_id(update), current_language()
     )
     if g is None:
-        await edit(update, _("This button no longer works."))
+        await edit(update, stale_text())
         return
     await edit(
         update,
@@ -83,10 +79,8 @@ async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
 
-async def partnerinvite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    assert user is not None
-    mine = await couples.groups_for_invitations(rt(context), user.id)
+async def partnerinvite_command(update: Update, context: Context) -> None:
+    mine = await couples.groups_for_invitations(rt(context), telegram_id(update))
     if not mine:
         if current_person() is None:
             await refuse(update)
@@ -102,8 +96,9 @@ def _groups_page(mine: list[GroupRow], number: int) -> tuple[str, Buttons] | Non
     p = paging.page(mine, number)
     if p is None:
         return None
-    buttons = [[(g.name[:40], staff_partner_data(g.id))] for g in p.items]
-    return "\n".join([_("For which group?"), *paging.title(p)]), buttons + paging.nav(p, "s")
+    buttons = [[(g.name[:40], InvitationMembers(g.id).pack())] for g in p.items]
+    nav = paging.nav(p, InvitationGroupsPage)
+    return "\n".join([_("For which group?"), *paging.title(p)]), buttons + nav
 
 
 def _members_page(
@@ -116,62 +111,68 @@ def _members_page(
         "Whose partner do you want to invite? You will get a one-time link to give to her yourself."
     )
     buttons = [
-        [(member_label(m)[:60], staff_partner_data(group_id, m.membership_id))] for m in p.items
+        [(member_label(m)[:60], InvitePartnerOf(group_id, m.membership_id).pack())] for m in p.items
     ]
-    return "\n\n".join([text, *paging.title(p)]), buttons + paging.nav(p, "t", group_id)
+    nav = paging.nav(p, lambda n: InvitationMembersPage(group_id, n))
+    return "\n\n".join([text, *paging.title(p)]), buttons + nav
 
 
-async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Previous / Next in /partnerinvite's choice of group, or of member."""
-    assert update.effective_user is not None
-    asked = await paging.asked(update)
-    if asked is None:
+# Staff here are a group's facilitators or the partner contacts an admin registered for it:
+# couples.py decides who may (and refuses the same way for a group that does not exist).
+
+
+@answers(InvitationGroupsPage)
+async def on_groups_page(update: Update, context: Context, asked: InvitationGroupsPage) -> None:
+    """Previous / Next in /partnerinvite's choice of group."""
+    mine = await couples.groups_for_invitations(rt(context), telegram_id(update))
+    if not mine:
+        await refuse(update)
         return
-    uid = update.effective_user.id
-    shown: tuple[str, Buttons] | None
-    if asked.group_id is None:
-        mine = await couples.groups_for_invitations(rt(context), uid)
-        if not mine:
-            await refuse(update)
-            return
-        shown = _groups_page(mine, asked.page)
-    else:
-        rows = await couples.members_for_invitation(rt(context), uid, asked.group_id)
-        if rows is None:
-            await refuse(update)
-            return
-        shown = _members_page(rows, asked.group_id, asked.page)
-    await paging.turn(update, shown)
+    await paging.turn(update, _groups_page(mine, asked.page))
 
 
-async def on_staff_partner(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    parsed = parse_staff_partner(query.data or "")
-    if parsed is None:
-        await query.answer(_("This button no longer works."))
-        return
+async def _members_or_refuse(
+    update: Update, context: Context, group_id: int
+) -> list[MemberEntry] | None:
+    rows = await couples.members_for_invitation(rt(context), telegram_id(update), group_id)
+    if rows is None:
+        await refuse(update)
+    return rows
+
+
+@answers(InvitationMembersPage)
+async def on_members_page(update: Update, context: Context, asked: InvitationMembersPage) -> None:
+    """Previous / Next in /partnerinvite's choice of member."""
+    rows = await _members_or_refuse(update, context, asked.group_id)
+    if rows is not None:
+        await paging.turn(update, _members_page(rows, asked.group_id, asked.page))
+
+
+@answers(InvitationMembers)
+async def on_group_chosen(update: Update, context: Context, b: InvitationMembers) -> None:
     # Answered only once the person is known to be staff: a refusal is its own answer.
-    group_id, membership_id = parsed
-    uid = update.effective_user.id
-    if membership_id is None:
-        rows = await couples.members_for_invitation(rt(context), uid, group_id)
-        if rows is None:
-            await refuse(update)
-            return
-        await query.answer()
-        if not rows:
-            await edit(update, _("Nobody has joined yet."))
-            return
-        shown = _members_page(rows, group_id, 0)
-        assert shown is not None
-        await edit(update, *shown)
+    rows = await _members_or_refuse(update, context, b.group_id)
+    if rows is None:
         return
-    made = await couples.invite_partner_for(rt(context), uid, group_id, membership_id)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    if not rows:
+        await edit(update, _("Nobody has joined yet."))
+        return
+    shown = _members_page(rows, b.group_id, 0)
+    assert shown is not None
+    await edit(update, *shown)
+
+
+@answers(InvitePartnerOf)
+async def on_invite_partner(update: Update, context: Context, b: InvitePartnerOf) -> None:
+    uid = telegram_id(update)
+    made = await couples.invite_partner_for(rt(context), uid, b.group_id, b.membership_id)
     if made is None:
         await refuse(update)
         return
-    await query.answer()
+    assert update.callback_query is not None
+    await update.callback_query.answer()
     if isinstance(made, PartnerProblem):
         await edit(update, _("This person is no longer in the group."))
         return
@@ -198,6 +199,3 @@ def invitation_text(made: PartnerInvite, bot_username: str) -> str:
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("partnerinvite", partnerinvite_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_staff_partner, pattern=ROUTES["staff_partner"]))
-    app.add_handler(CallbackQueryHandler(on_page, pattern=ROUTES["page_staff_partner"]))
-    app.add_handler(CallbackQueryHandler(on_contact, pattern=ROUTES["contact"]))

@@ -57,5 +57,13 @@ def unanswered() -> list[str]:
     return sorted(f.__name__ for f in families() if f not in _HANDLERS)
 
 
+class ButtonsUnanswered(RuntimeError):
+    """A button family that no handler answers: found when the application is built, not when
+    someone presses it."""
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Route every button family; called after every handler module is imported."""
+    if missing := unanswered():
+        raise ButtonsUnanswered("button families without a handler: " + ", ".join(missing))
     app.add_handler(CallbackQueryHandler(on_button))

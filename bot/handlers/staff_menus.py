@@ -19,7 +19,7 @@ from telegram.error import TelegramError
 from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.i18n import _, pick_language, use_language
 from bot.runtime import Runtime
-from bot.services import facilitation
+from bot.services import staff_access
 from bot.storage import people, staff
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def settings_roles(rt: Runtime, telegram_id: int) -> Roles:
 
 async def roles_of(rt: Runtime, telegram_id: int) -> Roles:
     known = settings_roles(rt, telegram_id)
-    actor = await facilitation.actor(rt, telegram_id)
+    actor = await staff_access.actor(rt, telegram_id)
     return Roles(facilitator=actor.facilitator, admin=known.admin, focal=known.focal)
 
 

@@ -1,7 +1,7 @@
 """Facilitators' roles: invitations, the code of conduct, listing, revoking, and who may act.
 
-Every per-group action goes through :func:`authorize`, which answers the same None for a group
-that does not exist and for one the person does not facilitate, so nothing is revealed.
+Who may act is decided in bot/services/staff_access.py, the same answer for a group that does
+not exist and for one the person does not facilitate, so nothing is revealed.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from functools import cache
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.delivery.due import full_schedule
-from bot.domain.policy import STRANGER, Action, Actor, may
+from bot.domain.policy import NotAllowed
 from bot.i18n import content_text
 from bot.paths import conversations_dir
 from bot.runtime import Runtime
+from bot.services.staff_access import actor as actor  # couples.py asks it here
+from bot.services.staff_access import facilitating
 from bot.storage import group_settings, groups, invites, people, staff
 from bot.storage.groups import GroupRow
 from bot.storage.staff import StaffRow
@@ -30,25 +32,13 @@ INVITE_LINK_LIFETIME = timedelta(days=INVITE_DAYS)
 FACILITATOR = "facilitator"
 
 
-async def actor(rt: Runtime, telegram_id: int) -> Actor:
-    is_admin = telegram_id in rt.settings.admin_ids
-    async with rt.engine.connect() as conn:
-        person = await people.by_telegram_id(conn, telegram_id)
-        if person is None:
-            return Actor(is_admin=is_admin) if is_admin else STRANGER
-        row = await staff.get(conn, person.id)
-        active = row is not None and row.active
-        gids = await staff.groups_of(conn, person.id) if active else []
-    return Actor(is_admin=is_admin, facilitator=active, groups=frozenset(gids))
-
-
 async def authorize(rt: Runtime, telegram_id: int, group_id: int) -> GroupRow | None:
-    """The group, only if this person facilitates it now."""
-    if not may(await actor(rt, telegram_id), Action.RUN_GROUP, group_id):
-        log.info("facilitation.refused group=%s", group_id)
+    """The group, only if this person facilitates it now (for callers that check it
+    themselves; staff handlers get it from their decorator)."""
+    try:
+        return (await facilitating(rt, telegram_id, group_id)).group
+    except NotAllowed:
         return None
-    async with rt.engine.connect() as conn:
-        return await groups.get(conn, group_id)
 
 
 async def person_id_of(rt: Runtime, telegram_id: int) -> int | None:

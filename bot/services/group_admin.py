@@ -1,6 +1,6 @@
 """What a facilitator does with one group: overview, invite link, postpone, pause, schedule,
-members, reminders, and the session log. Each function checks authorization first and returns
-None when refused, exactly as for a group that does not exist."""
+members, reminders. The caller has authorized the person (bot/services/staff_access.py) and
+passes the group; what cannot be done raises Unavailable."""
 
 from __future__ import annotations
 
@@ -11,27 +11,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.delivery.due import full_schedule
-from bot.domain.policy import Action, may
+from bot.domain.policy import Unavailable
 from bot.domain.schedule import GroupSchedule, parse_weekday_time
 from bot.runtime import Runtime
-from bot.services import facilitation
-from bot.services.facilitation import authorize, refresh_cursor
+from bot.services.facilitation import authorize, person_id_of, refresh_cursor
 from bot.services.group_setup import GroupSpec, create_groups
-from bot.storage import group_settings, groups, invites, outbox, removals, sessions, staff
+from bot.services.staff_access import Staff
+from bot.storage import group_settings, groups, invites, outbox, removals, staff
 from bot.storage.groups import GroupRow
 from bot.storage.tables import membership, person
 
 log = logging.getLogger(__name__)
-
-MAX_ATTENDANCE = 500
-# More may come than joined (men without phones come too), but past either of these a count is
-# asked again, in case of a typing slip.
-UNUSUAL_ATTENDANCE = 60
-UNUSUAL_TIMES_MEMBERS = 2
-
-
-def unusual_attendance(attendance: int, members: int) -> bool:
-    return attendance > UNUSUAL_ATTENDANCE or attendance > UNUSUAL_TIMES_MEMBERS * members
 
 
 @dataclass(frozen=True)
@@ -45,7 +35,7 @@ class Overview:
     weeks: int
 
 
-async def _schedule(rt: Runtime, g: GroupRow) -> GroupSchedule | None:
+async def schedule_of(rt: Runtime, g: GroupRow) -> GroupSchedule | None:
     async with rt.engine.connect() as conn:
         return await full_schedule(conn, rt, g)
 
@@ -71,6 +61,15 @@ async def overview_of(rt: Runtime, g: GroupRow, counts: dict[int, int] | None = 
     )
 
 
+async def current(rt: Runtime, group_id: int) -> GroupRow:
+    """The group as it is now, after a change (groups are never deleted while staff act)."""
+    async with rt.engine.connect() as conn:
+        g = await groups.get(conn, group_id)
+    if g is None:
+        raise Unavailable
+    return g
+
+
 async def my_groups(rt: Runtime, group_ids: frozenset[int]) -> list[Overview]:
     out = []
     async with rt.engine.connect() as conn:
@@ -82,27 +81,17 @@ async def my_groups(rt: Runtime, group_ids: frozenset[int]) -> list[Overview]:
     return out
 
 
-async def overview(rt: Runtime, telegram_id: int, group_id: int) -> Overview | None:
-    g = await authorize(rt, telegram_id, group_id)
-    return await overview_of(rt, g) if g else None
-
-
 # --- invite link -------------------------------------------------------------------------------
 
 
-async def invite_code(
-    rt: Runtime, telegram_id: int, group_id: int
-) -> tuple[GroupRow, str | None] | None:
-    g = await authorize(rt, telegram_id, group_id)
-    if g is None:
-        return None
+async def invite_code(rt: Runtime, g: GroupRow) -> str | None:
+    """The group's working invite code; None when it has none."""
     async with rt.engine.connect() as conn:
-        return g, await invites.current_member_code(conn, group_id)
+        return await invites.current_member_code(conn, g.id)
 
 
-async def renew_invite(rt: Runtime, telegram_id: int, group_id: int) -> str | None:
-    if await authorize(rt, telegram_id, group_id) is None:
-        return None
+async def renew_invite(rt: Runtime, g: GroupRow) -> str:
+    group_id = g.id
     now = rt.clock.now()
     async with rt.engine.begin() as conn:
         await invites.revoke_member_codes(conn, group_id, now)
@@ -111,13 +100,10 @@ async def renew_invite(rt: Runtime, telegram_id: int, group_id: int) -> str | No
     return code
 
 
-async def revoke_invite(rt: Runtime, telegram_id: int, group_id: int) -> bool | None:
-    if await authorize(rt, telegram_id, group_id) is None:
-        return None
+async def revoke_invite(rt: Runtime, g: GroupRow) -> None:
     async with rt.engine.begin() as conn:
-        await invites.revoke_member_codes(conn, group_id, rt.clock.now())
-    log.info("group_admin.invite_revoked group=%s", group_id)
-    return True
+        await invites.revoke_member_codes(conn, g.id, rt.clock.now())
+    log.info("group_admin.invite_revoked group=%s", g.id)
 
 
 # --- calendar ----------------------------------------------------------------------------------
@@ -129,29 +115,26 @@ class Postponed:
     meeting: datetime
 
 
-async def postpone(rt: Runtime, telegram_id: int, group_id: int) -> Postponed | bool | None:
-    """Move the next meeting (and every later week) one week on. False: nothing left to move."""
-    g = await authorize(rt, telegram_id, group_id)
-    if g is None:
-        return None
-    schedule = await _schedule(rt, g)
+async def postpone(rt: Runtime, g: GroupRow) -> Postponed:
+    """Move the next meeting (and every later week) one week on; Unavailable when there is no
+    meeting left to move."""
+    schedule = await schedule_of(rt, g)
     week = schedule.next_meeting_week(rt.clock.now()) if schedule else None
     if schedule is None or week is None:
-        return False
+        raise Unavailable
     weeks = (*g.postponed_weeks, week)
     async with rt.engine.begin() as conn:
-        await group_settings.set_postponed(conn, group_id, weeks)
+        await group_settings.set_postponed(conn, g.id, weeks)
         await refresh_cursor(conn, rt, g)
-    log.info("group_admin.postponed group=%s week=%s", group_id, week)
+    log.info("group_admin.postponed group=%s week=%s", g.id, week)
     return Postponed(week, replace(schedule, postponed_weeks=weeks).meeting_at(week))
 
 
-async def set_paused(rt: Runtime, telegram_id: int, group_id: int, paused: bool) -> bool | None:
-    """Pause or resume the whole group. On resume the programme continues where it stopped:
-    the first week not yet delivered moves on by the weeks the pause lasted."""
-    g = await authorize(rt, telegram_id, group_id)
-    if g is None:
-        return None
+async def set_paused(rt: Runtime, g: GroupRow, paused: bool) -> bool:
+    """Pause or resume the whole group (False: it already was). On resume the programme
+    continues where it stopped: the first week not yet delivered moves on by the weeks the
+    pause lasted."""
+    group_id = g.id
     if g.paused == paused:
         return False
     now = rt.clock.now()
@@ -177,14 +160,12 @@ async def set_paused(rt: Runtime, telegram_id: int, group_id: int, paused: bool)
 
 
 async def edit_schedule(
-    rt: Runtime, telegram_id: int, group_id: int, *, meets: str | None, delivers: str | None
-) -> GroupRow | None:
+    rt: Runtime, g: GroupRow, *, meets: str | None, delivers: str | None
+) -> None:
     """New meeting and/or delivery day and time (ScheduleError for a bad entry).
 
     The first meeting's date moves to the new weekday, so later weeks keep their numbers."""
-    g = await authorize(rt, telegram_id, group_id)
-    if g is None:
-        return None
+    group_id = g.id
     values: dict[str, object] = {}
     if meets:
         day, at = parse_weekday_time(meets)
@@ -201,34 +182,30 @@ async def edit_schedule(
         if values:
             await group_settings.set_values(conn, group_id, **values)
         await refresh_cursor(conn, rt, g)
-        fresh = await groups.get(conn, group_id)
     log.info("group_admin.schedule_edited group=%s", group_id)
-    return fresh
 
 
-async def toggle(rt: Runtime, telegram_id: int, group_id: int, setting: str) -> bool | None:
+async def toggle(rt: Runtime, g: GroupRow, setting: str) -> bool:
     """Turn a reminder (or the weekly summary) on or off; returns the new value."""
-    g = await authorize(rt, telegram_id, group_id)
-    if g is None or setting not in group_settings.TOGGLES:
-        return None
+    if setting not in group_settings.TOGGLES:
+        raise ValueError(setting)
     value = not bool(getattr(g, setting))
-    async with rt.engine.begin() as conn:
-        await group_settings.set_values(conn, group_id, **{setting: value})
-        await refresh_cursor(conn, rt, g)
-    log.info("group_admin.toggled group=%s setting=%s value=%s", group_id, setting, value)
+    await _change(rt, g, **{setting: value})
+    log.info("group_admin.toggled group=%s setting=%s value=%s", g.id, setting, value)
     return value
 
 
-async def set_guide_hours(rt: Runtime, telegram_id: int, group_id: int, hours: int) -> bool | None:
-    g = await authorize(rt, telegram_id, group_id)
-    if g is None:
-        return None
+async def set_guide_hours(rt: Runtime, g: GroupRow, hours: int) -> None:
     if not 1 <= hours <= 72:
-        return False
+        raise ValueError(hours)
+    await _change(rt, g, guide_hours_before=hours)
+
+
+async def _change(rt: Runtime, g: GroupRow, **values: object) -> None:
+    """Settings the planner reads: its cursor follows them."""
     async with rt.engine.begin() as conn:
-        await group_settings.set_values(conn, group_id, guide_hours_before=hours)
+        await group_settings.set_values(conn, g.id, **values)
         await refresh_cursor(conn, rt, g)
-    return True
 
 
 # --- members -----------------------------------------------------------------------------------
@@ -239,12 +216,6 @@ class MemberEntry:
     membership_id: int
     number: int
     first_name: str | None  # only when the member chose to show it at enrolment
-
-
-async def members(rt: Runtime, telegram_id: int, group_id: int) -> list[MemberEntry] | None:
-    if await authorize(rt, telegram_id, group_id) is None:
-        return None
-    return await listed_members(rt, group_id)
 
 
 async def listed_members(rt: Runtime, group_id: int) -> list[MemberEntry]:
@@ -263,13 +234,10 @@ async def listed_members(rt: Runtime, group_id: int) -> list[MemberEntry]:
         return [MemberEntry(r.id, r.number, r.first_name) for r in rows]
 
 
-async def remove_member(
-    rt: Runtime, telegram_id: int, group_id: int, membership_id: int
-) -> MemberEntry | None:
-    """Remove a member (a code-of-conduct breach); they get a neutral message. None: refused or
+async def remove_member(rt: Runtime, g: GroupRow, membership_id: int) -> MemberEntry:
+    """Remove a member (a code-of-conduct breach); they get a neutral message. Unavailable:
     not a current member of this group."""
-    if await authorize(rt, telegram_id, group_id) is None:
-        return None
+    group_id = g.id
     now = rt.clock.now()
     async with rt.engine.begin() as conn:
         row = (
@@ -291,7 +259,7 @@ async def remove_member(
             )
         ).first()
         if row is None:
-            return None
+            raise Unavailable
         await conn.execute(
             update(membership).where(membership.c.id == membership_id).values(status="removed")
         )
@@ -303,34 +271,6 @@ async def remove_member(
     rt.wake_sender()
     log.info("group_admin.member_removed group=%s membership=%s", group_id, membership_id)
     return MemberEntry(row.id, row.number, row.first_name)
-
-
-# --- session log -------------------------------------------------------------------------------
-
-
-async def record_session(
-    rt: Runtime,
-    telegram_id: int,
-    group_id: int,
-    week: int,
-    *,
-    held: bool,
-    attendance: int | None,
-) -> GroupRow | None:
-    g = await authorize(rt, telegram_id, group_id)
-    if g is None:
-        return None
-    schedule = await _schedule(rt, g)
-    if schedule is None or not 1 <= week <= schedule.last_meeting_week(rt.clock.now()):
-        return None
-    if attendance is not None and not 0 <= attendance <= MAX_ATTENDANCE:
-        return None
-    async with rt.engine.begin() as conn:
-        await sessions.record(
-            conn, group_id, week, held=held, attendance=attendance, now=rt.clock.now()
-        )
-    log.info("group_admin.session_logged group=%s week=%s", group_id, week)
-    return g
 
 
 # --- the group's own Telegram chat ---------------------------------------------------------------
@@ -382,13 +322,11 @@ async def unlink_chat(rt: Runtime, chat_id: int) -> None:
 # --- a new group from the /newgroup wizard ------------------------------------------------------
 
 
-async def create_group(rt: Runtime, telegram_id: int, spec: GroupSpec) -> tuple[int, str] | None:
-    """Create the group with its invite link; its creator becomes its facilitator."""
-    actor = await facilitation.actor(rt, telegram_id)
-    if not may(actor, Action.CREATE_GROUP):
-        return None
+async def create_group(rt: Runtime, creator: Staff, spec: GroupSpec) -> tuple[int, str]:
+    """Create the group with its invite link; its creator (a facilitator, as the caller
+    checked) becomes its facilitator."""
     ((gid, code),) = await create_groups(rt, [spec])
-    person_id = await facilitation.person_id_of(rt, telegram_id)
+    person_id = await person_id_of(rt, creator.telegram_id)
     assert person_id is not None
     async with rt.engine.begin() as conn:
         await staff.add_facilitation(conn, gid, person_id, rt.clock.now())

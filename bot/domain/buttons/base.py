@@ -26,9 +26,10 @@ _FAMILIES: list[type[Button]] = []
 class Button:
     PATTERN: ClassVar[re.Pattern[str]]
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
+        # abstract=True: a base that families share (no PATTERN of its own), never routed to.
         super().__init_subclass__(**kwargs)
-        if "PATTERN" in vars(cls):  # a shape that families share (YesNo) is not one itself
+        if not abstract:
             _FAMILIES.append(cls)
 
     def pack(self) -> str:
@@ -60,7 +61,7 @@ def families() -> list[type[Button]]:
 
 
 @dataclass(frozen=True)
-class YesNo(Button):
+class YesNo(Button, abstract=True):
     """The shape of a Yes/No question's two buttons, <PREFIX>:<y|n>, shared by its families."""
 
     yes: bool

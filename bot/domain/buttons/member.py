@@ -50,7 +50,7 @@ class Join(Button):
 
 
 @dataclass(frozen=True)
-class _WeekAnswer(Button):
+class _WeekAnswer(Button, abstract=True):
     """The shape of a week's check-in buttons: <PREFIX>:<membership>:<week>:<code>."""
 
     membership_id: int
