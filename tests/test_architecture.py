@@ -22,7 +22,6 @@ KNOWN_CYCLES: list[set[str]] = [
         "bot.delivery.kinds.safety",
         "bot.delivery.kinds.weekly",
     },
-    {"bot.emulator.control", "bot.emulator.server", "bot.emulator.users"},
     {"bot.handlers.common", "bot.handlers.discreet", "bot.handlers.safety"},
     {
         "bot.handlers.facilitator_broadcast",
@@ -34,10 +33,8 @@ KNOWN_CYCLES: list[set[str]] = [
 KNOWN_LARGE: dict[str, int] = {
     "bot/handlers/facilitator_groups.py": 651,
     "bot/sandbox/session.py": 677,
-    "bot/emulator/methods.py": 483,
     "bot/content/check.py": 470,
     "bot/handlers/callbacks.py": 450,
-    "bot/emulator/spec.py": 438,
     "bot/services/group_admin.py": 415,
     "bot/handlers/concern.py": 408,
     "bot/handlers/facilitator_wizard.py": 406,
