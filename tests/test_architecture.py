@@ -32,7 +32,6 @@ KNOWN_CYCLES: list[set[str]] = [
 ]
 KNOWN_LARGE: dict[str, int] = {
     "bot/handlers/facilitator_groups.py": 651,
-    "bot/content/check.py": 470,
     "bot/handlers/callbacks.py": 450,
     "bot/services/group_admin.py": 415,
     "bot/handlers/concern.py": 408,
