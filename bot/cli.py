@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -71,65 +72,82 @@ def _parser() -> argparse.ArgumentParser:
 
     _group_parsers(sub)
     _content_parsers(sub)
-    _facilitator_parsers(sub)
-    _partner_contact_parsers(sub)
+    _staff_role_parsers(sub, _FACILITATOR)
+    _staff_role_parsers(sub, _PARTNER_CONTACT)
     return p
 
 
-def _facilitator_parsers(sub: argparse._SubParsersAction) -> None:
-    fac = sub.add_parser(
-        "facilitator", help="invite, list and revoke facilitators", description="Facilitators."
-    )
-    fs = fac.add_subparsers(dest="facilitator_command", metavar="ACTION", required=True)
-    inv = fs.add_parser(
-        "invite",
-        help="print a one-time facilitator invite link (valid 7 days)",
-        description="Print a one-time deep link that makes its opener a facilitator once they "
-        "accept the facilitators' code of conduct. It expires in 7 days.",
-    )
-    inv.add_argument("--group", type=int, help="the group they will facilitate (id)")
-    inv.add_argument("--json", action="store_true", help="print JSON")
-    inv.set_defaults(func=_cmd("bot.commands.facilitators:invite"))
-    lst = fs.add_parser("list", help="list facilitators", description="List facilitators.")
-    lst.add_argument("--json", action="store_true", help="print JSON")
-    lst.set_defaults(func=_cmd("bot.commands.facilitators:list_facilitators"))
-    rev = fs.add_parser(
-        "revoke",
-        help="end someone's facilitator role",
-        description="End a facilitator's role and their access to every group they ran.",
-    )
-    rev.add_argument("telegram_id", type=int, help="the facilitator's Telegram user id")
-    rev.set_defaults(func=_cmd("bot.commands.facilitators:revoke"))
+@dataclass(frozen=True)
+class _StaffRole:
+    """What `foyer facilitator` and `foyer partner-contact` say: the same three actions."""
+
+    command: str
+    help: str
+    description: str
+    module: str  # bot.commands.<module> holds invite, <list_name> and revoke
+    invite_help: str
+    invite_description: str
+    group_required: bool
+    group_help: str
+    list_name: str
+    list_help: str
+    revoke_help: str
+    revoke_description: str
+    revoke_id_help: str
 
 
-def _partner_contact_parsers(sub: argparse._SubParsersAction) -> None:
-    pc = sub.add_parser(
-        "partner-contact",
-        help="register women's organisation contacts who invite members' partners",
-        description="Partner contacts (for example from a women's organisation) may invite the "
-        "partners of a group's members to the couples exercises, so the invitation need not "
-        "pass through the man.",
-    )
-    ps = pc.add_subparsers(dest="contact_command", metavar="ACTION", required=True)
-    inv = ps.add_parser(
-        "invite",
-        help="print a one-time link that makes its opener a group's partner contact (7 days)",
-        description="Print a one-time deep link, valid 7 days, that makes its opener the "
-        "partner contact of one group once they accept the facilitators' code of conduct.",
-    )
-    inv.add_argument("--group", type=int, required=True, help="the group (id)")
+_FACILITATOR = _StaffRole(
+    command="facilitator",
+    help="invite, list and revoke facilitators",
+    description="Facilitators.",
+    module="facilitators",
+    invite_help="print a one-time facilitator invite link (valid 7 days)",
+    invite_description="Print a one-time deep link that makes its opener a facilitator once "
+    "they accept the facilitators' code of conduct. It expires in 7 days.",
+    group_required=False,
+    group_help="the group they will facilitate (id)",
+    list_name="list_facilitators",
+    list_help="facilitators",
+    revoke_help="end someone's facilitator role",
+    revoke_description="End a facilitator's role and their access to every group they ran.",
+    revoke_id_help="the facilitator's Telegram user id",
+)
+_PARTNER_CONTACT = _StaffRole(
+    command="partner-contact",
+    help="register women's organisation contacts who invite members' partners",
+    description="Partner contacts (for example from a women's organisation) may invite the "
+    "partners of a group's members to the couples exercises, so the invitation need not "
+    "pass through the man.",
+    module="partner_contacts",
+    invite_help="print a one-time link that makes its opener a group's partner contact (7 days)",
+    invite_description="Print a one-time deep link, valid 7 days, that makes its opener the "
+    "partner contact of one group once they accept the facilitators' code of conduct.",
+    group_required=True,
+    group_help="the group (id)",
+    list_name="list_contacts",
+    list_help="partner contacts",
+    revoke_help="end someone's partner-contact role",
+    revoke_description="End a partner contact's role for every group.",
+    revoke_id_help="the contact's Telegram user id",
+)
+
+
+def _staff_role_parsers(sub: argparse._SubParsersAction, role: _StaffRole) -> None:
+    parser = sub.add_parser(role.command, help=role.help, description=role.description)
+    actions = parser.add_subparsers(dest=f"{role.module}_command", metavar="ACTION", required=True)
+    module = f"bot.commands.{role.module}"
+    inv = actions.add_parser("invite", help=role.invite_help, description=role.invite_description)
+    inv.add_argument("--group", type=int, required=role.group_required, help=role.group_help)
     inv.add_argument("--json", action="store_true", help="print JSON")
-    inv.set_defaults(func=_cmd("bot.commands.partner_contacts:invite"))
-    lst = ps.add_parser("list", help="list partner contacts", description="List partner contacts.")
-    lst.add_argument("--json", action="store_true", help="print JSON")
-    lst.set_defaults(func=_cmd("bot.commands.partner_contacts:list_contacts"))
-    rev = ps.add_parser(
-        "revoke",
-        help="end someone's partner-contact role",
-        description="End a partner contact's role for every group.",
+    inv.set_defaults(func=_cmd(f"{module}:invite"))
+    lst = actions.add_parser(
+        "list", help=f"list {role.list_help}", description=f"List {role.list_help}."
     )
-    rev.add_argument("telegram_id", type=int, help="the contact's Telegram user id")
-    rev.set_defaults(func=_cmd("bot.commands.partner_contacts:revoke"))
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    lst.set_defaults(func=_cmd(f"{module}:{role.list_name}"))
+    rev = actions.add_parser("revoke", help=role.revoke_help, description=role.revoke_description)
+    rev.add_argument("telegram_id", type=int, help=role.revoke_id_help)
+    rev.set_defaults(func=_cmd(f"{module}:revoke"))
 
 
 def _group_parsers(sub: argparse._SubParsersAction) -> None:

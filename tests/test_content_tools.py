@@ -19,9 +19,11 @@ from babel.messages.pofile import write_po
 from bot import i18n
 from bot.app import build_application, running
 from bot.cli import main
-from bot.content.check import Problem, check_path, outgoing_problems
+from bot.content.check import check_path
 from bot.content.offline import FixedCurricula
 from bot.content.preview import format_preview, preview
+from bot.content.problems import Problem
+from bot.content.rendered_check import outgoing_problems
 from bot.delivery.render import Outgoing
 from bot.domain.curriculum import load_curriculum, translatable_strings
 from bot.emulator import BotAPIEmulator

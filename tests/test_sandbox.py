@@ -18,8 +18,9 @@ import pytest
 from bot.cli import main
 from bot.sandbox import script
 from bot.sandbox.personas import Persona, parse_persona, persona_of
-from bot.sandbox.session import Options, database_url, open_sandbox
+from bot.sandbox.session import open_sandbox
 from bot.sandbox.terminal import Terminal, plain, wants_colour
+from bot.sandbox.world import Options, database_url
 from bot.storage import migrate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic.util import CommandError
 from sqlalchemy import text
@@ -220,3 +221,40 @@ def print_invite(
     if username.name is None:
         print(LINK_BY_HAND)
     print(f"it works once and expires in {days} days")
+
+
+def on_current_db(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run ``work`` on the configured database, which must exist and be up to date."""
+    s = settings()
+    require_current_db(s)
+    return with_runtime(s, work)
+
+
+def invite_command(
+    args: argparse.Namespace,
+    who: str,
+    days: int,
+    create: Callable[[Runtime], Awaitable[str | None]],
+) -> int:
+    """`foyer facilitator invite`, `foyer partner-contact invite`: a one-time staff link for
+    ``args.group`` (``create`` answers None when there is no such group)."""
+    s = settings()
+    require_current_db(s)
+    code = with_runtime(s, create)
+    if code is None:
+        raise CliError(f"there is no group {args.group}")
+    print_invite(who, code, bot_username(s), days, args.group, args.json)
+    return 0
+
+
+def print_listing(
+    rows: list[dict[str, Any]], as_json: bool, empty: str, line: Callable[[dict[str, Any]], str]
+) -> None:
+    """A list command's rows: JSON, or one line a row (``empty`` when there is none)."""
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        print(empty)
+    for row in rows:
+        print(line(row))

@@ -13,10 +13,12 @@ from bot import i18n
 from bot.commands.common import curricula, settings
 from bot.commands.errors import CliError
 from bot.content.catalogs import CatalogError, Catalogs
-from bot.content.check import Problem, UnreadablePath, check_path, load
+from bot.content.check import UnreadablePath, check_path
 from bot.content.offline import FixedCurricula
 from bot.content.preview import PreviewError, format_preview
 from bot.content.preview import preview as build_preview
+from bot.content.problems import Problem
+from bot.content.schema_check import load
 from bot.content.stats import format_table
 from bot.content.stats import stats as count
 from bot.domain.curricula import Curricula

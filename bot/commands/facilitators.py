@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from bot.commands.common import (
-    bot_username,
-    print_invite,
+    invite_command,
+    on_current_db,
+    print_listing,
     require_current_db,
     settings,
     with_runtime,
@@ -19,21 +19,16 @@ from bot.services import facilitation
 
 
 def invite(args: argparse.Namespace) -> int:
-    s = settings()
-    require_current_db(s)
-    code = with_runtime(s, lambda rt: facilitation.create_invite(rt, args.group))
-    if code is None:
-        raise CliError(f"there is no group {args.group}")
-    print_invite(
-        "facilitator", code, bot_username(s), facilitation.INVITE_DAYS, args.group, args.json
+    return invite_command(
+        args,
+        "facilitator",
+        facilitation.INVITE_DAYS,
+        lambda rt: facilitation.create_invite(rt, args.group),
     )
-    return 0
 
 
 def list_facilitators(args: argparse.Namespace) -> int:
-    s = settings()
-    require_current_db(s)
-    rows = with_runtime(s, facilitation.list_facilitators)
+    rows = on_current_db(facilitation.list_facilitators)
     out: list[dict[str, Any]] = [
         {
             "telegram_id": r.staff.telegram_id,
@@ -45,14 +40,15 @@ def list_facilitators(args: argparse.Namespace) -> int:
         }
         for r in rows
     ]
-    if args.json:
-        print(json.dumps(out, indent=2))
-        return 0
-    if not out:
-        print("no facilitators yet: invite one with 'foyer facilitator invite'")
-    for r in out:
-        groups = ",".join(str(g) for g in r["groups"]) or "-"
-        print(f"{r['telegram_id']:>12}  {r['status']:<8}  since {r['since']}  groups {groups}")
+    print_listing(
+        out,
+        args.json,
+        "no facilitators yet: invite one with 'foyer facilitator invite'",
+        lambda r: (
+            f"{r['telegram_id']:>12}  {r['status']:<8}  since {r['since']}  "
+            f"groups {','.join(str(g) for g in r['groups']) or '-'}"
+        ),
+    )
     return 0
 
 

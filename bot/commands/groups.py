@@ -16,6 +16,8 @@ from bot.commands.common import (
     BotUsername,
     bot_username,
     curricula,
+    on_current_db,
+    print_listing,
     require_current_db,
     settings,
     with_runtime,
@@ -187,25 +189,21 @@ async def _gather(rt: Runtime, group_id: int | None) -> list[dict[str, Any]]:
 
 
 def list_groups(args: argparse.Namespace) -> int:
-    s = settings()
-    require_current_db(s)
-    rows = with_runtime(s, lambda rt: _gather(rt, None))
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    elif not rows:
-        print("no groups yet: create one with 'foyer group create'")
-    for r in rows if not args.json else []:
-        print(
+    rows = on_current_db(lambda rt: _gather(rt, None))
+    print_listing(
+        rows,
+        args.json,
+        "no groups yet: create one with 'foyer group create'",
+        lambda r: (
             f"{r['id']:>4}  {r['name']}  ({r['curriculum']}, {r['members']} members, "
             f"week {r['current_week']})"
-        )
+        ),
+    )
     return 0
 
 
 def show(args: argparse.Namespace) -> int:
-    s = settings()
-    require_current_db(s)
-    rows = with_runtime(s, lambda rt: _gather(rt, args.id))
+    rows = on_current_db(lambda rt: _gather(rt, args.id))
     if not rows:
         raise CliError(f"there is no group {args.id}")
     info = rows[0]

@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from bot.commands.common import (
-    bot_username,
-    print_invite,
-    require_current_db,
-    settings,
-    with_runtime,
+    invite_command,
+    on_current_db,
+    print_listing,
 )
 from bot.commands.errors import CliError
 from bot.services import couples
 
 
 def invite(args: argparse.Namespace) -> int:
-    s = settings()
-    require_current_db(s)
-    code = with_runtime(s, lambda rt: couples.create_contact_invite(rt, args.group))
-    if code is None:
-        raise CliError(f"there is no group {args.group}")
-    print_invite(
-        "partner contact", code, bot_username(s), couples.PARTNER_INVITE_DAYS, args.group, args.json
+    return invite_command(
+        args,
+        "partner contact",
+        couples.PARTNER_INVITE_DAYS,
+        lambda rt: couples.create_contact_invite(rt, args.group),
     )
-    return 0
 
 
 def list_contacts(args: argparse.Namespace) -> int:
-    s = settings()
-    require_current_db(s)
-    rows = with_runtime(s, couples.list_contacts)
+    rows = on_current_db(couples.list_contacts)
     out = [
         {
             "telegram_id": r.telegram_id,
@@ -41,20 +33,19 @@ def list_contacts(args: argparse.Namespace) -> int:
         }
         for r in rows
     ]
-    if args.json:
-        print(json.dumps(out, indent=2))
-        return 0
-    if not out:
-        print("no partner contacts yet: invite one with 'foyer partner-contact invite --group ID'")
-    for r in out:
-        print(f"{r['telegram_id']:>12}  group {r['group']}  {r['status']:<8}  since {r['since']}")
+    print_listing(
+        out,
+        args.json,
+        "no partner contacts yet: invite one with 'foyer partner-contact invite --group ID'",
+        lambda r: (
+            f"{r['telegram_id']:>12}  group {r['group']}  {r['status']:<8}  since {r['since']}"
+        ),
+    )
     return 0
 
 
 def revoke(args: argparse.Namespace) -> int:
-    s = settings()
-    require_current_db(s)
-    if not with_runtime(s, lambda rt: couples.revoke_contact(rt, args.telegram_id)):
+    if not on_current_db(lambda rt: couples.revoke_contact(rt, args.telegram_id)):
         raise CliError(f"{args.telegram_id} is not an active partner contact")
     print(f"{args.telegram_id} can no longer invite partners")
     return 0

@@ -18,8 +18,10 @@ from bot.i18n import _
 from bot.infra.log_setup import configure_logging
 from bot.paths import conversations_dir
 from bot.sandbox import marker, script
-from bot.sandbox.session import Options, Sandbox, SandboxProblem, database_url, open_sandbox
+from bot.sandbox.problem import SandboxProblem
+from bot.sandbox.session import Sandbox, open_sandbox
 from bot.sandbox.terminal import Terminal
+from bot.sandbox.world import Options, database_url
 from bot.storage import migrate
 
 EXIT_SCRIPT_ERROR = 2

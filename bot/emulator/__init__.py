@@ -9,10 +9,11 @@ Standard library and asyncio only; the Bot API surface is validated against
 ``api_spec.json`` (regenerate with ``scripts/derive_api_spec.py``).
 """
 
+from bot.emulator.errors import ApiError
 from bot.emulator.faults import Fault
 from bot.emulator.models import CallbackQuery, CallRecord, Message, SimUser, StoredFile
 from bot.emulator.server import BotAPIEmulator
-from bot.emulator.spec import ApiError, ApiSpec
+from bot.emulator.spec import ApiSpec
 from bot.emulator.users import UserHandle
 
 __all__ = [

@@ -12,13 +12,10 @@ import dataclasses
 import inspect
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.emulator.http import Request, Response
-
-if TYPE_CHECKING:
-    from bot.emulator.server import BotAPIEmulator
 
 PREFIX = "/_emulator/"
 ACTIONS = frozenset(
@@ -77,7 +74,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-async def handle(emulator: BotAPIEmulator, action: str, request: Request) -> Response:
+async def handle(emulator: object, action: str, request: Request) -> Response:
+    """Call ``emulator``'s method named ``action`` (one of ACTIONS); the server passes itself in,
+    so this module needs nothing of it but its methods' names."""
     if action not in ACTIONS:
         return Response.json(404, {"ok": False, "description": f"unknown action {action}"})
     kwargs: dict[str, Any] = {}

@@ -20,7 +20,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from bot.emulator.spec import ApiError
+from bot.emulator.errors import ApiError
 
 DEFAULT_DESCRIPTIONS = {
     400: "Bad Request",

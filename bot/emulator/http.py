@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from bot.emulator.spec import UploadedFile
+from bot.emulator.params import UploadedFile
 
 logger = logging.getLogger(__name__)
 

@@ -7,36 +7,15 @@ answer, or raises ApiError with Telegram's wording.
 from __future__ import annotations
 
 import json
-import mimetypes
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
-from urllib.parse import urlparse
 
-from bot.emulator.formatting import FormattedText
-from bot.emulator.models import Chat, Json, Message, StoredFile, simplify_keyboard
-from bot.emulator.spec import ApiError, UploadedFile, Validated, bad_request
+from bot.emulator.editing import Editing
+from bot.emulator.errors import ApiError, bad_request
+from bot.emulator.models import Json
+from bot.emulator.params import Validated
+from bot.emulator.sending import MEDIA_METHODS, Handler, Sending
 from bot.emulator.state import EmulatorState
 
-DELETE_WINDOW = timedelta(hours=48)
 MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
-NOT_MODIFIED = (
-    "message is not modified: specified new message content and reply markup are exactly the "
-    "same as a current content and reply markup of the message"
-)
-# sendX method -> (message kind, parameter carrying the file, default MIME type)
-MEDIA_METHODS: dict[str, tuple[str, str, str | None]] = {
-    "sendPhoto": ("photo", "photo", None),
-    "sendVoice": ("voice", "voice", "audio/ogg"),
-    "sendAudio": ("audio", "audio", "audio/mpeg"),
-    "sendDocument": ("document", "document", "application/octet-stream"),
-    "sendVideo": ("video", "video", "video/mp4"),
-    "sendAnimation": ("animation", "animation", "video/mp4"),
-    "sendVideoNote": ("video_note", "video_note", "video/mp4"),
-    "sendSticker": ("sticker", "sticker", None),
-}
-
-Handler = Callable[[Validated], Any]
 
 
 def scope_key(scope: Json | None, language_code: str | None) -> tuple[str, str]:
@@ -45,7 +24,7 @@ def scope_key(scope: Json | None, language_code: str | None) -> tuple[str, str]:
     return json.dumps(normal, sort_keys=True), language_code or ""
 
 
-class BotMethods:
+class BotMethods(Sending, Editing):
     """Handlers for the methods the emulator models, keyed by Bot API method name."""
 
     def __init__(self, state: EmulatorState, accept_unknown_file_ids: bool = False) -> None:
@@ -150,246 +129,6 @@ class BotMethods:
         self.state.commands.pop(key, None)
         return True
 
-    # --- sending -------------------------------------------------------------------------
-
-    def _target(self, chat_id: object) -> Chat:
-        """The chat the bot may post into, or the error Telegram gives."""
-        chat = self.state.find_chat(chat_id)
-        if chat.blocked:
-            raise ApiError(403, "Forbidden: bot was blocked by the user")
-        if not chat.bot_is_member:
-            raise ApiError(403, "Forbidden: bot was kicked from the group chat")
-        return chat
-
-    def _reply_to(self, chat: Chat, p: Json) -> int | None:
-        reply = p.get("reply_parameters")
-        if not reply:
-            return None
-        target = chat.messages.get(reply["message_id"])
-        if target is None or target.deleted:
-            if reply.get("allow_sending_without_reply"):
-                return None
-            raise bad_request("message to be replied not found")
-        return int(reply["message_id"])
-
-    def _post(self, chat: Chat, kind: str, p: Json, **fields: Any) -> Message:
-        """Store a message from the bot with the options every send method shares."""
-        markup = p.get("reply_markup")
-        message = self.state.add_message(
-            chat,
-            from_bot=True,
-            sender_id=self.state.bot_id,
-            kind=kind,
-            reply_markup=simplify_keyboard(markup),
-            raw_reply_markup=markup,
-            protect_content=bool(p.get("protect_content", False)),
-            disable_notification=bool(p.get("disable_notification", False)),
-            reply_to_message_id=self._reply_to(chat, p),
-            **fields,
-        )
-        return message
-
-    def send_message(self, v: Validated) -> Json:
-        chat = self._target(v.params["chat_id"])
-        text = _formatted(v, "text", "entities")
-        message = self._post(
-            chat,
-            "text",
-            v.params,
-            text=text.text,
-            entities=text.entities,
-            source=v.params["text"],
-            parse_mode=v.params.get("parse_mode"),
-        )
-        return self.state.message_json(message)
-
-    def send_location(self, v: Validated) -> Json:
-        chat = self._target(v.params["chat_id"])
-        location = {"latitude": v.params["latitude"], "longitude": v.params["longitude"]}
-        message = self._post(chat, "location", v.params, extra={"location": location})
-        return self.state.message_json(message)
-
-    def send_chat_action(self, v: Validated) -> bool:
-        self._target(v.params["chat_id"])
-        return True
-
-    def _media_sender(self, method: str) -> Handler:
-        kind, parameter, default_mime = MEDIA_METHODS[method]
-
-        def send(v: Validated) -> Json:
-            chat = self._target(v.params["chat_id"])
-            stored = self._file_for(kind, v.params[parameter], v.params, default_mime)
-            fields: dict[str, Any] = {"file": stored}
-            if "caption" in v.params:
-                caption = _formatted(v, "caption", "caption_entities")
-                fields.update(
-                    caption=caption.text,
-                    entities=caption.entities,
-                    source=v.params["caption"],
-                    parse_mode=v.params.get("parse_mode"),
-                )
-            message = self._post(chat, kind, v.params, **fields)
-            return self.state.message_json(message)
-
-        return send
-
-    def _file_for(self, kind: str, value: object, p: Json, default_mime: str | None) -> StoredFile:
-        """A stored file for an upload, a known file_id or an HTTP URL."""
-        details: dict[str, Any] = {
-            "duration": p.get("duration"),
-            "width": p.get("width"),
-            "height": p.get("height"),
-        }
-        if isinstance(value, UploadedFile):
-            mime = value.content_type
-            if mime == "application/octet-stream":
-                mime = mimetypes.guess_type(value.filename)[0] or default_mime or mime
-            return self.state.add_file(
-                kind, data=value.data, file_name=value.filename, mime_type=mime, **details
-            )
-        assert isinstance(value, str)
-        known = self.state.files.get(value)
-        if known is not None:
-            return known
-        if value.startswith(("http://", "https://")) or self.accept_unknown_file_ids:
-            name = urlparse(value).path.rsplit("/", 1)[-1] or None
-            return self.state.add_file(
-                kind, file_name=name, mime_type=default_mime, file_size=0, **details
-            )
-        raise bad_request("wrong file identifier/HTTP URL specified")
-
-    def copy_message(self, v: Validated) -> Json:
-        source = self._source(v)
-        chat = self._target(v.params["chat_id"])
-        fields = _copied_fields(source)
-        if "caption" in v.params and source.kind != "text":
-            caption = _formatted(v, "caption", "caption_entities")
-            fields.update(
-                caption=caption.text,
-                entities=caption.entities,
-                source=v.params["caption"],
-                parse_mode=v.params.get("parse_mode"),
-            )
-        message = self._post(chat, source.kind, v.params, **fields)
-        return {"message_id": message.message_id}
-
-    def forward_message(self, v: Validated) -> Json:
-        source = self._source(v)
-        chat = self._target(v.params["chat_id"])
-        fields = _copied_fields(source)
-        sender = (
-            self.state.bot_json()
-            if source.from_bot
-            else self.state.users[source.sender_id].to_json()
-        )
-        fields["extra"] = {
-            **fields["extra"],
-            "forward_origin": {
-                "type": "user",
-                "date": int(source.date.timestamp()),
-                "sender_user": sender,
-            },
-        }
-        message = self._post(chat, source.kind, {**v.params, "reply_markup": None}, **fields)
-        return self.state.message_json(message)
-
-    def _source(self, v: Validated) -> Message:
-        from_chat = self.state.find_chat(v.params["from_chat_id"])
-        source = from_chat.messages.get(v.params["message_id"])
-        if source is None or source.deleted:
-            raise bad_request("message to copy not found")
-        return source
-
-    # --- editing and deleting ------------------------------------------------------------
-
-    def _editable(self, v: Validated) -> Message:
-        p = v.params
-        if "inline_message_id" in p:
-            raise bad_request("MESSAGE_ID_INVALID")  # inline mode is not emulated
-        if "chat_id" not in p:
-            raise bad_request("chat_id is empty")
-        if "message_id" not in p:
-            raise bad_request("message identifier is not specified")
-        chat = self.state.find_chat(p["chat_id"])
-        message = chat.messages.get(p["message_id"])
-        if message is None or message.deleted:
-            raise bad_request("message to edit not found")
-        if not message.from_bot:
-            raise bad_request("message can't be edited")
-        return message
-
-    def _apply_edit(self, message: Message, markup: Json | None, **fields: Any) -> Json:
-        unchanged = markup == message.raw_reply_markup and all(
-            getattr(message, name) == value for name, value in fields.items()
-        )
-        if unchanged:
-            raise bad_request(NOT_MODIFIED)
-        for name, value in fields.items():
-            setattr(message, name, value)
-        message.raw_reply_markup = markup
-        message.reply_markup = simplify_keyboard(markup)
-        self.state.record_edit(message)
-        return self.state.message_json(message)
-
-    def edit_message_text(self, v: Validated) -> Json:
-        message = self._editable(v)
-        if "text" not in v.params:
-            raise bad_request("message text is empty")
-        if message.text is None:
-            raise bad_request("there is no text in the message to edit")
-        text = _formatted(v, "text", "entities")
-        # Telegram drops the inline keyboard when an edit does not repeat it.
-        return self._apply_edit(
-            message,
-            v.params.get("reply_markup"),
-            text=text.text,
-            entities=text.entities,
-            source=v.params["text"],
-            parse_mode=v.params.get("parse_mode"),
-        )
-
-    def edit_message_caption(self, v: Validated) -> Json:
-        message = self._editable(v)
-        if message.file is None:
-            raise bad_request("there is no caption in the message to edit")
-        caption = _formatted(v, "caption", "caption_entities")
-        return self._apply_edit(
-            message,
-            v.params.get("reply_markup"),
-            caption=caption.text,
-            entities=caption.entities,
-            source=v.params.get("caption"),
-            parse_mode=v.params.get("parse_mode"),
-        )
-
-    def edit_message_reply_markup(self, v: Validated) -> Json:
-        message = self._editable(v)
-        return self._apply_edit(message, v.params.get("reply_markup"))
-
-    def _deletable(self, chat: Chat, message_id: int) -> Message:
-        message = chat.messages.get(message_id)
-        if message is None or message.deleted:
-            raise bad_request("message to delete not found")
-        if self.state.clock() - message.date > DELETE_WINDOW:
-            raise bad_request("message can't be deleted")
-        if chat.type != "private" and not message.from_bot:
-            raise bad_request("message can't be deleted")  # the bot is no group admin here
-        return message
-
-    def delete_message(self, v: Validated) -> bool:
-        chat = self.state.find_chat(v.params["chat_id"])
-        self._deletable(chat, v.params["message_id"]).deleted = True
-        return True
-
-    def delete_messages(self, v: Validated) -> bool:
-        chat = self.state.find_chat(v.params["chat_id"])
-        for message_id in v.params["message_ids"]:
-            try:
-                self._deletable(chat, message_id).deleted = True
-            except ApiError:
-                continue  # Telegram skips the ones it cannot delete
-        return True
-
     # --- callbacks, chats, files ---------------------------------------------------------
 
     def answer_callback_query(self, v: Validated) -> bool:
@@ -458,26 +197,3 @@ class BotMethods:
             "file_size": stored.file_size,
             "file_path": stored.file_path,
         }
-
-
-def _formatted(v: Validated, name: str, entities_name: str) -> FormattedText:
-    """A text field as the user sees it: parsed by parse_mode or with explicit entities."""
-    parsed = v.formatted.get(name)
-    raw = v.params.get(name)
-    if parsed is None:
-        parsed = FormattedText(raw if isinstance(raw, str) else "")
-    if not parsed.entities and v.params.get(entities_name):
-        return FormattedText(parsed.text, list(v.params[entities_name]))
-    return parsed
-
-
-def _copied_fields(source: Message) -> dict[str, Any]:
-    return {
-        "text": source.text,
-        "caption": source.caption,
-        "entities": list(source.entities),
-        "source": source.source,
-        "parse_mode": source.parse_mode,
-        "file": source.file,
-        "extra": dict(source.extra),
-    }

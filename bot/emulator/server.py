@@ -20,12 +20,13 @@ from types import TracebackType
 from typing import Any
 
 from bot.emulator import control
+from bot.emulator.errors import ApiError
 from bot.emulator.faults import ChatLimit, Fault, FaultInjector
 from bot.emulator.http import BodyError, HttpServer, Request, Response, decode_body
-from bot.emulator.inspection import Inspection
 from bot.emulator.methods import BotMethods
 from bot.emulator.models import CallRecord, StoredFile
-from bot.emulator.spec import ApiError, ApiSpec, UploadedFile
+from bot.emulator.params import UploadedFile
+from bot.emulator.spec import ApiSpec
 from bot.emulator.state import EmulatorState, utc_now
 from bot.emulator.users import SimulatedUsers
 
@@ -41,7 +42,7 @@ _LONG_POLL = "getUpdates"
 _PLACEHOLDER_HEADERS = {"voice": b"OggS", "photo": b"\xff\xd8\xff", "document": b"%PDF"}
 
 
-class BotAPIEmulator(SimulatedUsers, Inspection):
+class BotAPIEmulator(SimulatedUsers):
     """An in-memory Telegram Bot API server.
 
     ``clock`` is the emulator's "now" (message dates, the 48-hour deletion limit); replace it

@@ -11,175 +11,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.emulator.formatting import EntityParseError, FormattedText, parse_html
+from bot.emulator.errors import ApiError, bad_request
+from bot.emulator.params import (
+    PRIMITIVES,
+    Checker,
+    Mismatch,
+    Rule,
+    UploadedFile,
+    Validated,
+    check_limit,
+    json_value,
+)
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("api_spec.json")
 _ARRAY = "Array of "
-_INTEGER = re.compile(r"-?\d+")
-_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 _BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
-PARSE_MODES = frozenset({"HTML", "MARKDOWN", "MARKDOWNV2"})
-
-
-class ApiError(Exception):
-    """An error answer of the Bot API: HTTP status plus Telegram's description."""
-
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.retry_after = retry_after
-
-    def payload(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description,
-        }
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return body
-
-
-def bad_request(detail: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {detail}")
-
-
-@dataclass(slots=True)
-class UploadedFile:
-    """One file part of a multipart request."""
-
-    field_name: str
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass(slots=True)
-class Validated:
-    """Coerced parameters plus the text fields parsed by their parse mode."""
-
-    params: dict[str, Any]
-    formatted: dict[str, FormattedText] = field(default_factory=dict)
-
-
-class _Mismatch(Exception):
-    """The value's shape does not fit this type; a union may try its next alternative."""
-
-
-Checker = Callable[[Any, Mapping[str, UploadedFile]], Any]
-
-
-@dataclass(slots=True, frozen=True)
-class _Rule:
-    name: str
-    required: bool
-    types: str  # human-readable, for error messages
-    check: Checker
-    limit: dict[str, Any] | None
-
-
-# Telegram's own words for limits on well-known fields: (field, "empty" | "long") -> detail.
-_LIMIT_WORDING = {
-    ("text", "empty"): "message text is empty",
-    ("text", "long"): "message is too long",
-    ("caption", "long"): "message caption is too long",
-    ("callback_data", "empty"): "BUTTON_DATA_INVALID",
-    ("callback_data", "long"): "BUTTON_DATA_INVALID",
-    ("command", "empty"): "BOT_COMMAND_INVALID",
-    ("command", "long"): "BOT_COMMAND_INVALID",
-}
 _MISSING_WORDING = {"chat_id": "chat_id is empty", "text": "message text is empty"}
-
-
-# --- primitive checkers -------------------------------------------------------------------
-
-
-def _integer(value: Any, _files: Mapping[str, UploadedFile]) -> int:
-    if isinstance(value, bool):
-        raise _Mismatch
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise _Mismatch
-
-
-def _float(value: Any, _files: Mapping[str, UploadedFile]) -> float:
-    if isinstance(value, bool):
-        raise _Mismatch
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            raise _Mismatch from None
-    raise _Mismatch
-
-
-def _string(value: Any, _files: Mapping[str, UploadedFile]) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)  # Telegram reads JSON numbers given for strings as their text
-    raise _Mismatch
-
-
-def _boolean(value: Any, _files: Mapping[str, UploadedFile]) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in _BOOLEANS:
-        return _BOOLEANS[value.lower()]
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise _Mismatch
-
-
-def _input_file(value: Any, files: Mapping[str, UploadedFile]) -> UploadedFile:
-    if isinstance(value, UploadedFile):
-        return value
-    if isinstance(value, str) and value.startswith("attach://"):
-        name = value[len("attach://") :]
-        if name not in files:
-            raise bad_request(f'file "{name}" must be attached as a multipart part')
-        return files[name]
-    raise _Mismatch
-
-
-_PRIMITIVES: dict[str, Checker] = {
-    "Integer": _integer,
-    "Float": _float,
-    "String": _string,
-    "Boolean": _boolean,
-    "True": _boolean,
-    "InputFile": _input_file,
-}
-
-
-def _json_value(value: Any, kind: type) -> Any:
-    """Objects and arrays arrive as JSON text in form bodies and natively in JSON bodies."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise _Mismatch from None
-    if not isinstance(value, kind):
-        raise _Mismatch
-    return value
-
-
-def _length(value: Any, unit: str) -> int:
-    if unit == "bytes":
-        return len(value.encode("utf-8"))
-    return len(value)
 
 
 class ApiSpec:
@@ -199,8 +50,8 @@ class ApiSpec:
                 for value, subtype in chooser["values"].items():
                     self._tags[subtype] = (chooser["field"], value)
         self._checkers: dict[str, Checker] = {}
-        self._object_rules: dict[str, dict[str, _Rule]] = {}
-        self._methods: dict[str, dict[str, _Rule]] = {
+        self._object_rules: dict[str, dict[str, Rule]] = {}
+        self._methods: dict[str, dict[str, Rule]] = {
             name: self._rules(method["fields"]) for name, method in raw["methods"].items()
         }
         self._required: dict[str, tuple[str, ...]] = {
@@ -229,9 +80,9 @@ class ApiSpec:
 
     # --- compilation ----------------------------------------------------------------------
 
-    def _rules(self, fields: dict[str, Any]) -> dict[str, _Rule]:
+    def _rules(self, fields: dict[str, Any]) -> dict[str, Rule]:
         return {
-            name: _Rule(
+            name: Rule(
                 name=name,
                 required=bool(entry["required"]),
                 types=" or ".join(entry["types"]),
@@ -250,9 +101,9 @@ class ApiSpec:
             for checker in checkers:
                 try:
                     return checker(value, files)
-                except _Mismatch:
+                except Mismatch:
                     continue
-            raise _Mismatch
+            raise Mismatch
 
         return check
 
@@ -261,11 +112,11 @@ class ApiSpec:
             element = self._checker(type_name[len(_ARRAY) :])
 
             def check_array(value: Any, files: Mapping[str, UploadedFile]) -> list[Any]:
-                return [element(item, files) for item in _json_value(value, list)]
+                return [element(item, files) for item in json_value(value, list)]
 
             return check_array
-        if type_name in _PRIMITIVES:
-            return _PRIMITIVES[type_name]
+        if type_name in PRIMITIVES:
+            return PRIMITIVES[type_name]
         if type_name not in self._types:
             return lambda value, _files: value  # output-only type; nothing to check
 
@@ -306,7 +157,7 @@ class ApiSpec:
         subtypes: list[str] = entry["one_of"]
 
         def check(value: Any, files: Mapping[str, UploadedFile]) -> Any:
-            obj = _json_value(value, dict)
+            obj = json_value(value, dict)
             if chooser:
                 subtype = chooser["values"].get(obj.get(chooser["field"]))
                 if subtype is None:
@@ -318,7 +169,7 @@ class ApiSpec:
             for subtype in subtypes:
                 if self._matches(subtype, obj):
                     return self._object_checker(subtype)(obj, files)
-            raise _Mismatch
+            raise Mismatch
 
         return check
 
@@ -328,9 +179,9 @@ class ApiSpec:
         tag = self._tags.get(type_name)
 
         def check(value: Any, files: Mapping[str, UploadedFile]) -> Any:
-            obj = _json_value(value, dict)
+            obj = json_value(value, dict)
             if tag and obj.get(tag[0]) != tag[1]:
-                raise _Mismatch
+                raise Mismatch
             out = dict(obj)
             for rule in rules.values():
                 item = obj.get(rule.name)
@@ -342,13 +193,13 @@ class ApiSpec:
                     continue
                 try:
                     out[rule.name] = rule.check(item, files)
-                except _Mismatch:
+                except Mismatch:
                     raise bad_request(
                         f'can\'t parse {type_name}: field "{rule.name}" must be of type '
                         f"{rule.types}"
                     ) from None
                 if rule.limit:
-                    _check_limit(rule, out[rule.name], out, None)
+                    check_limit(rule, out[rule.name], out, None)
             if type_name == "BotCommand" and not _BOT_COMMAND_NAME.fullmatch(out["command"]):
                 raise bad_request("BOT_COMMAND_INVALID")
             return out
@@ -382,57 +233,8 @@ class ApiSpec:
                 continue  # Telegram ignores unknown parameters
             try:
                 values[name] = rule.check(value, attached)
-            except _Mismatch:
+            except Mismatch:
                 raise bad_request(f'parameter "{name}" must be of type {rule.types}') from None
             if rule.limit:
-                _check_limit(rule, values[name], values, result)
+                check_limit(rule, values[name], values, result)
         return result
-
-
-def _check_limit(
-    rule: _Rule, value: Any, siblings: dict[str, Any], result: Validated | None
-) -> None:
-    limit = rule.limit
-    assert limit is not None
-    unit: str = limit["unit"]
-    if unit == "items":
-        size = len(value)
-        if size < limit["min"] or size > limit["max"]:
-            raise bad_request(
-                f'parameter "{rule.name}" must hold {limit["min"]}-{limit["max"]} items'
-            )
-        return
-    if not isinstance(value, str):
-        return
-    text = value
-    mode_field = limit.get("parse_mode")
-    if mode_field:
-        formatted = _format(value, siblings.get(mode_field))
-        if result is not None:
-            result.formatted[rule.name] = formatted
-        text = formatted.text
-    if limit["min"] > 0 and not text.strip():
-        raise bad_request(_LIMIT_WORDING.get((rule.name, "empty"), f"{rule.name} is empty"))
-    size = _length(text, unit)
-    if size < limit["min"] or size > limit["max"]:
-        unit_word = "bytes" if unit == "bytes" else "characters"
-        raise bad_request(
-            _LIMIT_WORDING.get(
-                (rule.name, "long"),
-                f'parameter "{rule.name}" must be {limit["min"]}-{limit["max"]} {unit_word} long',
-            )
-        )
-
-
-def _format(text: str, parse_mode: Any) -> FormattedText:
-    if not parse_mode:
-        return FormattedText(text)
-    mode = str(parse_mode).upper()
-    if mode not in PARSE_MODES:
-        raise bad_request(f"unsupported parse_mode {parse_mode}")
-    if mode != "HTML":
-        return FormattedText(text)  # Markdown modes are passed through unparsed
-    try:
-        return parse_html(text)
-    except EntityParseError as error:
-        raise bad_request(f"can't parse entities: {error}") from None

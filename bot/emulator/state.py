@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.emulator.errors import bad_request
 from bot.emulator.models import (
     CallbackQuery,
     CallRecord,
@@ -16,7 +17,6 @@ from bot.emulator.models import (
     SimUser,
     StoredFile,
 )
-from bot.emulator.spec import bad_request
 from bot.emulator.updates import UpdateQueue
 
 Clock = Callable[[], datetime]

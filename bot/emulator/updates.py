@@ -7,7 +7,7 @@ import contextlib
 from collections import deque
 from typing import Any
 
-from bot.emulator.spec import ApiError
+from bot.emulator.errors import ApiError
 
 Json = dict[str, Any]
 

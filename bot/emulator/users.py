@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.emulator.formatting import bot_command_entities
+from bot.emulator.inspection import Inspection
 from bot.emulator.models import Chat, Json, Message, SimUser
 from bot.emulator.state import EmulatorState
 
-if TYPE_CHECKING:
-    from bot.emulator.server import BotAPIEmulator
 
-
-class SimulatedUsers:
-    """User-side actions of the emulator (mixed into BotAPIEmulator)."""
+class SimulatedUsers(Inspection):
+    """User-side actions of the emulator (mixed into BotAPIEmulator), on top of what can be
+    read back: a user handle both acts and reads its chat."""
 
     state: EmulatorState
 
@@ -83,7 +82,7 @@ class SimulatedUsers:
             username=username,
             language_code=language_code,
         )
-        return UserHandle(self, user_id)  # type: ignore[arg-type]
+        return UserHandle(self, user_id)
 
     def send_text(self, user_id: int, text: str, *, reply_to: int | None = None) -> Message:
         """A private message; "/start PAYLOAD" gets its bot_command entity like in Telegram."""
@@ -306,7 +305,7 @@ class SimulatedUsers:
 class UserHandle:
     """One simulated user: ``ali = emu.user(1001, "Ali", language_code="fr")``."""
 
-    emulator: BotAPIEmulator
+    emulator: SimulatedUsers
     id: int
 
     def send_text(self, text: str, **kwargs: Any) -> Message:

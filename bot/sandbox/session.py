@@ -11,77 +11,31 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
-from sqlalchemy import and_, func, or_, select
 
 from bot.app import build_application, running
 from bot.delivery import due, planner
-from bot.domain.schedule import WEEKDAYS
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import Message
 from bot.i18n import LANGUAGE_NAMES, _, format_clock, format_day_short
 from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
-from bot.sandbox import script
-from bot.sandbox.personas import ADMIN, FACILITATOR, FOCAL, MEMBER_1, Persona, persona_of
+from bot.sandbox import script, waiting
+from bot.sandbox.personas import MEMBER_1, Persona
+from bot.sandbox.problem import SandboxProblem
+from bot.sandbox.screen import Screen
 from bot.sandbox.terminal import Terminal, is_link
-from bot.services import facilitation
-from bot.services.group_setup import create_groups, parse_spec
-from bot.settings import Settings, load_settings
-from bot.storage import groups, invites, people, staff
-from bot.storage.tables import group, outbox, person
+from bot.sandbox.waiting import SETTLE_TIMEOUT
+from bot.sandbox.world import GROUP_NAME, TIMEZONE, Options, sandbox_settings, seed, start_moment
+from bot.storage import groups
 
-TIMEZONE = "Africa/Bamako"
-GROUP_NAME = "Sandbox group"  # in English; the demo group is named in the sandbox's language
-DEFAULT_CURRICULUM = "men-groups-12"
-TICK_SECONDS = 0.5
-SETTLE_TIMEOUT = 20.0
-_DELETED = -1
 _START_LINK = re.compile(r"\?start=([A-Za-z0-9_-]{1,64})")
 _MAX_STOPS = 5000
 _MAX_JOIN_STEPS = 8
-
-
-class SandboxProblem(Exception):
-    """Something a line asked for that cannot be done now (no such button...)."""
-
-
-@dataclass(frozen=True)
-class Options:
-    database_url: str
-    lang: str = "en"
-    curriculum: str | None = None
-    fresh: bool = True  # False: a kept database that may already hold the demo group
-    # Where the files Foyer sends (charts, CSV exports, /mydata) are saved; None: not saved.
-    files_dir: Path | None = None
-
-
-def start_moment(today: date, tz: ZoneInfo) -> datetime:
-    """The coming Tuesday (today if it is one) at 08:00 where the group meets."""
-    day = today + timedelta(days=(1 - today.weekday()) % 7)
-    return datetime.combine(day, time(8, 0), tz)
-
-
-def sandbox_settings(emu: BotAPIEmulator, database_url: str) -> Settings:
-    # Environment settings still apply (content folder, fallbacks...), but never the token,
-    # the Bot API, the database or the admins: the sandbox only talks to its own emulator.
-    return load_settings(
-        _env_file=None,
-        bot_token=emu.token,
-        bot_api_url=emu.base_url.removesuffix("/bot"),
-        database_url=database_url,
-        tick_seconds=TICK_SECONDS,
-        rate_limit=False,
-        admin_ids=frozenset({ADMIN.user_id}),
-        # The safeguarding focal point (:as focal) receives concerns and "talk to a person".
-        safeguarding_ids=frozenset({FOCAL.user_id}),
-    )
 
 
 class Sandbox:
@@ -102,288 +56,38 @@ class Sandbox:
         # Typed at the terminal: a number no button has is sent as text. A script stops at
         # it instead, since there it is more likely a mistake.
         self.interactive = False
-        self._known: dict[int, Persona] = {}
-        self._shown: dict[tuple[int, int], int] = {}  # (chat, message) -> revision shown
-        self._noticed: dict[int, int] = {}  # chat -> unread count already announced
-        self.files_dir: Path | None = None
+        self.screen = Screen(emu, term, None)
         self.group_name = GROUP_NAME
-        self._saved: dict[tuple[int, int], Path] = {}  # (chat, message) -> the file saved
-        self._file_number = 0
         self.lock = asyncio.Lock()
-
-    # --- setting the world up ------------------------------------------------------------
 
     async def seed(self, options: Options) -> None:
         """The demo group, its invite, the facilitator; on a kept database, find them again."""
-        async with self.rt.engine.connect() as conn:
-            existing = await groups.list_all(conn)
-            strangers = (await conn.execute(select(person.c.telegram_id))).scalars().all()
-        outsiders = [t for t in strangers if persona_of(t) is None]
-        if outsiders:
-            raise SandboxProblem(
-                "this database holds people who are not sandbox personas; the sandbox only "
-                "uses its own databases (leave out --db for a temporary one)"
-            )
-        if existing:
-            g = existing[0]
-            self.group_id, self.tz, self.group_name = g.id, ZoneInfo(g.timezone), g.name
-            # Carry on where the planner stopped last time.
-            self.clock.set(max(self.clock.now(), max(x.planned_until for x in existing)))
-            async with self.rt.engine.connect() as conn:
-                self.invite = await invites.current_member_code(conn, g.id) or ""
-            for telegram_id in strangers:
-                known = persona_of(telegram_id)
-                if known is not None:
-                    self._meet(known)
-        else:
-            await self._create_group(options)
-        await self._make_facilitator()
-
-    async def _create_group(self, options: Options) -> None:
-        cur_id = options.curriculum or DEFAULT_CURRICULUM
-        if self.rt.curricula.get(cur_id) is None:
-            if options.curriculum is not None:
-                raise SandboxProblem(
-                    f"no curriculum {cur_id!r}: use one of {', '.join(self.rt.curricula.ids())}"
-                )
-            cur_id = self.rt.curricula.ids()[0]
-        now = self.clock.now()
-        meets = now.astimezone(self.tz).date() + timedelta(days=2)
-        # Every couples session the curriculum has, so partners can be played too.
-        couples = [w.number for w in self.rt.curricula[cur_id].week if w.couples_exercise]
-        with self.term.speaking():
-            self.group_name = _("Sandbox group")
-        spec = parse_spec(
-            {
-                "name": self.group_name,
-                "curriculum": cur_id,
-                "timezone": TIMEZONE,
-                "meets": f"{WEEKDAYS[meets.weekday()]} 17:00",
-                "starts": meets.isoformat(),
-                "language": options.lang,
-                "couples_weeks": ",".join(str(n) for n in couples),
-            },
-            self.rt.curricula,
-            now.astimezone(self.tz).date(),
-        )
-        ((self.group_id, self.invite),) = await create_groups(self.rt, [spec])
-
-    async def _make_facilitator(self) -> None:
-        """The facilitator runs the demo group from the start: invited and accepted the way a
-        real facilitator is, without the dialogue (play it with a new facilitator invite)."""
-        async with self.rt.engine.connect() as conn:
-            known = await people.by_telegram_id(conn, FACILITATOR.user_id)
-            runs = known is not None and self.group_id in await staff.groups_of(conn, known.id)
-        if not runs:
-            code = await facilitation.create_invite(self.rt, self.group_id)
-            accepted = code and await facilitation.accept_invite(
-                self.rt, code, FACILITATOR.user_id, self.lang
-            )
-            if not accepted:
-                raise SandboxProblem("the demo group's facilitator could not be set up")
-        self._meet(FACILITATOR)
-        self._meet(FOCAL)  # a focal point's chat exists, so concerns reach her
+        world = await seed(self.rt, self.clock, self.term, options, self.lang)
+        self.group_id, self.invite, self.tz = world.group_id, world.invite, world.tz
+        self.group_name = world.group_name
+        for persona in world.personas:
+            self._meet(persona)
 
     def _meet(self, persona: Persona) -> None:
         """The persona's Telegram account and private chat with the bot exist from now on."""
-        if persona.user_id in self._known:
+        if persona.user_id in self.screen.known:
             return
         user = self.emu.state.user(
             persona.user_id, first_name=persona.first_name, language_code=self.lang
         )
         self.emu.state.private_chat(user)
-        self._known[persona.user_id] = persona
-
-    # --- waiting until Foyer is done -----------------------------------------------------
+        self.screen.known[persona.user_id] = persona
 
     async def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
         """Every update handled, every due outbox row sent, and the emulator quiet."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-
-        def left() -> float:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise SandboxProblem(f"Foyer did not finish answering within {timeout:.0f} s")
-            return remaining
-
-        while True:
-            # An update leaves the emulator's queue once the bot asked for the next ones,
-            # that is after it was put into the Application's own queue.
-            while self.emu.state.updates.pending_count:
-                left()
-                await asyncio.sleep(0.01)
-            try:
-                await asyncio.wait_for(self.app.update_queue.join(), left())
-            except TimeoutError:
-                left()
-            while await self._outbox_due():
-                left()
-                self.rt.wake_sender()
-                await asyncio.sleep(0.02)
-            try:
-                await self.emu.wait_idle(quiet=0.05, timeout=left())
-            except AssertionError:
-                left()
-            if (
-                not self.emu.state.updates.pending_count
-                and self.app.update_queue.empty()
-                and not await self._outbox_due()
-            ):
-                return
-
-    async def _outbox_due(self) -> bool:
-        now = self.clock.now()
-        async with self.rt.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(outbox.c.id)
-                    .where(
-                        or_(
-                            outbox.c.status == "sending",
-                            and_(
-                                outbox.c.status == "pending",
-                                outbox.c.due_at <= now,
-                                or_(
-                                    outbox.c.next_attempt_at.is_(None),
-                                    outbox.c.next_attempt_at <= now,
-                                ),
-                            ),
-                        ),
-                    )
-                    .limit(1)
-                )
-            ).first()
-        return row is not None
-
-    async def _next_stop(self, after: datetime) -> datetime | None:
-        """The next moment something is scheduled: a group's event or a message's due time."""
-        async with self.rt.engine.connect() as conn:
-            event = (
-                await conn.execute(
-                    select(func.min(group.c.next_event_at)).where(
-                        group.c.paused.is_(False), group.c.next_event_at > after
-                    )
-                )
-            ).scalar()
-            message = (
-                await conn.execute(
-                    select(func.min(outbox.c.due_at)).where(
-                        outbox.c.status == "pending", outbox.c.due_at > after
-                    )
-                )
-            ).scalar()
-        stops = [s for s in (event, message) if s is not None]
-        return min(stops) if stops else None
-
-    # --- showing what Foyer sent ---------------------------------------------------------
-
-    def _news(self, persona: Persona) -> list[tuple[Message, str]]:
-        """Messages not shown yet to this persona: ("new" | "edited" | "deleted", message)."""
-        out: list[tuple[Message, str]] = []
-        for m in self.emu.state.bot_messages(persona.user_id, include_deleted=True):
-            shown = self._shown.get((m.chat_id, m.message_id))
-            if m.deleted:
-                if shown is None:
-                    self._shown[(m.chat_id, m.message_id)] = _DELETED  # came and went unseen
-                elif shown != _DELETED:
-                    out.append((m, "deleted"))
-            elif shown is None:
-                out.append((m, "new"))
-            elif m.revision > shown:
-                out.append((m, "edited"))
-        return out
-
-    def _save_file(self, persona: Persona, m: Message) -> Path | None:
-        """The file Foyer sent in this message, written to the files folder once."""
-        key = (m.chat_id, m.message_id)
-        if key in self._saved:
-            return self._saved[key]
-        if self.files_dir is None or m.file is None or m.file.data is None:
-            return None
-        name = m.file.file_name or Path(m.file.file_path).name or f"{m.kind}.bin"
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or m.kind
-        label = persona.label.replace(" ", "")
-        try:
-            self.files_dir.mkdir(parents=True, exist_ok=True)
-            if self._file_number == 0:  # a kept folder: carry on after its files
-                numbers = [int(f.name[:3]) for f in self.files_dir.glob("[0-9][0-9][0-9]-*")]
-                self._file_number = max(numbers, default=0)
-            self._file_number += 1
-            path = self.files_dir / f"{self._file_number:03d}-{label}-{safe}"
-            path.write_bytes(m.file.data)
-        except OSError as exc:
-            with self.term.speaking():
-                self.term.problem(
-                    _("could not save a file in {folder}: {problem}").format(
-                        folder=self.files_dir, problem=exc.strerror or exc
-                    )
-                )
-            return None
-        self._saved[key] = path
-        return path
-
-    def files(self) -> None:
-        """The files folder's files: this session's, and a kept folder's earlier ones."""
-        folder = self.files_dir
-        found = (
-            sorted(p for p in folder.iterdir() if p.is_file()) if folder and folder.is_dir() else []
-        )
-        if not found:
-            with self.term.speaking():
-                if folder is None:
-                    self.term.info(_("(no files yet)"))
-                else:
-                    self.term.info(_("(no files yet: they go to {folder})").format(folder=folder))
-            return
-        for path in found:
-            self.term.line(f"  {path}")
-
-    def _mark(self, m: Message, what: str) -> None:
-        self._shown[(m.chat_id, m.message_id)] = _DELETED if what == "deleted" else m.revision
+        await waiting.settle(self.emu, self.app, self.rt, timeout)
 
     def show(self, heading: str | None = None) -> bool:
         """Print what the current person received; a one-line notice for anyone else."""
-        printed = False
-
-        def head() -> None:
-            nonlocal printed
-            if not printed and heading:
-                self.term.heading(heading)
-            printed = True
-
-        for m, what in self._news(self.current):
-            head()
-            self._mark(m, what)
-            if what == "deleted":
-                self.term.deleted(self.current)
-            else:
-                saved = self._save_file(self.current, m)
-                self.term.bot_message(self.current, m, edited=what == "edited", saved=saved)
-        self._noticed.pop(self.current.user_id, None)
-        for persona in sorted(self._known.values(), key=lambda p: p.user_id):
-            if persona == self.current:
-                continue
-            news = self._news(persona)
-            for m, what in news:
-                if what != "deleted":
-                    self._save_file(persona, m)  # saved now, shown when you play them
-            count = len(news)
-            if count > self._noticed.get(persona.user_id, 0):
-                head()
-                self.term.notice(persona, count)
-            self._noticed[persona.user_id] = count
-        return printed
+        return self.screen.show(self.current, heading)
 
     def has_news(self) -> bool:
-        return any(
-            len(self._news(p)) > (0 if p == self.current else self._noticed.get(p.user_id, 0))
-            for p in self._known.values()
-        )
-
-    def _seen_silently(self, persona: Persona) -> None:
-        for m, what in self._news(persona):
-            self._mark(m, what)
+        return self.screen.has_news(self.current)
 
     # --- time ----------------------------------------------------------------------------
 
@@ -400,7 +104,7 @@ class Sandbox:
             await planner.tick(self.rt)
             await self.settle()
             self.show(self.local(self.clock.now()))
-            stop = await self._next_stop(self.clock.now())
+            stop = await waiting.next_stop(self.rt, self.clock.now())
             if stop is None or stop > target:
                 break
             self.clock.set(stop)
@@ -547,7 +251,7 @@ class Sandbox:
             choices = [(label, data) for label, data in current.buttons if not is_link(data)]
             if not choices or current.deleted:
                 break
-            self._seen_silently(persona)
+            self.screen.seen_silently(persona)
             wanted = LANGUAGE_NAMES.get(self.lang)
             _label, data = next(((lb, d) for lb, d in choices if lb == wanted), choices[0])
             self.emu.press_button(persona.user_id, current.message_id, data)
@@ -558,7 +262,7 @@ class Sandbox:
 
     def who(self) -> None:
         with self.term.speaking():
-            for persona in sorted(self._known.values(), key=lambda p: p.user_id):
+            for persona in sorted(self.screen.known.values(), key=lambda p: p.user_id):
                 who = _("{name}, Telegram id {id}").format(
                     name=persona.first_name, id=persona.user_id
                 )
@@ -605,7 +309,7 @@ class Sandbox:
             case script.Who():
                 self.who()
             case script.Files():
-                self.files()
+                self.screen.files()
         return True
 
     def banner(self, interactive: bool) -> None:
@@ -636,12 +340,12 @@ class Sandbox:
                 )
             )
         )
-        if self.files_dir is not None:
+        if self.screen.files_dir is not None:
             self.term.info(
                 _(
                     "Files Foyer sends (charts, CSV exports, /mydata) are saved in {folder}; "
                     ":files lists them."
-                ).format(folder=self.files_dir)
+                ).format(folder=self.screen.files_dir)
             )
         if interactive:
             self.term.info(
@@ -662,7 +366,7 @@ async def open_sandbox(options: Options, term: Terminal) -> AsyncIterator[Sandbo
         app = build_application(sandbox_settings(emu, options.database_url), clock=clock)
         term.lang = options.lang  # the sandbox's own words follow --lang
         sandbox = Sandbox(emu, app, clock, term, options.lang)
-        sandbox.files_dir = options.files_dir
+        sandbox.screen.files_dir = options.files_dir
         try:
             await sandbox.seed(options)
         except BaseException:
@@ -671,7 +375,3 @@ async def open_sandbox(options: Options, term: Terminal) -> AsyncIterator[Sandbo
         async with running(app, poll_timeout=1):
             await sandbox.settle()
             yield sandbox
-
-
-def database_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path.resolve()}"

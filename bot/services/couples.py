@@ -11,15 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.domain.couples import has_couples_track
 from bot.runtime import Runtime
+from bot.services import invitations
+from bot.services.facilitation import actor, authorize, person_id_of
 from bot.services.group_admin import MemberEntry, listed_members
-from bot.storage import groups, invites, memberships, partner_contacts, people
+from bot.services.invitations import Invitation, InviteKind, Refused
+from bot.storage import groups, memberships, partner_contacts, people
 from bot.storage.groups import GroupRow
 
 log = logging.getLogger(__name__)
 
 PARTNER_INVITE_DAYS = 7
+PARTNER_INVITE_LIFETIME = timedelta(days=PARTNER_INVITE_DAYS)
 
 
 class PartnerProblem(StrEnum):
@@ -64,25 +70,21 @@ async def _partner_invite(
 ) -> PartnerInvite:
     """A one-time partner link for one member, valid 7 days."""
     now = rt.clock.now()
-    expires = now + timedelta(days=PARTNER_INVITE_DAYS)
     async with rt.engine.begin() as conn:
-        code = await invites.create(
+        code = await invitations.issue(
             conn,
-            kind="partner",
+            InviteKind.PARTNER,
+            now,
+            PARTNER_INVITE_LIFETIME,
             group_id=g.id,
-            now=now,
-            expires_at=expires,
-            single_use=True,
             membership_id=membership_id,
             created_by=created_by,
         )
-    return PartnerInvite(code=code, expires_at=expires, group=g)
+    return PartnerInvite(code=code, expires_at=now + PARTNER_INVITE_LIFETIME, group=g)
 
 
 async def _may_invite_partners(rt: Runtime, telegram_id: int, group_id: int) -> GroupRow | None:
     """The group, if this person facilitates it or is its registered partner contact."""
-    from bot.services.facilitation import authorize
-
     g = await authorize(rt, telegram_id, group_id)
     if g is not None:
         return g
@@ -106,8 +108,6 @@ async def invite_partner_for(
 ) -> PartnerInvite | PartnerProblem | None:
     """The recommended path: the group's facilitator or partner contact makes the partner's link
     for a member. None when this person may not (refused, nothing revealed)."""
-    from bot.services.facilitation import person_id_of
-
     g = await _may_invite_partners(rt, staff_telegram_id, group_id)
     if g is None:
         return None
@@ -132,42 +132,53 @@ class PartnerCheck:
     member_membership_id: int | None = None
 
 
+async def _open_partner_invite(
+    conn: AsyncConnection, rt: Runtime, code: str, telegram_id: int, now: datetime
+) -> Invitation | PartnerProblem:
+    found = await invitations.open_invitation(conn, code, InviteKind.PARTNER, now)
+    inv = found.invite
+    if inv is None or inv.kind != InviteKind.PARTNER or inv.membership_id is None:
+        return PartnerProblem.UNKNOWN
+    member = await memberships.get(conn, inv.membership_id)
+    person = await people.by_telegram_id(conn, telegram_id)
+    # The member who opens the link made for his partner hears the same whatever she did
+    # with it (nothing yet, joined, left) and however old it is: asked before whether the
+    # link still works, which would tell him.
+    if member is not None and person is not None and person.id == member.person_id:
+        return PartnerProblem.OWN_LINK
+    if isinstance(found, Refused) or member is None or found.group is None:
+        return PartnerProblem.UNKNOWN
+    cur = rt.curricula.get(found.group.curriculum_id)
+    if cur is None or not has_couples_track(cur, found.group.couples_weeks):
+        return PartnerProblem.NO_TRACK
+    if person is not None and await memberships.active_partnerships(conn, person.id):
+        return PartnerProblem.ALREADY_LINKED
+    return found
+
+
 async def check_partner_invite(rt: Runtime, code: str, telegram_id: int) -> PartnerCheck:
     """Read-only: can this person join as a partner with this code now?"""
-    now = rt.clock.now()
     async with rt.engine.connect() as conn:
-        inv = await invites.find(conn, code)
-        if inv is None or inv.kind != "partner" or inv.membership_id is None:
-            return PartnerCheck(PartnerProblem.UNKNOWN)
-        member = await memberships.get(conn, inv.membership_id)
-        person = await people.by_telegram_id(conn, telegram_id)
-        # The member who opens the link made for his partner hears the same whatever she did
-        # with it (nothing yet, joined, left) and however old it is: asked before whether the
-        # link still works, which would tell him.
-        if member is not None and person is not None and person.id == member.person_id:
-            return PartnerCheck(PartnerProblem.OWN_LINK)
-        if not inv.usable(now) or inv.group_id is None or member is None:
-            return PartnerCheck(PartnerProblem.UNKNOWN)
-        g = await groups.get(conn, inv.group_id)
-        if g is None:
-            return PartnerCheck(PartnerProblem.UNKNOWN)
-        cur = rt.curricula.get(g.curriculum_id)
-        if cur is None or not has_couples_track(cur, g.couples_weeks):
-            return PartnerCheck(PartnerProblem.NO_TRACK)
-        if person is not None and await memberships.active_partnerships(conn, person.id):
-            return PartnerCheck(PartnerProblem.ALREADY_LINKED)
-    return PartnerCheck(None, g, inv.id, member.id)
+        found = await _open_partner_invite(conn, rt, code, telegram_id, rt.clock.now())
+    if isinstance(found, PartnerProblem):
+        return PartnerCheck(found)
+    return PartnerCheck(None, found.group, found.invite.id, found.invite.membership_id)
 
 
 async def enroll_partner(
     rt: Runtime, *, code: str, telegram_id: int, language: str
 ) -> GroupRow | PartnerProblem:
-    check = await check_partner_invite(rt, code, telegram_id)
-    if check.problem is not None or check.group is None:
-        return check.problem or PartnerProblem.UNKNOWN
-    assert check.invite_id is not None and check.member_membership_id is not None
     now = rt.clock.now()
     async with rt.engine.begin() as conn:
+        # Checked again in the transaction that spends the code: what was true when she
+        # opened the link may not be now.
+        found = await _open_partner_invite(conn, rt, code, telegram_id, now)
+        if isinstance(found, PartnerProblem):
+            return found
+        if not await invitations.claim(conn, found, now):
+            return PartnerProblem.UNKNOWN
+        g = found.group
+        assert g is not None
         # Partners are never listed by name: no first name is stored.
         person = await people.get_or_create(
             conn, telegram_id=telegram_id, language=language, first_name=None, now=now
@@ -175,35 +186,30 @@ async def enroll_partner(
         m = await memberships.enroll(
             conn,
             person_id=person.id,
-            group_id=check.group.id,
+            group_id=g.id,
             role="partner",
             progress_opt_in=False,
             now=now,
-            partner_of=check.member_membership_id,
+            partner_of=found.invite.membership_id,
         )
-        await invites.mark_used(conn, check.invite_id, now)
-    log.info("couples.partner_joined group=%s membership=%s", check.group.id, m.id)
-    return check.group
+    log.info("couples.partner_joined group=%s membership=%s", g.id, m.id)
+    return g
 
 
 # --- partner contacts (registered by an admin) ---------------------------------------------
 
-CONTACT = "partner_contact"
-
 
 async def create_contact_invite(rt: Runtime, group_id: int) -> str | None:
     """A one-time link, valid 7 days, that makes its opener the group's partner contact."""
-    now = rt.clock.now()
     async with rt.engine.begin() as conn:
         if await groups.get(conn, group_id) is None:
             return None
-        code = await invites.create(
+        code = await invitations.issue(
             conn,
-            kind=CONTACT,
+            InviteKind.PARTNER_CONTACT,
+            rt.clock.now(),
+            PARTNER_INVITE_LIFETIME,
             group_id=group_id,
-            now=now,
-            expires_at=now + timedelta(days=PARTNER_INVITE_DAYS),
-            single_use=True,
         )
     log.info("couples.contact_invite_created group=%s", group_id)
     return code
@@ -211,10 +217,10 @@ async def create_contact_invite(rt: Runtime, group_id: int) -> str | None:
 
 async def check_contact_invite(rt: Runtime, code: str) -> GroupRow | None:
     async with rt.engine.connect() as conn:
-        inv = await invites.find(conn, code)
-        if inv is None or inv.kind != CONTACT or not inv.usable(rt.clock.now()):
-            return None
-        return await groups.get(conn, inv.group_id) if inv.group_id is not None else None
+        found = await invitations.open_invitation(
+            conn, code, InviteKind.PARTNER_CONTACT, rt.clock.now()
+        )
+    return None if isinstance(found, Refused) else found.group
 
 
 async def accept_contact_invite(
@@ -222,30 +228,17 @@ async def accept_contact_invite(
 ) -> GroupRow | None:
     now = rt.clock.now()
     async with rt.engine.begin() as conn:
-        inv = await invites.find(conn, code)
-        if inv is None or inv.kind != CONTACT or not inv.usable(now) or inv.group_id is None:
+        found = await invitations.redeem(conn, code, InviteKind.PARTNER_CONTACT, now)
+        if found is None or found.group is None:
             return None
-        g = await groups.get(conn, inv.group_id)
-        if g is None:
-            return None
-        existing = await people.by_telegram_id(conn, telegram_id)
-        p = await people.get_or_create(
-            conn,
-            telegram_id=telegram_id,
-            language=existing.language if existing else language,
-            first_name=None,
-            now=now,
-        )
-        await partner_contacts.add(conn, p.id, g.id, now)
-        await invites.mark_used(conn, inv.id, now)
-    log.info("couples.contact_accepted person=%s group=%s", p.id, g.id)
-    return g
+        p = await invitations.staff_person(conn, telegram_id, language, now)
+        await partner_contacts.add(conn, p.id, found.group.id, now)
+    log.info("couples.contact_accepted person=%s group=%s", p.id, found.group.id)
+    return found.group
 
 
 async def groups_for_invitations(rt: Runtime, telegram_id: int) -> list[GroupRow]:
     """Groups with a couples track where this person may invite partners."""
-    from bot.services.facilitation import actor
-
     who = await actor(rt, telegram_id)
     async with rt.engine.connect() as conn:
         p = await people.by_telegram_id(conn, telegram_id)

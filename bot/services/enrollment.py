@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.delivery.due import schedule_for
 from bot.domain.outbox_kinds import OutboxKind
 from bot.runtime import Runtime
-from bot.storage import groups, invites, memberships, outbox, people, removals
+from bot.services import invitations
+from bot.services.invitations import InviteKind, Refusal, Refused
+from bot.storage import invites, memberships, outbox, people, removals
 from bot.storage.groups import GroupRow
 from bot.storage.memberships import MembershipRow
 
@@ -40,26 +44,30 @@ async def invite_kind(rt: Runtime, code: str) -> str | None:
 
 async def check_member_invite(rt: Runtime, code: str, telegram_id: int) -> InviteCheck:
     """Read-only: can this person join with this code now?"""
-    now = rt.clock.now()
     async with rt.engine.connect() as conn:
-        inv = await invites.find(conn, code)
-        if inv is None or not inv.usable(now) or inv.group_id is None:
-            return InviteCheck(None, InviteProblem.UNKNOWN)
-        if inv.kind != "member":
-            return InviteCheck(None, InviteProblem.WRONG_KIND)
-        g = await groups.get(conn, inv.group_id)
-        if g is None or rt.curricula.get(g.curriculum_id) is None:
-            return InviteCheck(None, InviteProblem.UNKNOWN)
-        person = await people.by_telegram_id(conn, telegram_id)
-        if person is not None:
-            m = await memberships.find(conn, person.id, g.id)
-            if m is not None and m.status in memberships.ACTIVE_STATES:
-                return InviteCheck(g, InviteProblem.ALREADY, g.curriculum_id)
-            if m is not None and m.status == "removed":
-                return InviteCheck(None, InviteProblem.REMOVED)
-        # Also after /forget deleted the membership row: the removal is kept apart, hashed.
-        if await removals.was_removed(conn, g.id, telegram_id):
+        return await _check(conn, rt, code, telegram_id, rt.clock.now())
+
+
+async def _check(
+    conn: AsyncConnection, rt: Runtime, code: str, telegram_id: int, now: datetime
+) -> InviteCheck:
+    found = await invitations.open_invitation(conn, code, InviteKind.MEMBER, now)
+    if isinstance(found, Refused):
+        wrong_kind = found.why is Refusal.OTHER_KIND
+        return InviteCheck(None, InviteProblem.WRONG_KIND if wrong_kind else InviteProblem.UNKNOWN)
+    g = found.group
+    if g is None or rt.curricula.get(g.curriculum_id) is None:
+        return InviteCheck(None, InviteProblem.UNKNOWN)
+    person = await people.by_telegram_id(conn, telegram_id)
+    if person is not None:
+        m = await memberships.find(conn, person.id, g.id)
+        if m is not None and m.status in memberships.ACTIVE_STATES:
+            return InviteCheck(g, InviteProblem.ALREADY, g.curriculum_id)
+        if m is not None and m.status == "removed":
             return InviteCheck(None, InviteProblem.REMOVED)
+    # Also after /forget deleted the membership row: the removal is kept apart, hashed.
+    if await removals.was_removed(conn, g.id, telegram_id):
+        return InviteCheck(None, InviteProblem.REMOVED)
     return InviteCheck(g, None, g.curriculum_id)
 
 
@@ -81,15 +89,18 @@ async def enroll(
     first_name: str | None,
     discreet: bool = False,
 ) -> Enrolled | InviteProblem:
-    check = await check_member_invite(rt, code, telegram_id)
-    if check.problem is not None or check.group is None:
-        return check.problem or InviteProblem.UNKNOWN
-    g = check.group
-    schedule = schedule_for(rt, g)
-    assert schedule is not None
     now = rt.clock.now()
-    week = schedule.current_week(now)
     async with rt.engine.begin() as conn:
+        # Checked again in the transaction that stores him: the link may have been renewed
+        # or he removed since he opened it. A member link serves the whole group: it is not
+        # spent.
+        check = await _check(conn, rt, code, telegram_id, now)
+        if check.problem is not None or check.group is None:
+            return check.problem or InviteProblem.UNKNOWN
+        g = check.group
+        schedule = schedule_for(rt, g)
+        assert schedule is not None
+        week = schedule.current_week(now)
         person = await people.get_or_create(
             conn,
             telegram_id=telegram_id,

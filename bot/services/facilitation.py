@@ -19,6 +19,8 @@ from bot.domain.policy import NotAllowed
 from bot.i18n import content_text
 from bot.paths import conversations_dir
 from bot.runtime import Runtime
+from bot.services import invitations
+from bot.services.invitations import InviteKind, Refused
 from bot.services.staff_access import actor as actor  # couples.py asks it here
 from bot.services.staff_access import facilitating
 from bot.storage import group_settings, groups, invites, people, staff
@@ -84,15 +86,13 @@ class FacilitatorInvite:
 
 async def check_invite(rt: Runtime, code: str) -> FacilitatorInvite | None:
     """Read-only: a usable facilitator invitation, or None (unknown, used, expired, revoked)."""
-    now = rt.clock.now()
     async with rt.engine.connect() as conn:
-        inv = await invites.find(conn, code)
-        if inv is None or inv.kind != FACILITATOR or not inv.usable(now):
-            return None
-        g = await groups.get(conn, inv.group_id) if inv.group_id is not None else None
-        if inv.group_id is not None and g is None:
-            return None
-    return FacilitatorInvite(code=code, group=g, expires_at=inv.expires_at)
+        found = await invitations.open_invitation(
+            conn, code, InviteKind.FACILITATOR, rt.clock.now(), needs_group=False
+        )
+    if isinstance(found, Refused):
+        return None
+    return FacilitatorInvite(code=code, group=found.group, expires_at=found.invite.expires_at)
 
 
 async def accept_invite(
@@ -101,28 +101,17 @@ async def accept_invite(
     """The person accepted the code of conduct: they become a facilitator (of the group)."""
     now = rt.clock.now()
     async with rt.engine.begin() as conn:
-        inv = await invites.find(conn, code)
-        if inv is None or inv.kind != FACILITATOR or not inv.usable(now):
+        found = await invitations.redeem(conn, code, InviteKind.FACILITATOR, now, needs_group=False)
+        if found is None:
             return None
-        g = await groups.get(conn, inv.group_id) if inv.group_id is not None else None
-        if inv.group_id is not None and g is None:
-            return None
-        existing = await people.by_telegram_id(conn, telegram_id)
-        # A facilitator's first name is not stored: admins know them by their Telegram id.
-        person = await people.get_or_create(
-            conn,
-            telegram_id=telegram_id,
-            language=existing.language if existing else language,
-            first_name=None,
-            now=now,
-        )
+        g = found.group
+        person = await invitations.staff_person(conn, telegram_id, language, now)
         await staff.make_facilitator(conn, person.id, now)
         if g is not None:
             await staff.add_facilitation(conn, g.id, person.id, now)
             await refresh_cursor(conn, rt, g)
-        await invites.mark_used(conn, inv.id, now)
     log.info("facilitation.accepted person=%s group=%s", person.id, g.id if g else None)
-    return FacilitatorInvite(code=code, group=g, expires_at=inv.expires_at)
+    return FacilitatorInvite(code=code, group=g, expires_at=found.invite.expires_at)
 
 
 async def refresh_cursor(conn: AsyncConnection, rt: Runtime, g: GroupRow) -> None:

@@ -14,8 +14,10 @@ from bot.delivery.due import full_schedule
 from bot.domain.policy import Unavailable
 from bot.domain.schedule import GroupSchedule, parse_weekday_time
 from bot.runtime import Runtime
+from bot.services import invitations
 from bot.services.facilitation import authorize, person_id_of, refresh_cursor
 from bot.services.group_setup import GroupSpec, create_groups
+from bot.services.invitations import InviteKind, Refused
 from bot.services.staff_access import Staff
 from bot.storage import group_settings, groups, invites, outbox, removals, staff
 from bot.storage.groups import GroupRow
@@ -282,15 +284,9 @@ async def chat_link_code(rt: Runtime, telegram_id: int, group_id: int) -> str | 
     """A one-time code for /link in the group chat, valid a day."""
     if await authorize(rt, telegram_id, group_id) is None:
         return None
-    now = rt.clock.now()
     async with rt.engine.begin() as conn:
-        return await invites.create(
-            conn,
-            kind="chat",
-            group_id=group_id,
-            now=now,
-            expires_at=now + CHAT_CODE_LIFETIME,
-            single_use=True,
+        return await invitations.issue(
+            conn, InviteKind.CHAT, rt.clock.now(), CHAT_CODE_LIFETIME, group_id=group_id
         )
 
 
@@ -298,17 +294,19 @@ async def link_chat(rt: Runtime, telegram_id: int, code: str, chat_id: int) -> G
     """Link a Telegram group chat; only the group's own facilitator can, with a fresh code."""
     now = rt.clock.now()
     async with rt.engine.connect() as conn:
-        inv = await invites.find(conn, code)
-    if inv is None or inv.kind != "chat" or not inv.usable(now) or inv.group_id is None:
+        found = await invitations.open_invitation(conn, code, InviteKind.CHAT, now)
+    if isinstance(found, Refused) or found.group is None:
         return None
-    if await authorize(rt, telegram_id, inv.group_id) is None:
+    group_id = found.group.id
+    if await authorize(rt, telegram_id, group_id) is None:
         return None
     async with rt.engine.begin() as conn:
+        if not await invitations.claim(conn, found, now):
+            return None
         await group_settings.unlink_chat(conn, chat_id)  # one chat serves one group
-        await group_settings.set_values(conn, inv.group_id, chat_id=chat_id)
-        await invites.mark_used(conn, inv.id, now)
-        g = await groups.get(conn, inv.group_id)
-    log.info("group_admin.chat_linked group=%s", inv.group_id)
+        await group_settings.set_values(conn, group_id, chat_id=chat_id)
+        g = await groups.get(conn, group_id)
+    log.info("group_admin.chat_linked group=%s", group_id)
     return g
 
 

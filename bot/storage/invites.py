@@ -115,5 +115,11 @@ async def revoke_member_codes(conn: AsyncConnection, group_id: int, now: datetim
     )
 
 
-async def mark_used(conn: AsyncConnection, invite_id: int, now: datetime) -> None:
-    await conn.execute(update(invite).where(invite.c.id == invite_id).values(used_at=now))
+async def mark_used(conn: AsyncConnection, invite_id: int, now: datetime) -> bool:
+    """Spend a code; False when it was spent already (another redemption came first)."""
+    result = await conn.execute(
+        update(invite)
+        .where(invite.c.id == invite_id, invite.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return bool(result.rowcount)
