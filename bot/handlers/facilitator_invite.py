@@ -17,7 +17,7 @@ from bot.domain.buttons.group_actions import (
 from bot.handlers.common import edit, rt
 from bot.handlers.facilitator_groups import back, confirm_first
 from bot.handlers.facilitator_roles import invite_link
-from bot.handlers.staff_auth import Context, group_action, refuse
+from bot.handlers.staff_auth import Context, group_action
 from bot.i18n import _
 from bot.services import group_admin
 from bot.services.staff_access import Facilitating
@@ -86,10 +86,7 @@ async def on_link_chat(
     update: Update, context: Context, _b: LinkGroupChat, f: Facilitating
 ) -> None:
     g = f.group
-    code = await group_admin.chat_link_code(rt(context), f.telegram_id, g.id)
-    if code is None:
-        await refuse(update)
-        return
+    code = await group_admin.chat_link_code(rt(context), g)
     await edit(
         update,
         "\n\n".join(

@@ -280,13 +280,11 @@ async def remove_member(rt: Runtime, g: GroupRow, membership_id: int) -> MemberE
 CHAT_CODE_LIFETIME = timedelta(days=1)
 
 
-async def chat_link_code(rt: Runtime, telegram_id: int, group_id: int) -> str | None:
-    """A one-time code for /link in the group chat, valid a day."""
-    if await authorize(rt, telegram_id, group_id) is None:
-        return None
+async def chat_link_code(rt: Runtime, g: GroupRow) -> str:
+    """A one-time code for /link in the group chat, valid a day (the caller facilitates g)."""
     async with rt.engine.begin() as conn:
         return await invitations.issue(
-            conn, InviteKind.CHAT, rt.clock.now(), CHAT_CODE_LIFETIME, group_id=group_id
+            conn, InviteKind.CHAT, rt.clock.now(), CHAT_CODE_LIFETIME, group_id=g.id
         )
 
 
