@@ -34,6 +34,15 @@ async def _at_concern_text(f: Foyer, uid: int) -> None:
     assert "write your feedback" in (msg.text or "")
 
 
+async def _member_facilitator(f: Foyer) -> int:
+    """A facilitator of a group with one member, enrolled so they may raise a concern too."""
+    await focal_ready(f)
+    gid, code = await f.create_group()
+    await f.join(code)
+    await add_facilitator(f, gid, MEMBER_FACILITATOR)
+    return MEMBER_FACILITATOR
+
+
 async def test_cancel_ends_a_concern_waiting_for_its_text(dfoyer: Foyer) -> None:
     f = dfoyer
     await focal_ready(f)
@@ -48,11 +57,7 @@ async def test_cancel_ends_a_concern_waiting_for_its_text(dfoyer: Foyer) -> None
 
 async def test_the_newest_question_is_the_one_answered(dfoyer: Foyer) -> None:
     f = dfoyer
-    await focal_ready(f)
-    gid, code = await f.create_group()
-    await f.join(code)
-    await add_facilitator(f, gid, MEMBER_FACILITATOR)
-    uid = MEMBER_FACILITATOR
+    uid = await _member_facilitator(f)
     assert "a voice note" in (await ask(f, uid, "/broadcast")).text
     await _at_concern_text(f, uid)
     assert "Your reference" in (await ask(f, uid, "The room was locked last week.")).text
@@ -64,11 +69,7 @@ async def test_the_newest_question_is_the_one_answered(dfoyer: Foyer) -> None:
 
 async def test_a_concern_cancel_leaves_a_broadcast_asked_since(dfoyer: Foyer) -> None:
     f = dfoyer
-    await focal_ready(f)
-    gid, code = await f.create_group()
-    await f.join(code)
-    await add_facilitator(f, gid, MEMBER_FACILITATOR)
-    uid = MEMBER_FACILITATOR
+    uid = await _member_facilitator(f)
     concern_msg = await ask(f, uid, "/concern")
     assert "a voice note" in (await ask(f, uid, "/broadcast")).text
     await f.press(uid, concern_msg, "Cancel")
