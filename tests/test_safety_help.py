@@ -20,6 +20,7 @@ from bot.runtime import runtime_of
 from bot.settings import SettingsError, load_settings
 from bot.storage.tables import concern, group, outbox
 from tests.conftest import Foyer, make_settings, msg_buttons
+from tests.facilitator_helpers import make_facilitator
 
 FOCAL = 9001  # the deployment's safeguarding focal point
 SAFE_WORD = "mango"
@@ -192,13 +193,14 @@ async def test_help_interrupts_the_concern_dialogue_and_drops_its_text(sfoyer: F
 
 async def test_help_interrupts_a_facilitator_typed_answer(sfoyer: Foyer) -> None:
     """Another feature's "type one answer" state (a broadcast) is interrupted too."""
-    _gid, code = await sfoyer.create_group()
-    uid = await sfoyer.join(code)
-    store = sfoyer.app.bot_data.setdefault("foyer.facilitator_awaiting", {})
-    store[uid] = object()
+    gid, code = await sfoyer.create_group()
+    await sfoyer.join(code)
+    uid = await make_facilitator(sfoyer, gid)
+    assert "a voice note" in (await ask(sfoyer, uid, "/broadcast")).text
     msg = await ask(sfoyer, uid, SAFE_WORD)
     assert "was not sent" in msg.text
-    assert uid not in store
+    msg = await ask(sfoyer, uid, "stray words after help")
+    assert "Message from your facilitator" not in (msg.text or "")  # no broadcast waits
 
 
 # --- talk to a person ----------------------------------------------------------------------

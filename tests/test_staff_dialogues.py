@@ -1,4 +1,4 @@
-"""Staff dialogues wait for their next answer one way (facilitator_common.Awaiting): the
+"""Staff dialogues wait for their next answer one way (dialogue.Awaiting): the
 /newgroup wizard too, so the safe word ends it like any other, and it is forgotten after half an
 hour of Foyer's own clock."""
 

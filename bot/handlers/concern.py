@@ -2,7 +2,8 @@
 point does with it is in concern_focal.py).
 
 The choices ride in the button data; only the wait for the one free-text message is held in
-memory (bot/handlers/awaiting_text.py).
+memory, the one way every dialogue waits (bot/handlers/dialogue.py). Its text is read here, in
+a handler group before every other dialogue's, for a concern and for a focal point's answer.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from telegram.ext import (
 from bot.delivery.kinds.safety import kind_label
 from bot.domain.buttons.safety import ConcernStep
 from bot.domain.distress import detect
-from bot.handlers.awaiting_text import awaited, cancel_awaiting, cancel_row, wait_for_text
 from bot.handlers.common import Buttons, current_person, edit, is_private, reply, rt
-from bot.handlers.concern_focal import relay_answer
+from bot.handlers.concern_focal import cancel_row, relay_answer
+from bot.handlers.dialogue import Awaiting, Question, deadline, expect, forget, waiting
 from bot.handlers.routing import answer_stale, answers
 from bot.handlers.safety import offer_help, resources_text
 from bot.i18n import _, current_language, format_day, ngettext
@@ -86,9 +87,9 @@ async def concern_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not safety.focal_points(rt(context)):
         await reply(update, _unavailable_text())
         return
-    cancel_awaiting(context)
     user = update.effective_user
     assert user is not None
+    forget(context, user.id, safety_only=True)  # a concern begun before starts again
     refusal = await concerns.may_raise(rt(context), user.id)
     if refusal is not None:
         await _refused(update, context, refusal)
@@ -129,7 +130,8 @@ async def on_concern_step(
     await query.answer()
     answers_so_far = step.answers
     if step.cancelled:
-        cancel_awaiting(context)
+        if update.effective_user is not None:
+            forget(context, update.effective_user.id, safety_only=True)
         await edit(update, _("Cancelled. Nothing was sent or kept."))
     elif len(answers_so_far) == 1:
         buttons: Buttons = [
@@ -165,7 +167,8 @@ async def _ask_for_text(
     if refusal is not None:  # pressed on an old message, or a forged press
         await _refused(update, context, refusal)
         return
-    wait_for_text(context, "concern", answers_so_far)
+    concern_text = Awaiting(Question.CONCERN, value=answers_so_far, until=deadline(context))
+    expect(context, user.id, concern_text)
     await edit(
         update,
         _(
@@ -179,12 +182,12 @@ async def _ask_for_text(
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The free-text step of a concern or of a focal point's answer; else let it pass."""
     message = update.message
-    if message is None or not is_private(update):
+    user = update.effective_user
+    if message is None or user is None or not is_private(update):
         return
-    pending = awaited(context)
-    if pending is None:
-        return  # nothing awaited, or too late: the message is treated like any other
-    what, value = pending
+    pending = waiting(context, user.id)
+    if pending is None or not pending.question.safety:
+        return  # nothing awaited, too late, or another dialogue's: treated like any other
     text = (message.text or "").strip()
     if not text:
         await reply(
@@ -202,11 +205,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             [cancel_row()],
         )
         raise ApplicationHandlerStop
-    cancel_awaiting(context)
-    if what == "concern":
-        await _submit(update, context, value, text)
+    forget(context, user.id)
+    if pending.question is Question.CONCERN:
+        await _submit(update, context, pending.value, text)
     else:
-        await relay_answer(update, context, int(value), text)
+        await relay_answer(update, context, int(pending.value), text)
     raise ApplicationHandlerStop
 
 

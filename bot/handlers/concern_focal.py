@@ -12,14 +12,19 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.delivery.kinds.safety import concern_detail, discreet_text
-from bot.domain.buttons.safety import FocalAction
-from bot.handlers.awaiting_text import cancel_row, wait_for_text
+from bot.domain.buttons.safety import ConcernStep, FocalAction
 from bot.handlers.common import markup, reply, rt
+from bot.handlers.dialogue import Awaiting, Question, deadline, expect
 from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, use_language
 from bot.services import concerns, privacy, safety
 
 log = logging.getLogger(__name__)
+
+
+def cancel_row() -> list[tuple[str, str]]:
+    """The Cancel button under every step of the safety dialogues (a concern, an answer)."""
+    return [(_("Cancel"), ConcernStep("x").pack())]
 
 
 async def relay_answer(
@@ -100,13 +105,15 @@ async def _ask_for_answer(
     update: Update, context: ContextTypes.DEFAULT_TYPE, concern_id: int
 ) -> None:
     query = update.callback_query
-    assert query is not None
+    user = update.effective_user
+    assert query is not None and user is not None
     row = await concerns.get(rt(context), concern_id)
     if row is None or row.reporter_id is None:
         await query.answer(_("This concern can no longer be answered."))
         return
     await query.answer()
-    wait_for_text(context, "answer", str(concern_id))
+    answer = Awaiting(Question.CONCERN_ANSWER, value=str(concern_id), until=deadline(context))
+    expect(context, user.id, answer)
     await reply(
         update,
         _(

@@ -24,7 +24,7 @@ from bot.domain.policy import Unavailable
 from bot.domain.schedule import to_utc
 from bot.domain.typed_time import parse_moment
 from bot.handlers.common import edit, reply, rt
-from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect, forget
+from bot.handlers.dialogue import Awaiting, Question, answers_typed, expect, forget
 from bot.handlers.facilitator_pick import picking_command
 from bot.handlers.routing import answer_stale, answers
 from bot.handlers.staff_auth import (

@@ -25,7 +25,7 @@ from bot.domain.buttons.group_actions import (
 from bot.domain.policy import Unavailable
 from bot.domain.schedule import ScheduleError
 from bot.handlers.common import edit, reply, rt
-from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect
+from bot.handlers.dialogue import Awaiting, Question, answers_typed, expect
 from bot.handlers.facilitator_groups import back, confirm_first, show_menu, weekday_name
 from bot.handlers.routing import answers
 from bot.handlers.staff_auth import Context, group_action, opens

@@ -1,8 +1,8 @@
-"""The typed answers Foyer asked a facilitator for, and /cancel.
+"""The typed answers Foyer asked a facilitator for, and /cancel (of any dialogue).
 
-Each question's answer goes to the handler registered for it (`answers_typed` in
-facilitator_common), after the person is authorized for the group again: they may have lost
-it since the question was asked."""
+Each question's answer goes to the handler registered for it (`answers_typed` in dialogue.py),
+after the person is authorized for the group again: they may have lost it since the question
+was asked."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.domain.policy import Action, may
 from bot.handlers.common import reply
-from bot.handlers.facilitator_common import Awaiting, AwaitingInput, expect, take, typed_step
+from bot.handlers.dialogue import Awaiting, AwaitingStaffInput, expect, take, typed_step
 from bot.handlers.staff_auth import Context, facilitating, refuse, staff_of, telegram_id
 from bot.i18n import _
 from bot.services.staff_access import Facilitating, Staff
@@ -32,12 +32,12 @@ async def on_typed(update: Update, context: Context) -> None:
     """A typed answer Foyer asked a facilitator for (one answer per question)."""
     uid = telegram_id(update)
     awaiting = take(context, uid)
-    if awaiting is None:
+    step = typed_step(awaiting.question) if awaiting is not None else None
+    if awaiting is None or step is None:
         return
     who = await _authorized(update, context, awaiting)
     if who is None:
         return
-    step = typed_step(awaiting.question)
     text = (update.effective_message.text if update.effective_message else None) or ""
     if step.wants_text and not text:
         expect(context, uid, awaiting)
@@ -54,11 +54,12 @@ async def cancel_command(update: Update, context: Context) -> None:
     if awaiting is None:
         await reply(update, _("There is nothing to cancel."))
         return
-    cancelled = typed_step(awaiting.question).cancelled
+    step = typed_step(awaiting.question)
+    cancelled = step.cancelled if step is not None else None
     await reply(update, cancelled() if cancelled else _("Cancelled. Nothing has changed."))
 
 
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("cancel", cancel_command, filters=private))
-    app.add_handler(MessageHandler(AwaitingInput(app), on_typed))
+    app.add_handler(MessageHandler(AwaitingStaffInput(app), on_typed))

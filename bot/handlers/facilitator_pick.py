@@ -14,7 +14,7 @@ from bot.domain.buttons.pages import PickPage
 from bot.domain.buttons.staff import PICKS, PickedGroup
 from bot.handlers import paging
 from bot.handlers.common import Buttons, reply, rt
-from bot.handlers.facilitator_common import forget
+from bot.handlers.dialogue import forget
 from bot.handlers.routing import answers
 from bot.handlers.staff_auth import Context, facilitating, facilitator_only
 from bot.i18n import _

@@ -15,7 +15,7 @@ from bot.domain.buttons.staff import ExportFor, ExportWeeks, ReportOn
 from bot.domain.policy import Unavailable, suppress
 from bot.domain.schedule import to_utc
 from bot.handlers.common import edit, reply, rt
-from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect, forget
+from bot.handlers.dialogue import Awaiting, Question, answers_typed, expect, forget
 from bot.handlers.facilitator_pick import picking_command
 from bot.handlers.routing import answers
 from bot.handlers.staff_auth import (

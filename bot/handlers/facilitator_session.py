@@ -9,7 +9,7 @@ from telegram import Update
 from bot.domain.buttons.staff import SessionAttendance, SessionHeld
 from bot.domain.policy import Unavailable
 from bot.handlers.common import Buttons, edit, reply, rt
-from bot.handlers.facilitator_common import Awaiting, Question, answers_typed, expect, forget
+from bot.handlers.dialogue import Awaiting, Question, answers_typed, expect, forget
 from bot.handlers.routing import answers
 from bot.handlers.staff_auth import Context, facilitates_group, refuse
 from bot.i18n import _, ngettext

@@ -2,8 +2,8 @@
 weekly message time, first meeting date), a summary, then confirm or cancel.
 
 Each step is one small function that checks its answer and asks the next question. The
-wizard waits for the next answer the one way staff dialogues do (facilitator_common.Awaiting,
-at most 30 minutes); the answers so far live in user_data until the end (wizard_dialogue.py),
+wizard waits for the next answer the one way every dialogue does (dialogue.Awaiting, at most
+30 minutes); the answers so far live in user_data until the end (wizard_dialogue.py),
 and nothing is stored before "Create the group".
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from telegram import Update
 from telegram.ext import (
@@ -32,10 +32,11 @@ from bot.domain.schedule import (
     parse_weekday_time,
 )
 from bot.handlers.common import edit, rt
-from bot.handlers.facilitator_common import (
+from bot.handlers.dialogue import (
     Awaiting,
     Question,
     answers_typed_by_staff,
+    deadline,
     expect,
     forget,
     waiting,
@@ -70,14 +71,9 @@ NAME, CURRICULUM, LANGUAGE, TIMEZONE, MEET_DAY, MEET_TIME, DELIVERY, START, CONF
 END = -1  # the wizard is over
 COMMON_TIMEZONES = ("Africa/Bamako", "Africa/Kigali", "America/Managua", "Africa/Dakar", "UTC")
 COMMON_TIMES = ("09:00", "14:00", "17:00", "18:00")
-TIMEOUT_SECONDS = 30 * 60
 
 
 # --- steps -------------------------------------------------------------------------------------
-
-
-def _deadline(context: ContextTypes.DEFAULT_TYPE) -> datetime:
-    return rt(context).clock.now() + timedelta(seconds=TIMEOUT_SECONDS)
 
 
 async def _creator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Staff | None:
@@ -91,7 +87,7 @@ async def _creator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Staff 
 async def start(update: Update, context: Context, who: Staff) -> None:
     answers_so_far(context).clear()
     expect(
-        context, who.telegram_id, Awaiting(Question.NEW_GROUP, step=NAME, until=_deadline(context))
+        context, who.telegram_id, Awaiting(Question.NEW_GROUP, step=NAME, until=deadline(context))
     )
     await say(
         update, _("<b>New group</b> (step 1 of 8)\nWhat is the group's name? Members will see it.")
@@ -341,12 +337,12 @@ STEPS = (
 async def _go_on(update: Update, context: ContextTypes.DEFAULT_TYPE, awaiting: Awaiting) -> None:
     """The answer to the step the wizard is at; then wait for the next one, until the end."""
     uid = telegram_id(update)
-    deadline = _deadline(context)  # half an hour from this answer
+    until = deadline(context)  # half an hour from this answer
     step = await STEPS[awaiting.step](update, context)
     if step == END:
         forget(context, uid)
         return
-    expect(context, uid, replace(awaiting, step=step, until=deadline))
+    expect(context, uid, replace(awaiting, step=step, until=until))
 
 
 @answers_typed_by_staff(Question.NEW_GROUP, cancelled=_cancelled)
@@ -361,8 +357,7 @@ async def on_button(update: Update, context: Context, b: WizardAnswer) -> None:
     """The wizard's buttons while it runs; after a restart, a timeout or a cancel, stale."""
     uid = telegram_id(update)
     awaiting = waiting(context, uid)
-    now = rt(context).clock.now()
-    if awaiting is None or awaiting.question is not Question.NEW_GROUP or awaiting.expired(now):
+    if awaiting is None or awaiting.question is not Question.NEW_GROUP:  # expired: None
         await answer_stale(update)
         return
     if b == CANCEL:

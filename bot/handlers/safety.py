@@ -24,8 +24,8 @@ from bot.domain.distress import DistressCategory, detect, fold
 from bot.domain.resources import Category, Entry
 from bot.domain.words import command_for_word
 from bot.handlers import staff_menus
-from bot.handlers.awaiting_text import awaiting, cancel_awaiting, other_dialogue
 from bot.handlers.common import Buttons, current_person, edit, is_private, reply, rt
+from bot.handlers.dialogue import forget, waiting
 from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, current_language, fallback_chain
 from bot.services import privacy, safety
@@ -165,12 +165,14 @@ async def intercept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user_id = update.effective_user.id if update.effective_user else 0
     if is_help_request(text, rt(context).settings.safe_word):
-        if cancel_awaiting(context, user_id):
+        if forget(context, user_id):  # help and the safe word end any dialogue
             await reply(update, _("What you were writing was not sent. You can start again later."))
         await show_help(update, context)
         raise ApplicationHandlerStop
-    if text.startswith("/") or awaiting(context) or other_dialogue(context, user_id, drop=False):
-        return  # commands go on; a concern dialogue checks its own text after storing it
+    if text.startswith("/") or waiting(context, user_id) is not None:
+        # Commands go on. A dialogue's answer is its own: a concern checks its text for
+        # distress words itself once stored, and a broadcast is not a cry for help.
+        return
     categories = detect(text)
     if categories:
         await offer_help(update, context, categories)
