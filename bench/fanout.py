@@ -3,8 +3,8 @@
     python -m bench.fanout foyer --api URL --db FILE --members N   # planner, outbox, sender
     python -m bench.fanout bare --api URL --members N              # Bot.send_message loop
 
-Prints one JSON line: messages, seconds, per_second, peak_rss_mb (this process) and
-db_process_peak_rss_mb (its database process). The database must be seeded
+Prints one JSON line: messages, seconds, per_second and peak_rss_mb (this process, SQLite's
+connection included: aiosqlite runs it on a thread here). The database must be seeded
 (bench.seed) and the emulator started with --auto-chats. ``foyer`` starts the real Application
 (polling included) with its clock at the week-1 delivery time and stops when no message is
 pending; ``bare`` sends the same number of messages with the same concurrency and no database.
@@ -26,7 +26,6 @@ from bench.common import (
     cpu_seconds,
     emit,
     peak_rss_mb,
-    process_peak_rss_mb,
     transport,
 )
 from bench.seed import FIRST_USER_ID, LANGUAGES, WEEK1_DUE
@@ -65,13 +64,6 @@ async def pending_and_sent(app: object) -> tuple[int, int]:
     return rows.get("pending", 0) + rows.get("sending", 0), rows.get("sent", 0)
 
 
-async def database_process_rss(app: object) -> float:
-    """Peak memory of the process that holds Foyer's SQLite connection."""
-    async with runtime_of(app).engine.connect() as conn:  # type: ignore[arg-type]
-        raw = await conn.get_raw_connection()
-        return process_peak_rss_mb(raw.driver_connection.pid)  # type: ignore[union-attr]
-
-
 async def foyer(args: argparse.Namespace) -> dict[str, object]:
     settings = bench_settings(
         args.api,
@@ -92,8 +84,7 @@ async def foyer(args: argparse.Namespace) -> dict[str, object]:
             if pending == 0 and sent >= args.members:
                 break
         elapsed = time.perf_counter() - started
-        db_rss = await database_process_rss(app)
-    return {"messages": sent, "seconds": elapsed, "db_process_peak_rss_mb": db_rss}
+    return {"messages": sent, "seconds": elapsed}
 
 
 async def bare(args: argparse.Namespace) -> dict[str, object]:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot.storage import migrate, sqlite_driver
+from bot.storage import migrate
 from bot.storage.tables import broadcast, membership, outbox, person
 from tests.conftest import Foyer, msg_buttons
 from tests.facilitator_helpers import count, make_facilitator, rows
@@ -23,13 +23,14 @@ TRY_AGAIN_FR = "Un problème est survenu de notre côté, veuillez réessayer da
 NOT_SAVED = "Not saved, please try again."
 
 
-async def _driver(f: Foyer) -> sqlite_driver.Connection:
-    """The pooled connection's database process (the engine has one connection)."""
+async def _lose_connection(f: Foyer) -> None:
+    """The pooled aiosqlite connection ends beneath the pool (the engine has one connection),
+    as in a crash of its thread."""
     async with f.rt.engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
-    assert isinstance(driver, sqlite_driver.Connection)
-    return driver
+        assert driver is not None
+        await driver.close()
 
 
 def _move_away(path: Path) -> list[Path]:
@@ -53,12 +54,11 @@ def _bring_back(path: Path, files: list[Path]) -> None:
 
 @contextlib.asynccontextmanager
 async def database_lost(f: Foyer, url: str) -> AsyncIterator[None]:
-    """The database process dies and the file cannot be opened again (as when the disk that
+    """The database connection ends and the file cannot be opened again (as when the disk that
     holds it goes away), until the block ends and the file is back where it was."""
     path = Path(make_url(url).database or "")
-    driver = await _driver(f)
     files = _move_away(path)
-    driver.stop()  # the database process ends, as in a crash
+    await _lose_connection(f)
     try:
         yield
     finally:

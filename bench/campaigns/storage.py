@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -154,18 +153,13 @@ class _Lock:
 
 
 async def _kill_connection(rt: Runtime) -> None:
-    """The database connection dies under Foyer: its process killed where it has one (the
-    driver's own database process), else the connection closed beneath the pool."""
+    """The database connection dies under Foyer: the pooled aiosqlite connection is closed
+    beneath the pool (its thread ends), as if it had been lost."""
     async with rt.engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
-        pid = getattr(driver, "pid", None)
-        if pid is not None:
-            os.kill(pid, signal.SIGKILL)
-        else:
-            closing = driver.close()  # type: ignore[union-attr]
-            if asyncio.iscoroutine(closing):
-                await closing
+        assert driver is not None
+        await driver.close()
 
 
 async def _query_only(rt: Runtime, on: bool) -> None:

@@ -35,11 +35,6 @@ class OutboxKind(StrEnum):
     CONCERN_NEW = "concern_new"  # one concern a message: rows written before they were grouped
     CONCERN_STATUS = "concern_status"  # to the reporter: received / closed
 
-    def __reduce_ex__(self, protocol: object) -> tuple[type[str], tuple[str]]:
-        # Pickled as the plain text it stands for: the SQLite server process
-        # (bot/storage/sqlite_server.py) runs without Foyer's code and reads only builtins.
-        return str, (self.value,)
-
 
 # The kinds that carry a curriculum week, in the order a week's messages arrive (what
 # `foyer content check` renders for every week and language).

@@ -1,7 +1,7 @@
 """Coalesce the database work of concurrent callers into one trip (a group commit).
 
 Every SQLAlchemy statement costs far more in Python than SQLite spends running it, and every
-statement is a trip to the database process (docs/performance.md). So where many updates or
+statement is a trip to aiosqlite's database thread (docs/performance.md). So where many updates or
 sends do the same small thing at once, each caller hands its part to a Batcher and waits; the
 calls that arrive while one batch runs form the next, and each batch is one transaction. A
 caller's result is known, committed, before it goes on: nothing is answered or sent on the
