@@ -17,10 +17,11 @@ from bot.emulator import BotAPIEmulator
 from bot.storage import migrate
 from bot.storage.db import make_engine
 from bot.storage.sql import catch_up_ids
-from bot.storage.tables import group, person
+from bot.storage.tables import group, membership, outbox, person
 from tests import postgres_server
-from tests.conftest import TEST_CURRICULA
+from tests.conftest import TEST_CURRICULA, Foyer
 
+WEEK1 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 BAMAKO_EVENING = datetime(2026, 12, 3, 17, 30, 15, 123456, tzinfo=timezone(timedelta(hours=-5)))
 
 
@@ -123,3 +124,64 @@ async def test_db_upgrade_then_run_on_postgresql(empty_postgres: str, tmp_path: 
             _out, err_bytes = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0, err_bytes.decode()[-2000:]
     assert "Traceback" not in err_bytes.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://foyer:s3cret@127.0.0.1/foyer",  # psycopg2, which Foyer does not use
+        "postgres://foyer:s3cret@127.0.0.1/foyer",
+        "sqlite:///foyer.db",  # the sync driver
+    ],
+)
+async def test_a_database_url_without_foyers_driver_is_one_line_without_the_password(
+    url: str, tmp_path: Path
+) -> None:
+    code, out, err = await _foyer("group", "list", env=_env(url), cwd=tmp_path)
+    assert code == 2
+    assert err.strip() == (
+        "foyer: FOYER_DATABASE_URL: must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+        "(e.g. postgresql+asyncpg://foyer:PASSWORD@HOST/foyer)"
+    )
+    assert "s3cret" not in out + err
+    assert not (tmp_path / "foyer.db").exists()  # nothing made either
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_row_committed_after_the_403_was_recorded_is_never_sent(foyer: Foyer) -> None:
+    """On PostgreSQL a fan-out can read a member as not blocked, then commit its row after the
+    sender recorded his 403 and stopped his queue (found by the faults campaign): the row
+    must be stopped at the claim, not sent into a second 403."""
+    gid, code = await foyer.create_group()
+    uid = await foyer.join(code)
+    foyer.emu.block(uid)
+    await foyer.advance_to(WEEK1)
+    await foyer.settle()
+    async with foyer.rt.engine.begin() as conn:
+        pid, mid, blocked = (
+            await conn.execute(
+                select(person.c.id, membership.c.id, person.c.blocked)
+                .join(membership, membership.c.person_id == person.c.id)
+                .where(person.c.telegram_id == uid)
+            )
+        ).one()
+        assert blocked is True
+        # What the late fan-out commits: a row for him, still pending.
+        await conn.execute(
+            insert(outbox).values(
+                key=f"late:m{mid}", chat_id=uid, person_id=pid, membership_id=mid, group_id=gid,
+                kind="prompt", week=2, due_at=foyer.clock.now(), status="pending", attempts=0,
+            )
+        )  # fmt: skip
+    sends = [c for c in foyer.emu.calls("sendMessage") if c.params.get("chat_id") == uid]
+    assert sends[-1].status == 403  # the week's prompt
+    calls = len(sends)
+    foyer.rt.wake_sender()
+    await foyer.settle()
+    after = [c for c in foyer.emu.calls("sendMessage") if c.params.get("chat_id") == uid]
+    assert len(after) == calls
+    async with foyer.rt.engine.connect() as conn:
+        status = (
+            await conn.execute(select(outbox.c.status).where(outbox.c.key == f"late:m{mid}"))
+        ).scalar_one()
+    assert status == "blocked"
