@@ -102,10 +102,15 @@ def emulator(*, auto_chats: bool = True) -> Iterator[EmulatorProcess]:
         emu.close()
 
 
+def database_url(db: Path | str) -> str:
+    """A SQLite file's URL, or the URL given (a campaign on PostgreSQL)."""
+    return str(db) if "://" in str(db) else f"sqlite+aiosqlite:///{db}"
+
+
 def bench_settings(api_url: str, db_path: Path | str, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
         bot_token=TOKEN,
-        database_url=f"sqlite+aiosqlite:///{db_path}",
+        database_url=database_url(db_path),
         bot_api_url=api_url,
         tick_seconds=3600,  # the benchmark ticks the planner itself
         rate_limit=False,

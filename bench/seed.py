@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from bot.domain.schedule import GroupSchedule
 from bot.storage import migrate
 from bot.storage.db import make_engine
+from bot.storage.sql import catch_up_ids
 from bot.storage.tables import group, membership, outbox, person
 
 FIRST_MEETING = date(2026, 12, 3)
@@ -133,6 +134,7 @@ async def seed(
                     for i in range(min(sent_checkins, len(people)))
                 ],
             )
+        await catch_up_ids(conn, group, person, membership, outbox)
     await engine.dispose()
 
 

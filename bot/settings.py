@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.domain.languages import SUPPORTED_LANGUAGES
 
 TELEGRAM_BOT_API_URL = "https://api.telegram.org"
+# The async drivers Foyer runs on; any other (postgresql:// means psycopg2) fails at first use.
+DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 
 
 class SettingsError(Exception):
@@ -73,6 +76,13 @@ class Settings(BaseSettings):
     def _db_url(cls, v: str) -> str:
         if "://" not in v:
             raise ValueError("must be a URL such as sqlite+aiosqlite:///foyer.db")
+        if not v.startswith(DATABASE_SCHEMES):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                "(e.g. postgresql+asyncpg://foyer:PASSWORD@HOST/foyer)"
+            )
+        if v.startswith("postgresql") and find_spec("asyncpg") is None:
+            raise ValueError("PostgreSQL needs its driver: pip install 'foyer[postgres]'")
         return v
 
     @field_validator("bot_api_url")

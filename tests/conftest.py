@@ -1,11 +1,13 @@
 """The real stack for tests: Foyer's Application over real HTTP against the Bot API emulator,
-with a real SQLite file per test and an injectable clock."""
+with a real SQLite file per test (and, for the modules in POSTGRES_MODULES, a fresh PostgreSQL
+database per test too) and an injectable clock."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -24,6 +26,7 @@ from bot.services.group_setup import GroupSpec, create_groups
 from bot.settings import Settings
 from bot.storage import migrate
 from bot.storage.tables import outbox
+from tests import postgres_server
 
 TEST_CURRICULA = Path(__file__).parent / "data" / "curricula"
 # A Tuesday morning before the test group's first meeting (Thursday 2026-12-03, Bamako).
@@ -32,11 +35,84 @@ T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 _user_ids = itertools.count(5000)
 
 
+# Modules whose every test that takes `db_url` (or `foyer`, or `campaign_db_url`) runs on SQLite
+# and on PostgreSQL: storage, planner, outbox, sender, retention, privacy, reports, campaigns.
+POSTGRES_MODULES = frozenset(
+    {
+        "test_batching",
+        "test_broadcast_retention",
+        "test_campaigns",
+        "test_delivery",
+        "test_facilitator_report",
+        "test_member_commands",
+        "test_outbox_kinds",
+        "test_partner_privacy",
+        "test_planner_start",
+        "test_safety_journey",
+        "test_safety_privacy",
+        "test_schema_parity",
+        "test_sender_faults",
+    }
+)
+# Tests there that open the SQLite file itself (sqlite3 beside the bot), so SQLite only.
+SQLITE_ONLY = frozenset(
+    {
+        "test_delivery.py::test_sends_stop_at_the_send_concurrency_while_records_cannot_be_written",
+        # PRAGMA query_only: SQLite's way to refuse writes while reads work.
+        "test_sender_faults.py::test_nothing_is_sent_while_the_claim_cannot_be_written",
+        "test_sender_faults.py::test_sends_whose_records_fail_are_never_repeated_and_wait_for_the_database",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "backend" not in metafunc.fixturenames or module not in POSTGRES_MODULES:
+        return
+    if f"{module}.py::{metafunc.function.__name__}" in SQLITE_ONLY:
+        return
+    metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database a test runs on: SQLite unless parametrized (POSTGRES_MODULES)."""
+    name: str = getattr(request, "param", "sqlite")
+    if name == "postgresql" and postgres_server.URL is None:
+        message = f"set {postgres_server.URL_VARIABLE} to run the PostgreSQL tests (README)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs every backend: {message}")  # never a silent skip in CI
+        pytest.skip(message)
+    return name
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated database to copy, made once per run."""
+    with postgres_server.migrated_template() as name:
+        yield name
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    if backend == "postgresql":
+        with postgres_server.fresh_database(request.getfixturevalue("postgres_template")) as url:
+            yield url
+        return
     url = f"sqlite+aiosqlite:///{tmp_path / 'foyer.db'}"
     migrate.upgrade(url)
-    return url
+    yield url
+
+
+@pytest.fixture
+def campaign_db_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """For a campaign in bench/: "" (it makes a SQLite file of its own), or a fresh PostgreSQL
+    database."""
+    if backend == "postgresql":
+        with postgres_server.fresh_database(request.getfixturevalue("postgres_template")) as url:
+            yield url
+        return
+    yield ""
 
 
 @pytest.fixture

@@ -16,14 +16,24 @@ from bot.domain.buttons.member import ContactRegistration
 from bot.domain.buttons.safety import FocalAction
 
 
-def test_crash_kills_lose_nothing_and_repeat_at_most_one_per_kill() -> None:
-    result = crash.run(members=300, kills=3, rng_seed=7)
+def test_crash_kills_lose_nothing_and_repeat_at_most_one_per_kill(campaign_db_url: str) -> None:
+    result = crash.run(members=300, kills=3, rng_seed=7, database_url=campaign_db_url)
     assert result.missing == 0
     assert result.extra <= result.kills
 
 
-def test_faults_lose_nothing_keep_order_and_never_retry_blocked_members() -> None:
-    result = faults.run(members=200, rng_seed=3, concurrency=8, timeouts=0, burst=2, bursts=1)
+def test_faults_lose_nothing_keep_order_and_never_retry_blocked_members(
+    campaign_db_url: str,
+) -> None:
+    result = faults.run(
+        members=200,
+        rng_seed=3,
+        concurrency=8,
+        timeouts=0,
+        burst=2,
+        bursts=1,
+        database_url=campaign_db_url,
+    )
     assert result.injected["5xx"] > 0 and result.injected["429_bursts"] > 0
     assert result.missing == 0
     assert result.duplicates == 0  # no timeouts in this version: nothing may arrive twice
@@ -78,8 +88,10 @@ def _family_of(name: str) -> type[Button] | None:
     return type(button) if button is not None else None
 
 
-def test_every_staff_action_is_refused_to_everyone_else_and_changes_nothing() -> None:
-    result = authz.run(groups=2, members=3, languages=("en",))
+def test_every_staff_action_is_refused_to_everyone_else_and_changes_nothing(
+    campaign_db_url: str,
+) -> None:
+    result = authz.run(groups=2, members=3, languages=("en",), database_url=campaign_db_url)
     # Every staff button family and every group menu action is in the table...
     covered = {_family_of(a) for a in result.actions}
     assert sorted(f.__name__ for f in STAFF_FAMILIES - covered) == []

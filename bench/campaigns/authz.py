@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.common import TOKEN, bench_settings
+from bench.common import TOKEN, bench_settings, database_url
 from bench.seed import FIRST_USER_ID
 from bench.seed import seed as seed_db
 from bot import i18n
@@ -747,9 +747,8 @@ async def set_up(stage: Stage, members: int, languages: Sequence[str]) -> tuple[
     return target, Cast(cast)
 
 
-async def seed(db: Path, groups: int, members: int) -> None:
+async def seed(url: str, groups: int, members: int) -> None:
     """bench.seed's groups, then group 1 and 2 with couples exercises and group 1 named."""
-    url = f"sqlite+aiosqlite:///{db}"
     await asyncio.to_thread(asyncio.run, seed_db(url, groups, members))
     engine = make_engine(url)
     async with engine.begin() as conn:
@@ -768,11 +767,16 @@ async def seed(db: Path, groups: int, members: int) -> None:
 
 
 async def campaign(
-    workdir: Path, groups: int, members: int, languages: Sequence[str], controls: bool
+    workdir: Path,
+    groups: int,
+    members: int,
+    languages: Sequence[str],
+    controls: bool,
+    url: str = "",
 ) -> AuthzResult:
     started = time.monotonic()
     result = AuthzResult(languages=list(languages))
-    db = workdir / "authz.db"
+    db = url or database_url(workdir / "authz.db")
     await seed(db, groups, members)
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
@@ -847,15 +851,17 @@ def run(
     languages: Sequence[str] = ("en",),
     *,
     controls: bool = True,
+    database_url: str = "",
 ) -> AuthzResult:
-    """The campaign on ``groups`` seeded groups of ``members``, attackers in each language."""
+    """The campaign on ``groups`` seeded groups of ``members``, attackers in each language, on
+    a SQLite file of its own or on the empty database at database_url."""
     unknown = [lang for lang in languages if lang not in SUPPORTED_LANGUAGES]
     if unknown or not languages:
         raise ValueError(f"languages must be among {', '.join(SUPPORTED_LANGUAGES)}")
     if groups >= MISSING:
         raise ValueError("too many groups")
     with tempfile.TemporaryDirectory(prefix="foyer-authz-") as tmp:
-        return asyncio.run(campaign(Path(tmp), groups, members, languages, controls))
+        return asyncio.run(campaign(Path(tmp), groups, members, languages, controls, database_url))
 
 
 # --- report --------------------------------------------------------------------------------------

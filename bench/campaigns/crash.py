@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import PY, ROOT, TOKEN
+from bench.common import PY, ROOT, TOKEN, database_url
 from bench.seed import seed, user_ids
 from bot.emulator import BotAPIEmulator
 
@@ -64,7 +64,7 @@ def received(emu: BotAPIEmulator, uid: int) -> int:
     return 0 if chat is None else sum(1 for m in chat.messages.values() if m.from_bot)
 
 
-async def start_bot(api: str, db: Path, concurrency: int) -> asyncio.subprocess.Process:
+async def start_bot(api: str, db: str, concurrency: int) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         PY, "-m", "bench.bot_process", "--api", api, "--db", str(db),
         "--concurrency", str(concurrency),
@@ -73,12 +73,12 @@ async def start_bot(api: str, db: Path, concurrency: int) -> asyncio.subprocess.
 
 
 async def campaign(
-    members: int, kills: int, rng_seed: int, workdir: Path, concurrency: int = 1
+    members: int, kills: int, rng_seed: int, workdir: Path, concurrency: int = 1, url: str = ""
 ) -> CrashResult:
     groups = max(1, members // 50)
     members = groups * 50
-    db = workdir / "crash.db"
-    await asyncio.to_thread(asyncio.run, seed(f"sqlite+aiosqlite:///{db}", groups, 50))
+    db = url or database_url(workdir / "crash.db")
+    await asyncio.to_thread(asyncio.run, seed(db, groups, 50))
     rng = random.Random(rng_seed)
     # Kill after a random number of sends, spread over the fan-out (never two at one count).
     targets = sorted(rng.sample(range(1, members), kills))
@@ -114,9 +114,12 @@ async def campaign(
     )
 
 
-def run(members: int, kills: int, rng_seed: int = 1, concurrency: int = 1) -> CrashResult:
+def run(
+    members: int, kills: int, rng_seed: int = 1, concurrency: int = 1, database_url: str = ""
+) -> CrashResult:
+    """On a SQLite file of its own, or on the empty database at database_url."""
     with tempfile.TemporaryDirectory(prefix="foyer-crash-") as tmp:
-        return asyncio.run(campaign(members, kills, rng_seed, Path(tmp), concurrency))
+        return asyncio.run(campaign(members, kills, rng_seed, Path(tmp), concurrency, database_url))
 
 
 def main() -> None:

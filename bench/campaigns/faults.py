@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.common import TOKEN, bench_settings
+from bench.common import TOKEN, bench_settings, database_url
 from bench.seed import WEEK1_DUE, seed, user_ids
 from bot.app import build_application, running
 from bot.delivery import planner
@@ -107,11 +107,12 @@ async def campaign(
     timeouts: int = 8,
     burst: int = 5,
     bursts: int = 3,
+    url: str = "",
 ) -> FaultsResult:
     groups = max(1, members // 50)
     members = groups * 50
-    db = workdir / "faults.db"
-    await asyncio.to_thread(asyncio.run, seed(f"sqlite+aiosqlite:///{db}", groups, 50))
+    db = url or database_url(workdir / "faults.db")
+    await asyncio.to_thread(asyncio.run, seed(db, groups, 50))
     rng = random.Random(rng_seed)
     uids = list(user_ids(groups, 50))
     blocked = set(rng.sample(uids, max(1, members // 20)))
@@ -213,10 +214,14 @@ def run(
     timeouts: int = 8,
     burst: int = 5,
     bursts: int = 3,
+    database_url: str = "",
 ) -> FaultsResult:
+    """On a SQLite file of its own, or on the empty database at database_url."""
     with tempfile.TemporaryDirectory(prefix="foyer-faults-") as tmp:
         return asyncio.run(
-            campaign(members, rng_seed, Path(tmp), concurrency, timeouts, burst, bursts)
+            campaign(
+                members, rng_seed, Path(tmp), concurrency, timeouts, burst, bursts, database_url
+            )
         )
 
 

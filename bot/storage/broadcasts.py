@@ -79,11 +79,14 @@ async def confirm(conn: AsyncConnection, broadcast_id: int, now: datetime) -> bo
 
 async def awaiting_summary(conn: AsyncConnection) -> list[BroadcastRow]:
     rows = await conn.execute(
-        select(broadcast).where(
+        select(broadcast)
+        .where(
             broadcast.c.confirmed_at.is_not(None),
             broadcast.c.summarized_at.is_(None),
             broadcast.c.kind != "reminder",
         )
+        # PostgreSQL returns rows in no particular order (SQLite's is the rowid's): oldest first.
+        .order_by(broadcast.c.id)
     )
     return [_row(r) for r in rows]
 

@@ -152,10 +152,12 @@ async def set_status(
 async def active_partnerships(conn: AsyncConnection, person_id: int) -> list[MembershipRow]:
     """The person's active partner memberships (a partner is linked to one member at a time)."""
     rows = await conn.execute(
-        select(membership).where(
+        select(membership)
+        .where(
             membership.c.person_id == person_id,
             membership.c.role == "partner",
             membership.c.status.in_(ACTIVE_STATES),
         )
+        .order_by(membership.c.id)  # the same order on PostgreSQL as on SQLite
     )
     return [_row(r) for r in rows]

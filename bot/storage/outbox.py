@@ -225,7 +225,7 @@ _CLAIMED = (
 
 def _claim_query(now: datetime, limit: int) -> Any:
     return (
-        select(*_CLAIMED)
+        select(*_CLAIMED, person.c.blocked.label("person_blocked"))
         .select_from(
             outbox.outerjoin(person, person.c.id == outbox.c.person_id).outerjoin(
                 group, group.c.id == outbox.c.group_id
@@ -258,14 +258,29 @@ def _claim_query(now: datetime, limit: int) -> Any:
 
 
 async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Claimed]:
-    """Due messages, marked as being sent in the same transaction (the caller commits)."""
+    """Due messages, marked as being sent in the same transaction (the caller commits).
+
+    A row for a person already marked blocked is marked blocked too, never sent: on PostgreSQL
+    a fan-out that read the person before the 403 was recorded can commit its rows after
+    people.mark_blocked stopped the ones it saw (SQLite's one writer cannot interleave them).
+    """
     rows = (await conn.execute(_claim_query(now, limit))).all()
+    stopped = [r.id for r in rows if r.person_blocked]
+    if stopped:
+        await conn.execute(update(outbox).where(outbox.c.id.in_(stopped)).values(status=BLOCKED))
+    rows = [r for r in rows if not r.person_blocked]
     if rows:
         await conn.execute(
             update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(status=SENDING)
         )
     return [
-        Claimed(**{**r._mapping, "discreet": bool(r.discreet), "silent": bool(r.silent)})
+        Claimed(
+            **{
+                **{k: v for k, v in r._mapping.items() if k != "person_blocked"},
+                "discreet": bool(r.discreet),
+                "silent": bool(r.silent),
+            }
+        )
         for r in rows
     ]
 

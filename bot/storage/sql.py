@@ -36,3 +36,17 @@ def _upsert(postgres: bool, table: Table, index: tuple[str, ...], columns: tuple
     return stmt.on_conflict_do_update(
         index_elements=list(index), set_={c: stmt.excluded[c] for c in columns}
     )
+
+
+async def catch_up_ids(conn: AsyncConnection, *tables: Table) -> None:
+    """After rows were written with their ids given (a seed, a copy), make the next id the
+    database hands out follow them. SQLite takes max(id) + 1 by itself; PostgreSQL's id
+    sequence knows nothing of ids it did not hand out, and would give one already taken."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        name = conn.dialect.identifier_preparer.format_table(table)
+        await conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+            f"coalesce((SELECT max(id) FROM {name}), 0) + 1, false)"
+        )
