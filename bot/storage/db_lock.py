@@ -1,4 +1,5 @@
-"""One serving process per SQLite database.
+"""One serving process per database: a lock file beside a SQLite file, an advisory lock on
+PostgreSQL (until several workers share one database: issue 19 point 4).
 
 The sender's claims and the planner's cursors live in each process's memory, so two
 `foyer run` on one database would each send the week's prompt. The serving process holds an
@@ -11,10 +12,12 @@ tests build applications without it, so they can still run two on one file on pu
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +26,8 @@ from filelock import FileLock, Timeout
 from sqlalchemy.engine import make_url
 
 LOCK_SUFFIX = ".lock"
+# The session advisory lock every `foyer run` on one PostgreSQL database takes ("Foyer").
+ADVISORY_KEY = 0x466F796572
 INFO_SUFFIX = ".lock.info"
 
 
@@ -66,7 +71,11 @@ def serving(url: str) -> Iterator[None]:
     """Hold the database for this process, or raise DatabaseLockError naming who holds it."""
     path = database_file(url)
     if path is None:
-        yield
+        if make_url(url).get_backend_name() == "postgresql":
+            with _postgres(url):
+                yield
+        else:
+            yield
         return
     lock = FileLock(str(path) + LOCK_SUFFIX, timeout=0)
     info = Path(str(path) + INFO_SUFFIX)
@@ -88,3 +97,53 @@ def serving(url: str) -> Iterator[None]:
         with contextlib.suppress(OSError):
             info.unlink()
         lock.release()
+
+
+@contextlib.contextmanager
+def _postgres(url: str) -> Iterator[None]:
+    """A session advisory lock, on a connection of its own that a small thread keeps open (this
+    runs before the bot's event loop exists). PostgreSQL releases it when that connection ends,
+    however the process ends."""
+    import asyncpg  # foyer[postgres]: settings checked it is installed for such a URL
+
+    parsed = make_url(url)
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    where = parsed.render_as_string(hide_password=True)
+    taken = threading.Event()
+    release = threading.Event()
+    outcome: list[bool | BaseException] = []
+
+    async def hold() -> None:
+        conn = await asyncpg.connect(dsn, timeout=30)
+        try:
+            got = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_KEY))
+            outcome.append(got)
+            taken.set()
+            if got:
+                await asyncio.to_thread(release.wait)  # held until the process lets go
+        finally:
+            await conn.close()
+
+    def run() -> None:
+        try:
+            asyncio.run(hold())
+        except Exception as exc:  # told to the caller below, as one line
+            outcome.append(exc)
+            taken.set()
+
+    holder = threading.Thread(target=run, name="foyer-db-lock", daemon=True)
+    holder.start()
+    taken.wait(60)
+    try:
+        if not outcome or isinstance(outcome[0], BaseException):
+            reason = type(outcome[0]).__name__ if outcome else "no answer in 60 s"
+            raise DatabaseLockError(f"cannot take the serving lock on {where}: {reason}")
+        if outcome[0] is False:
+            raise DatabaseLockError(
+                f"the database {where} is already served by another Foyer: one Foyer serves a "
+                "database (and a bot) until several workers are supported; stop that one first"
+            )
+        yield
+    finally:
+        release.set()
+        holder.join(10)
