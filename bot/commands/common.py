@@ -33,7 +33,7 @@ def settings() -> Settings:
 
 
 # What opening, reading or writing the database can raise, each turned into one line.
-_DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, CommandError, OSError)
+DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, CommandError, OSError)
 
 
 def database_where(s: Settings) -> str:
@@ -83,7 +83,7 @@ def upgrade_database(s: Settings) -> tuple[bool, str]:
     try:
         before = migrate.current_revision(s.database_url) if existed else None
         migrate.upgrade(s.database_url)
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
     head = migrate.head_revision()
     where = database_where(s)
@@ -100,7 +100,7 @@ def require_current_db(s: Settings) -> None:
     require_database_file(s)
     try:
         current = migrate.current_revision(s.database_url)
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
     if current is None:
         raise CliError(f"the database {database_where(s)} has no Foyer tables yet: {_CREATE_IT}")
@@ -126,7 +126,7 @@ def require_writable_db(s: Settings) -> None:
 
     try:
         asyncio.run(probe())
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
 
 
