@@ -21,6 +21,7 @@ from bot.emulator import BotAPIEmulator
 from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.storage import db_lock
+from bot.storage.copy import BATCH_ROWS
 from bot.storage.db import make_engine
 from bot.storage.tables import concern, membership, metadata, outbox, person
 from tests import postgres_server
@@ -135,11 +136,17 @@ async def test_a_copy_that_fails_midway_leaves_the_target_empty_and_a_rerun_succ
     seeded: str, target: str, tmp_path: Path
 ) -> None:
     # A row PostgreSQL rejects (an outbox row for a person who does not exist: SQLite let it in
-    # with its foreign keys off). outbox comes last, after every other table was copied.
+    # with its foreign keys off). outbox comes last, after every other table was copied, and
+    # the row after batches of it.
     path = db_lock.database_file(seeded)
     assert path is not None
     with sqlite3.connect(path) as raw:
         raw.execute("PRAGMA foreign_keys=OFF")
+        raw.executemany(
+            "INSERT INTO outbox (key, chat_id, kind, due_at, status, attempts) "
+            "VALUES (?, 1, 'prompt', '2026-12-04 09:00:00', 'sent', 1)",
+            [(f"filler:{n}",) for n in range(2 * BATCH_ROWS + 500)],
+        )
         raw.execute(
             "INSERT INTO outbox (key, chat_id, person_id, kind, due_at, status, attempts) "
             "VALUES ('orphan', 1, 999999, 'prompt', '2026-12-04 09:00:00', 'sent', 1)"
