@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from alembic.util import CommandError
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.commands.errors import CliError
@@ -23,6 +22,7 @@ from bot.infra.clock import SystemClock
 from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from bot.storage import db_lock, migrate
+from bot.storage.copy import where
 from bot.storage.db import make_engine
 
 T = TypeVar("T")
@@ -39,9 +39,7 @@ DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, CommandError, OSError)
 def database_where(s: Settings) -> str:
     """The database as the operator should see it: the absolute file path (a relative
     FOYER_DATABASE_URL depends on the folder Foyer runs in), or the URL without its password."""
-    url = s.database_url
-    path = db_lock.database_file(url)
-    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+    return where(s.database_url)
 
 
 def database_problem(s: Settings, exc: BaseException) -> CliError:
