@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
@@ -189,3 +190,40 @@ async def test_bad_targets_are_one_line_without_the_password(
     assert not await _rows(target)  # not even migrated
     assert len(await _rows(seeded)) == len(metadata.sorted_tables)
     assert outbox.name in await _rows(seeded)
+
+
+async def test_a_copy_killed_midway_leaves_the_target_as_it_was(
+    seeded: str, target: str, tmp_path: Path
+) -> None:
+    path = db_lock.database_file(seeded)
+    assert path is not None
+    with sqlite3.connect(path) as raw:
+        raw.executemany(
+            "INSERT INTO outbox (key, chat_id, kind, due_at, status, attempts) "
+            "VALUES (?, 1, 'prompt', '2026-12-04 09:00:00', 'sent', 1)",
+            [(f"filler:{n}",) for n in range(20 * BATCH_ROWS)],
+        )
+    raw.close()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "db", "copy", "--to", target, env=_env(seeded),
+        cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    # Killed while it writes outbox rows (the target's tables exist only in its transaction).
+    dsn = make_url(target).set(drivername="postgresql").render_as_string(hide_password=False)
+    watcher = await asyncpg.connect(dsn)
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while not await watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query LIKE 'INSERT INTO outbox%'"
+        ):
+            assert proc.returncode is None and asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.005)
+        proc.kill()
+        assert await proc.wait() != 0  # killed, not finished
+    finally:
+        await watcher.close()
+    assert await _rows(target) == {}
+    code, _out, err = await _copy(seeded, "--to", target, cwd=tmp_path)
+    assert code == 0, err
+    assert await _rows(target) == await _rows(seeded)
