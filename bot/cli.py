@@ -69,6 +69,21 @@ def _parser() -> argparse.ArgumentParser:
         description="Create or upgrade the database at FOYER_DATABASE_URL to the latest schema.",
     )
     up.set_defaults(func=_cmd("bot.commands.db:upgrade"))
+    cp = db_sub.add_parser(
+        "copy",
+        help="copy every row to another, empty database (e.g. from SQLite to PostgreSQL)",
+        description="Copy the database at FOYER_DATABASE_URL into an empty one, all or nothing: "
+        "the target is migrated, filled in one transaction and every table's rows counted on "
+        "both sides. A failed copy leaves the target as it was, so it can be run again. Stop "
+        "'foyer run' first; then point FOYER_DATABASE_URL at the target.",
+    )
+    cp.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the target, e.g. postgresql+asyncpg://foyer:PASSWORD@HOST/foyer",
+    )
+    cp.set_defaults(func=_cmd("bot.commands.db:copy"))
 
     _group_parsers(sub)
     _content_parsers(sub)

@@ -16,6 +16,20 @@ TELEGRAM_BOT_API_URL = "https://api.telegram.org"
 DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 
 
+def check_database_url(v: str) -> str:
+    """A database URL Foyer can open (FOYER_DATABASE_URL, `db copy --to`), or ValueError."""
+    if "://" not in v:
+        raise ValueError("must be a URL such as sqlite+aiosqlite:///foyer.db")
+    if not v.startswith(DATABASE_SCHEMES):
+        raise ValueError(
+            "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+            "(e.g. postgresql+asyncpg://foyer:PASSWORD@HOST/foyer)"
+        )
+    if v.startswith("postgresql") and find_spec("asyncpg") is None:
+        raise ValueError("PostgreSQL needs its driver: pip install 'foyer[postgres]'")
+    return v
+
+
 class SettingsError(Exception):
     """A bad setting; the message is one line naming it."""
 
@@ -74,16 +88,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _db_url(cls, v: str) -> str:
-        if "://" not in v:
-            raise ValueError("must be a URL such as sqlite+aiosqlite:///foyer.db")
-        if not v.startswith(DATABASE_SCHEMES):
-            raise ValueError(
-                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
-                "(e.g. postgresql+asyncpg://foyer:PASSWORD@HOST/foyer)"
-            )
-        if v.startswith("postgresql") and find_spec("asyncpg") is None:
-            raise ValueError("PostgreSQL needs its driver: pip install 'foyer[postgres]'")
-        return v
+        return check_database_url(v)
 
     @field_validator("bot_api_url")
     @classmethod

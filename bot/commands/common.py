@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from alembic.util import CommandError
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.commands.errors import CliError
@@ -23,6 +22,7 @@ from bot.infra.clock import SystemClock
 from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from bot.storage import db_lock, migrate
+from bot.storage.copy import where
 from bot.storage.db import make_engine
 
 T = TypeVar("T")
@@ -33,15 +33,13 @@ def settings() -> Settings:
 
 
 # What opening, reading or writing the database can raise, each turned into one line.
-_DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, CommandError, OSError)
+DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, CommandError, OSError)
 
 
 def database_where(s: Settings) -> str:
     """The database as the operator should see it: the absolute file path (a relative
     FOYER_DATABASE_URL depends on the folder Foyer runs in), or the URL without its password."""
-    url = s.database_url
-    path = db_lock.database_file(url)
-    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+    return where(s.database_url)
 
 
 def database_problem(s: Settings, exc: BaseException) -> CliError:
@@ -83,7 +81,7 @@ def upgrade_database(s: Settings) -> tuple[bool, str]:
     try:
         before = migrate.current_revision(s.database_url) if existed else None
         migrate.upgrade(s.database_url)
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
     head = migrate.head_revision()
     where = database_where(s)
@@ -100,7 +98,7 @@ def require_current_db(s: Settings) -> None:
     require_database_file(s)
     try:
         current = migrate.current_revision(s.database_url)
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
     if current is None:
         raise CliError(f"the database {database_where(s)} has no Foyer tables yet: {_CREATE_IT}")
@@ -126,7 +124,7 @@ def require_writable_db(s: Settings) -> None:
 
     try:
         asyncio.run(probe())
-    except _DATABASE_ERRORS as exc:
+    except DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
 
 
