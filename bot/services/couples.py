@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.couples import has_couples_track
 from bot.runtime import Runtime
 from bot.services import invitations
-from bot.services.facilitation import actor, authorize, person_id_of
+from bot.services.facilitation import authorize, person_id_of
 from bot.services.group_admin import MemberEntry, listed_members
 from bot.services.invitations import Invitation, InviteKind, Refused
+from bot.services.staff_access import actor
 from bot.storage import groups, memberships, partner_contacts, people
 from bot.storage.groups import GroupRow
 

@@ -21,7 +21,6 @@ from bot.paths import conversations_dir
 from bot.runtime import Runtime
 from bot.services import invitations
 from bot.services.invitations import InviteKind, Refused
-from bot.services.staff_access import actor as actor  # couples.py asks it here
 from bot.services.staff_access import facilitating
 from bot.storage import group_settings, groups, invites, people, staff
 from bot.storage.groups import GroupRow

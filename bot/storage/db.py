@@ -35,5 +35,6 @@ def make_engine(url: str) -> AsyncEngine:
 
 
 def sync_url(url: str) -> str:
-    """The synchronous driver URL Alembic uses for the same database."""
-    return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+    """The sqlite3 URL Alembic uses for a SQLite database (PostgreSQL migrates through asyncpg
+    itself: bot/storage/migrate.py)."""
+    return url.replace("+aiosqlite", "")

@@ -113,25 +113,25 @@ def _postgres(url: str) -> Iterator[None]:
     release = threading.Event()
     outcome: list[bool | BaseException] = []
 
-    async def hold() -> None:
-        conn = await asyncpg.connect(dsn, timeout=30)
+    def hold() -> None:
+        # The thread's own loop, driven one step at a time: nothing else runs on it.
+        loop = asyncio.new_event_loop()
         try:
-            got = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_KEY))
-            outcome.append(got)
-            taken.set()
-            if got:
-                await asyncio.to_thread(release.wait)  # held until the process lets go
-        finally:
-            await conn.close()
-
-    def run() -> None:
-        try:
-            asyncio.run(hold())
+            conn = loop.run_until_complete(asyncpg.connect(dsn, timeout=30))
+            try:
+                sql = "SELECT pg_try_advisory_lock($1)"
+                outcome.append(bool(loop.run_until_complete(conn.fetchval(sql, ADVISORY_KEY))))
+                taken.set()
+                release.wait()
+            finally:
+                loop.run_until_complete(conn.close())
         except Exception as exc:  # told to the caller below, as one line
             outcome.append(exc)
+        finally:
             taken.set()
+            loop.close()
 
-    holder = threading.Thread(target=run, name="foyer-db-lock", daemon=True)
+    holder = threading.Thread(target=hold, name="foyer-db-lock", daemon=True)
     holder.start()
     taken.wait(60)
     try:
