@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alembic import command
-from sqlalchemy import Connection, Table, bindparam, func, insert, inspect, pool, select, update
+from sqlalchemy import Table, bindparam, func, insert, inspect, pool, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -64,7 +63,7 @@ async def copy_database(source_url: str, target_url: str) -> list[TableCount]:
     try:
         async with source.connect() as src, target.begin() as dst:
             await _refuse_rows(dst, target_url)
-            await dst.run_sync(_upgrade, target_url)
+            await dst.run_sync(migrate.upgrade_on, target_url)
             for table in metadata.sorted_tables:
                 await _copy_table(src, dst, table)
             await catch_up_ids(dst, *metadata.sorted_tables)
@@ -95,12 +94,6 @@ async def _refuse_rows(dst: AsyncConnection, target_url: str) -> None:
                 f"the target {where(target_url)} is not empty: table {table.name} has "
                 f"{'a row' if n == 1 else f'{n} rows'}; db copy only fills an empty database"
             )
-
-
-def _upgrade(conn: Connection, target_url: str) -> None:
-    cfg = migrate.alembic_config(target_url)
-    cfg.attributes["connection"] = conn  # env.py migrates in this transaction
-    command.upgrade(cfg, "head")
 
 
 async def _count(conn: AsyncConnection, table: Table) -> int:

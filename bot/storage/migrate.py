@@ -66,12 +66,14 @@ def _blocking(work: Coroutine[object, object, T]) -> T:
 
 
 def upgrade(database_url: str) -> None:
-    def run(conn: Connection) -> None:
-        cfg = alembic_config(database_url)
-        cfg.attributes["connection"] = conn  # env.py migrates on this connection
-        command.upgrade(cfg, "head")
+    with_connection(database_url, lambda conn: upgrade_on(conn, database_url))
 
-    with_connection(database_url, run)
+
+def upgrade_on(conn: Connection, database_url: str) -> None:
+    """Migrate to head on this connection, inside its transaction (env.py uses it)."""
+    cfg = alembic_config(database_url)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
 
 
 def head_revision() -> str | None:
