@@ -2,7 +2,11 @@
 
 Builds the real Application with its clock at week 1's delivery time, plans once and runs
 (polling, planner job, sender) until SIGTERM (a clean stop) or SIGKILL (a crash). ``--lock``
-holds the database as ``foyer run`` does (one serving process per SQLite file).
+holds the database as ``foyer run`` does (one serving process per SQLite file). ``--db`` takes
+a SQLite file or a database URL. ``--report`` prints one JSON line on stdout once the first
+planner tick is done (rows written, seconds), ``--log`` logs as ``foyer run`` does (INFO, on
+stderr), ``--rate-limit`` turns on Telegram's 30 messages a second. Its own tick runs beside
+the application's first planner job (2 s after start); ``--no-tick`` leaves that job alone.
 """
 
 from __future__ import annotations
@@ -10,21 +14,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
+import time
 from datetime import datetime, timedelta
 
-from bench.common import bench_settings
+from bench.common import TOKEN, bench_settings, emit
 from bench.seed import WEEK1_DUE
 from bot.app import build_application, running
 from bot.delivery import planner
 from bot.infra.clock import OffsetClock
+from bot.infra.log_setup import configure_logging
 from bot.runtime import runtime_of
 from bot.settings import Settings
 from bot.storage import db_lock
 
 
 async def serve(args: argparse.Namespace) -> None:
-    settings = bench_settings(args.api, args.db, send_concurrency=args.concurrency)
+    if args.log:
+        configure_logging(logging.INFO, token=TOKEN)
+    settings = bench_settings(
+        args.api, args.db, send_concurrency=args.concurrency, rate_limit=args.rate_limit
+    )
     with db_lock.serving(settings.database_url) if args.lock else contextlib.nullcontext():
         await _serve(settings, args)
 
@@ -34,7 +45,13 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with running(app, poll_timeout=1):
-        await planner.tick(runtime_of(app))
+        if args.no_tick:  # the application's own first tick plans, as in foyer run
+            await stop.wait()
+            return
+        started = time.perf_counter()
+        written = await planner.tick(runtime_of(app))
+        if args.report:
+            emit({"planned": written, "plan_seconds": time.perf_counter() - started})
         await stop.wait()
 
 
@@ -45,6 +62,10 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--at", default=(WEEK1_DUE + timedelta(minutes=1)).isoformat())
     p.add_argument("--lock", action="store_true", help="hold the database as foyer run does")
+    p.add_argument("--rate-limit", action="store_true", help="Foyer's rate limiter on")
+    p.add_argument("--report", action="store_true", help="a JSON line once planned")
+    p.add_argument("--log", action="store_true", help="log as foyer run does (INFO, stderr)")
+    p.add_argument("--no-tick", action="store_true", help="only the app's own planner job plans")
     asyncio.run(serve(p.parse_args()))
 
 
