@@ -160,10 +160,11 @@ async def plan_while_pressing(url: str, members: int) -> dict[str, Any]:
         api = emu.base_url.removesuffix("/bot")
         messages = await checkin_messages(emu, PRESSERS)
         started = time.monotonic()
-        bot = await bot_process(api, url, "--rate-limit", "--no-tick", concurrency=32)
         presser = Presser(emu, messages)
+        mark = presser.calls()
+        bot = await bot_process(api, url, "--rate-limit", "--no-tick", concurrency=32)
         try:
-            await presser.until_polling()
+            await presser.until_polling(since=mark)
             planning = asyncio.ensure_future(planned(url))
             await presser.press_until(planning)
             done, prompts = await planning

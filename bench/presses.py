@@ -80,12 +80,24 @@ class Presser:
     unanswered: int = 0
     _next: int = 0
 
-    async def until_polling(self, timeout: float = 60) -> None:
-        """Until the bot has asked for updates: from then on a press reaches it."""
+    def calls(self) -> int:
+        """The emulator's calls so far: until_polling(since=) looks only at later ones."""
+        return len(self.emu.state.calls)
+
+    async def until_polling(self, since: int, timeout: float = 60) -> None:
+        """Until a bot started after call ``since`` has asked for updates: from then on a
+        press reaches it (not a bot stopped before)."""
         calls = self.emu.state.calls
-        await self.emu.wait_until(
-            lambda: any(c.method == "getUpdates" for c in calls), timeout, "the bot polling"
-        )
+
+        def polled() -> bool:
+            nonlocal since
+            for record in calls[since:]:
+                if record.method == "getUpdates":
+                    return True
+            since = len(calls)
+            return False
+
+        await self.emu.wait_until(polled, timeout, "the bot polling")
 
     async def _press(self, m: CheckInMessage) -> None:
         started = time.monotonic()
