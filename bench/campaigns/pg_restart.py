@@ -8,8 +8,11 @@ worker (bench/bot_process.py, logging as `foyer run` does) sends week 1 to every
 send taking 20 ms at the emulator; after a quarter of them the server is restarted with
 ``pg_ctl restart -m fast`` (connections ended cleanly), after half with ``-m immediate`` (a
 crash: recovery from the WAL). Goals: 0 missing; duplicates at most FOYER_SEND_CONCURRENCY per
-restart (messages sent whose outcome the dead connection could not record); the worker logs
-a few lines per restart (the sender's pause and resume), never a traceback.
+restart (messages sent whose outcome the dead connection could not record); the worker says so
+in the sender's two lines (pause, resume) per restart at most, never a traceback. A restart
+that cuts the planner's tick adds the error handler's line (``handler.error update=None
+error=DBAPIError``), which this verdict counts as a failure: the tick should say, in one
+warning, that the database went away and that the next tick plans the rest.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class RestartResult:
             and self.duplicates <= self.allowed
             and self.tracebacks == 0
             and len(self.warnings) <= 2 * len(self.restarts)  # a pause and a resume each
+            and all("sender.paused" in w or "sender.resumed" in w for w in self.warnings)
         )
 
 
