@@ -3,10 +3,9 @@
 Builds the real Application with its clock at week 1's delivery time, plans once and runs
 (polling, planner job, sender) until SIGTERM (a clean stop) or SIGKILL (a crash). ``--lock``
 holds the database as ``foyer run`` does (one serving process per SQLite file). ``--db`` takes
-a SQLite file or a database URL. ``--report`` prints one JSON line on stdout once the first
-planner tick is done (rows written, seconds), ``--log`` logs as ``foyer run`` does (INFO, on
-stderr), ``--rate-limit`` turns on Telegram's 30 messages a second. Its own tick runs beside
-the application's first planner job (2 s after start); ``--no-tick`` leaves that job alone.
+a SQLite file or a database URL. ``--log`` logs as ``foyer run`` does (INFO, on stderr);
+``--rate-limit`` turns on Telegram's 30 messages a second. Its own tick runs beside the
+application's first planner job (2 s after start); ``--no-tick`` leaves planning to that job.
 """
 
 from __future__ import annotations
@@ -16,10 +15,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-import time
 from datetime import datetime, timedelta
 
-from bench.common import TOKEN, bench_settings, emit
+from bench.common import TOKEN, bench_settings
 from bench.seed import WEEK1_DUE
 from bot.app import build_application, running
 from bot.delivery import planner
@@ -48,10 +46,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         if args.no_tick:  # the application's own first tick plans, as in foyer run
             await stop.wait()
             return
-        started = time.perf_counter()
-        written = await planner.tick(runtime_of(app))
-        if args.report:
-            emit({"planned": written, "plan_seconds": time.perf_counter() - started})
+        await planner.tick(runtime_of(app))
         await stop.wait()
 
 
@@ -63,7 +58,6 @@ def main() -> None:
     p.add_argument("--at", default=(WEEK1_DUE + timedelta(minutes=1)).isoformat())
     p.add_argument("--lock", action="store_true", help="hold the database as foyer run does")
     p.add_argument("--rate-limit", action="store_true", help="Foyer's rate limiter on")
-    p.add_argument("--report", action="store_true", help="a JSON line once planned")
     p.add_argument("--log", action="store_true", help="log as foyer run does (INFO, stderr)")
     p.add_argument("--no-tick", action="store_true", help="only the app's own planner job plans")
     asyncio.run(serve(p.parse_args()))

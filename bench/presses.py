@@ -57,13 +57,11 @@ async def checkin_messages(emu: BotAPIEmulator, count: int) -> list[CheckInMessa
 async def bot_process(
     api: str, db: str, *flags: str, concurrency: int = 32, at: str | None = None
 ) -> asyncio.subprocess.Process:
-    """bench.bot_process, its stdout piped (``--report`` writes there)."""
+    """bench.bot_process in a child process."""
     args = ["--api", api, "--db", db, "--concurrency", str(concurrency), *flags]
     if at is not None:
         args += ["--at", at]
-    return await asyncio.create_subprocess_exec(
-        PY, "-m", "bench.bot_process", *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE
-    )
+    return await asyncio.create_subprocess_exec(PY, "-m", "bench.bot_process", *args, cwd=ROOT)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
