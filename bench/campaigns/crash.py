@@ -24,11 +24,12 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench import pg
 from bench.common import PY, ROOT, TOKEN, database_url
-from bench.seed import seed, user_ids
+from bench.seed import WEEK1_DUE, seed, user_ids
 from bot.emulator import BotAPIEmulator
 
 
@@ -94,11 +95,14 @@ def received(emu: BotAPIEmulator, uid: int) -> int:
 
 
 async def start_bot(
-    api: str, db: str, concurrency: int, lock: bool = False
+    api: str, db: str, concurrency: int, lock: bool = False, at: datetime | None = None
 ) -> asyncio.subprocess.Process:
+    """A bot process; ``at``: its clock's start (the workers of one campaign share one clock:
+    on PostgreSQL a worker whose clock is behind another's would look dead to it)."""
+    when = ["--at", at.isoformat()] if at is not None else []
     return await asyncio.create_subprocess_exec(
         PY, "-m", "bench.bot_process", "--api", api, "--db", str(db),
-        "--concurrency", str(concurrency), *(["--lock"] if lock else []),
+        "--concurrency", str(concurrency), *(["--lock"] if lock else []), *when,
         cwd=ROOT,
     )  # fmt: skip
 
@@ -124,6 +128,10 @@ async def campaign(
     refused = 0
     lock = workers > 1  # several workers hold the database as foyer run does
 
+    def now() -> datetime:
+        """The campaign's one clock: week 1's delivery when it started, moving on since."""
+        return WEEK1_DUE + timedelta(minutes=1, seconds=time.monotonic() - started)
+
     def reap(bot: asyncio.subprocess.Process) -> None:
         nonlocal refused
         if bot.returncode is not None and bot.returncode != 0:
@@ -132,7 +140,7 @@ async def campaign(
     async with BotAPIEmulator(token=TOKEN, auto_chats=True) as emu:
         api = emu.base_url.removesuffix("/bot")
         counter = SendCounter(emu)
-        bots = [await start_bot(api, db, concurrency, lock) for _ in range(workers)]
+        bots = [await start_bot(api, db, concurrency, lock, now()) for _ in range(workers)]
         for n, target in enumerate(targets):
             bot = bots[n % workers]  # the kills alternate between the workers
             while counter.update() < target and bot.returncode is None:  # noqa: ASYNC110
@@ -142,7 +150,7 @@ async def campaign(
             if bot.returncode is None:
                 bot.kill()  # SIGKILL: no clean-up of any kind
             await bot.wait()
-            bots[n % workers] = await start_bot(api, db, concurrency, lock)
+            bots[n % workers] = await start_bot(api, db, concurrency, lock, now())
         deadline = time.monotonic() + max(120, members / 20)
         while any(received(emu, uid) == 0 for uid in uids):
             if time.monotonic() > deadline or all(b.returncode is not None for b in bots):
