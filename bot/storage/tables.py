@@ -293,4 +293,6 @@ worker = Table(
     Column("pid", Integer, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),
+    # Never an id twice, SQLite too: claims name their worker, and may outlive it.
+    sqlite_autoincrement=True,
 )

@@ -22,8 +22,7 @@ from bot.storage.tables import outbox, worker
 
 
 async def register(conn: AsyncConnection, now: datetime) -> int:
-    """A new worker row for this process; its id (ids are never handed out twice on
-    PostgreSQL, whose claims may outlive a worker)."""
+    """A new worker row for this process; its id (never one handed out before)."""
     result = await conn.execute(
         insert(worker).values(
             host=socket.gethostname()[:255], pid=os.getpid(), started_at=now, seen_at=now
