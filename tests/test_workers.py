@@ -219,7 +219,8 @@ async def test_a_worker_declared_dead_registers_again_and_goes_on(
         await conn.execute(delete(worker))
     await foyer.advance_to(WEEK1_DUE)
     await foyer.settle()
-    assert [m.text[:6] for m in foyer.emu.messages(uid) if m.text.startswith("Week")] == ["Week 1"]
+    texts = [m.text or "" for m in foyer.emu.messages(uid)]
+    assert [t[:6] for t in texts if t.startswith("Week")] == ["Week 1"]
     async with foyer.rt.engine.connect() as conn:
         (new,) = (await conn.execute(select(worker.c.id))).scalars().all()
         query = select(outbox.c.claimed_by, outbox.c.status).where(outbox.c.kind == "prompt")
