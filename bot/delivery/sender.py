@@ -23,8 +23,11 @@ The promises, and what keeps each:
 - Flood waits are honoured in the HTTP client (bot/infra/flood_gate.py); network errors and
   5xx are retried with backoff; Forbidden marks the person blocked, which stops their queue.
 
+What a send's result means for its row, and how outcomes are written: outcomes.py; shaping
+and sending one message: outgoing.py; the pause: write_pause.py.
+
 Synchronisation: ``_claimed`` (claimed heads, for the senders), ``_outcomes`` (for the
-recorder), each outcome's ``written`` future (its sender waits on it), and
+recorder), the future handed with each outcome (its sender waits on it until the commit), and
 ``rt.outbox_signal`` (wakes the claim loop: new rows, or outcomes recorded).
 """
 
@@ -33,28 +36,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.delivery import outgoing
-from bot.delivery.render import NothingToSend, Outgoing, Renderer, render
+from bot.delivery import outcomes, outgoing
+from bot.delivery.outcomes import Outcome
+from bot.delivery.render import Renderer, render
 from bot.delivery.write_pause import WritePause
 from bot.domain.outbox_kinds import OutboxKind, useful_for
 from bot.runtime import Runtime
-from bot.storage import erasable, outbox, people, personal_data, workers
-from bot.storage.outbox import Claimed, Settled
+from bot.storage import outbox, workers
+from bot.storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
 BATCH = 200  # heads claimed at once at most; a claim waits until half of them are taken
 IDLE_POLL_SECONDS = 1.0
 # A commit waits for more outcomes while they keep coming (each within the gap), at most the
@@ -62,26 +62,8 @@ IDLE_POLL_SECONDS = 1.0
 RECORD_LINGER_SECONDS = 0.02
 RECORD_GAP_SECONDS = 0.002
 
-
-def backoff(attempts: int) -> timedelta:
-    """Exponential backoff with jitter: 2 s, 4 s, 8 s ... capped at 10 minutes."""
-    base = min(2 ** (attempts + 1), 600)
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))
-
-
-def _future() -> asyncio.Future[None]:
-    return asyncio.get_running_loop().create_future()
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What happened to one claimed message: ``sent`` (the message and its id), or ``settled``
-    (how the row changes). ``written`` is done once the recorder committed it."""
-
-    item: Claimed
-    sent: tuple[Outgoing, int] | None = None
-    settled: Settled | None = None
-    written: asyncio.Future[None] = field(default_factory=_future)
+# An outcome, and the future its sender waits on until the outcome is committed.
+_Handed = tuple[Outcome, asyncio.Future[None]]
 
 
 class Sender:
@@ -91,7 +73,7 @@ class Sender:
         self.renderers = renderers  # checked at start-up: every kind has its one renderer
         self._senders = rt.settings.send_concurrency
         self._claimed: asyncio.Queue[Claimed | None] = asyncio.Queue()
-        self._outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+        self._outcomes: asyncio.Queue[_Handed | None] = asyncio.Queue()
         self._pause = WritePause()
         self._stopping = False
         self._worker = 0  # this worker's id (bot/storage/workers.py), set at start
@@ -122,8 +104,7 @@ class Sender:
             # Stopping: heads no sender took go back to the outbox, untried.
             while not self._claimed.empty():
                 if (item := self._claimed.get_nowait()) is not None:
-                    back = Settled(item.id, outbox.PENDING, attempted=False)
-                    self._outcomes.put_nowait(_Outcome(item, settled=back))
+                    self._outcomes.put_nowait((outcomes.untried(item), _future()))
             for _ in senders:
                 self._claimed.put_nowait(None)
             await asyncio.gather(*senders)
@@ -180,48 +161,21 @@ class Sender:
     async def _send_each(self) -> None:
         """One sender: a message at a time, from its claim to its committed outcome."""
         while (item := await self._claimed.get()) is not None:
-            outcome = await self._deliver(item)
-            self._outcomes.put_nowait(outcome)
-            await outcome.written
+            written = _future()
+            self._outcomes.put_nowait((await self._deliver(item), written))
+            await written
 
-    async def _deliver(self, item: Claimed) -> _Outcome:
+    async def _deliver(self, item: Claimed) -> Outcome:
         """Send one message; never raises (an error of ours is retried like a network one)."""
         try:
             await self.rt.flood.wait()  # no rendering while Telegram asks everyone to wait
             rendered = await render(item, self.rt, self.renderers)
             out = outgoing.personal(item, rendered, self.rt.settings.default_language)
             message_id = await outgoing.send(self.bot, item.chat_id, out)
-        except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
-            log.warning("sender.retry_after outbox=%s seconds=%s", item.id, seconds)
-            at = self.rt.clock.now() + timedelta(seconds=seconds)
-            return _Outcome(
-                item, settled=Settled(item.id, outbox.PENDING, "retry_after", at, False)
-            )
-        except Forbidden:
-            log.info("sender.blocked outbox=%s chat=%s", item.id, item.chat_id)
-            return _Outcome(item, settled=Settled(item.id, outbox.BLOCKED, "forbidden"))
-        except BadRequest as exc:
-            log.error("sender.bad_request outbox=%s kind=%s", item.id, item.kind)
-            error = f"bad_request:{type(exc).__name__}"
-            return _Outcome(item, settled=Settled(item.id, outbox.FAILED, error))
-        except NothingToSend:
-            return _Outcome(item, settled=Settled(item.id, outbox.FAILED, "no_content"))
-        except (NetworkError, TelegramError) as exc:
-            return self._retry(item, type(exc).__name__)
-        except Exception as exc:  # a bug of ours, or the database: back off, never spin
-            log.error("sender.unexpected outbox=%s error=%s", item.id, type(exc).__name__)
-            return self._retry(item, type(exc).__name__)
+        except Exception as exc:
+            return outcomes.of_error(item, exc, self.rt.clock.now())
         log.debug("sender.sent outbox=%s", item.id)
-        return _Outcome(item, sent=(out, message_id))
-
-    def _retry(self, item: Claimed, error: str) -> _Outcome:
-        if item.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("sender.gave_up outbox=%s error=%s", item.id, error)
-            return _Outcome(item, settled=Settled(item.id, outbox.FAILED, error))
-        log.warning("sender.retry outbox=%s error=%s attempt=%s", item.id, error, item.attempts + 1)
-        at = self.rt.clock.now() + backoff(item.attempts)
-        return _Outcome(item, settled=Settled(item.id, outbox.PENDING, error, at))
+        return Outcome(item, sent=(out, message_id))
 
     async def _record(self) -> None:
         """Group commits: a statement costs far more than a row, so a commit waits a moment for
@@ -240,9 +194,9 @@ class Sender:
                 if last := got is None:
                     break
                 batch.append(got)
-            await self._until_written("record", self._write, batch)
-            for o in batch:
-                o.written.set_result(None)
+            await self._until_written("record", self._write, [o for o, _ in batch])
+            for _, written in batch:
+                written.set_result(None)
             self.rt.wake_sender()  # these chats have a new head
 
     async def _until_written(
@@ -259,28 +213,10 @@ class Sender:
                 self._pause.ok()
                 return
 
-    async def _write(self, batch: Sequence[_Outcome]) -> None:
+    async def _write(self, batch: Sequence[Outcome]) -> None:
         try:
             async with self.rt.engine.begin() as conn:
-                now = self.rt.clock.now()
-                sent = [(o.item, *o.sent) for o in batch if o.sent is not None]
-                await outbox.mark_sent_many(conn, [(item.id, mid) for item, _, mid in sent], now)
-                await erasable.record_many(
-                    conn,
-                    [r for i, out, mid in sent if (r := outgoing.erasable_row(i, out, mid, now))],
-                )
-                for item, _out, _mid in sent:
-                    if item.kind == OutboxKind.CONTACT_REQUEST:
-                        # The handle in a contact request is forgotten once it arrived.
-                        await personal_data.clear_contact_ref(conn, item.id)
-                settled = [o.settled for o in batch if o.settled is not None]
-                await outbox.settle_many(conn, settled, self._worker)
-                for chat_id in {
-                    o.item.chat_id
-                    for o in batch
-                    if o.settled and o.settled.attempted and o.settled.status == outbox.BLOCKED
-                }:
-                    await people.mark_blocked(conn, chat_id)
+                await outcomes.write(conn, batch, self._worker, self.rt.clock.now())
         except IntegrityError:
             if len(batch) == 1:
                 log.error("sender.record_dropped outbox=%s", batch[0].item.id)
@@ -297,5 +233,5 @@ class Sender:
             log.warning("sender.forget_failed worker=%s error=%s", self._worker, type(exc).__name__)
 
 
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+def _future() -> asyncio.Future[None]:
+    return asyncio.get_running_loop().create_future()
