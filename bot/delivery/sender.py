@@ -55,7 +55,9 @@ from bot.storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
-BATCH = 200  # heads claimed at once at most; a claim waits until half of them are taken
+# Heads claimed at once at most: a few rounds of work for the senders (a claim waits until half
+# of them are taken), and no more, as a worker that dies holds what it claimed for its lease.
+BATCH, ROUNDS = 200, 8
 IDLE_POLL_SECONDS = 1.0
 # A commit waits for more outcomes while they keep coming (each within the gap), at most the
 # linger, and not once every sender has handed one in.
@@ -72,6 +74,7 @@ class Sender:
         self.bot = bot
         self.renderers = renderers  # checked at start-up: every kind has its one renderer
         self._senders = rt.settings.send_concurrency
+        self._batch = min(BATCH, ROUNDS * self._senders)
         self._claimed: asyncio.Queue[Claimed | None] = asyncio.Queue()
         self._outcomes: asyncio.Queue[_Handed | None] = asyncio.Queue()
         self._pause = WritePause()
@@ -94,7 +97,7 @@ class Sender:
             while not self._stopping:
                 self.rt.outbox_signal.clear()  # before the claim: a wake-up during it counts
                 try:
-                    await self._claim(BATCH - self._claimed.qsize())
+                    await self._claim(self._batch - self._claimed.qsize())
                 except Exception as exc:  # nothing was marked, so nothing will be sent
                     await self._pause.failed("claim", exc)
                     continue
@@ -128,7 +131,7 @@ class Sender:
     async def _claim(self, room: int) -> None:
         """Heads, when half a batch fits in the queue; and every few seconds the heartbeat,
         which gives dead workers' claims back."""
-        wanted = room if room >= BATCH // 2 else 0
+        wanted = room if room >= self._batch // 2 else 0
         beat = time.monotonic() >= self._next_lease
         if not (wanted or beat):
             return
