@@ -240,6 +240,7 @@ def _claim_query(now: datetime, limit: int) -> Any:
             # this one (an earlier one waiting for its retry holds the chat back too).
             ~exists().where(
                 _earlier.c.chat_id == outbox.c.chat_id,
+                _earlier.c.status.in_(WAITING),  # one look-up in ix_outbox_chat_status
                 or_(
                     _earlier.c.status == SENDING,
                     and_(
