@@ -81,6 +81,8 @@ class Sender:
         self._stopping = False
         self._worker = 0  # this worker's id (bot/storage/workers.py), set at start
         self._next_lease = 0.0  # time.monotonic() when the heartbeat is due again
+        # The claim loop comes round at least this often, so heartbeats are never late.
+        self._idle = min(IDLE_POLL_SECONDS, rt.settings.worker_lease_seconds / 6)
 
     def stop(self) -> None:
         """Finish the messages in flight, start no new ones (a clean stop sends nothing twice)."""
@@ -103,7 +105,7 @@ class Sender:
                     continue
                 self._pause.ok()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.rt.outbox_signal.wait(), IDLE_POLL_SECONDS)
+                    await asyncio.wait_for(self.rt.outbox_signal.wait(), self._idle)
             # Stopping: heads no sender took go back to the outbox, untried.
             while not self._claimed.empty():
                 if (item := self._claimed.get_nowait()) is not None:
