@@ -24,6 +24,7 @@ from bot.emulator import BotAPIEmulator
 from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
 from bot.storage import broadcasts
+from bot.storage.db import make_engine
 from bot.storage.tables import outbox, worker
 from tests.conftest import Foyer, make_settings
 
@@ -132,9 +133,15 @@ async def test_two_workers_send_each_message_once_and_each_chat_in_order(
                 statuses = (
                     await conn.execute(select(outbox.c.status).distinct())
                 ).scalars().all()  # fmt: skip
+        # Both stopped cleanly: nothing held, no worker row left for a lease to end.
+        engine = make_engine(db_url)
+        async with engine.connect() as conn:
+            workers_left = (await conn.execute(select(func.count()).select_from(worker))).scalar()
+        await engine.dispose()
         wrong = {uid: got for uid in uids if (got := received(emu, uid)) != ["W", "0", "1", "2"]}
         assert wrong == {}
         assert sorted(statuses) == ["sent"]
+        assert workers_left == 0
         assert len(owners) == 2 and all(n > 0 for _, n in owners)
         assert len([c for c in emu.calls("sendMessage") if c.status in (429, 502)]) >= 2
 
