@@ -24,7 +24,12 @@ from bot.storage import db_lock
 
 
 async def serve(args: argparse.Namespace) -> None:
-    settings = bench_settings(args.api, args.db, send_concurrency=args.concurrency)
+    settings = bench_settings(
+        args.api,
+        args.db,
+        send_concurrency=args.concurrency,
+        worker_lease_seconds=args.lease,
+    )
     with db_lock.serving(settings.database_url) if args.lock else contextlib.nullcontext():
         await _serve(settings, args)
 
@@ -45,6 +50,9 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--at", default=(WEEK1_DUE + timedelta(minutes=1)).isoformat())
     p.add_argument("--lock", action="store_true", help="hold the database as foyer run does")
+    # On PostgreSQL a killed process's claims wait for its lease to end (bot/storage/workers.py):
+    # short here, as this process is killed on purpose and restarted at once.
+    p.add_argument("--lease", type=float, default=2.0, help="FOYER_WORKER_LEASE_SECONDS")
     asyncio.run(serve(p.parse_args()))
 
 
