@@ -20,8 +20,9 @@ from sqlalchemy.engine import make_url
 from bot.app import build_application, running
 from bot.emulator import BotAPIEmulator
 from bot.infra.leader import ElectedUpdater
-from bot.storage import advisory, db_lock
+from bot.storage import advisory, db_lock, migrate
 from bot.storage.db import make_engine
+from tests import postgres_server
 from tests.conftest import make_settings
 from tests.test_settings_and_cli import CURRICULA
 
@@ -328,3 +329,38 @@ async def _logged(caplog: pytest.LogCaptureFixture, event: str, timeout: float =
     async with asyncio.timeout(timeout):
         while not _count(caplog, event):  # noqa: ASYNC110  (a log line has no event)
             await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_workers_started_together_with_upgrade_migrate_once(
+    backend: str, tmp_path: Path
+) -> None:
+    """Every worker of a deployment upgrading its empty database at start, at one moment."""
+    made = postgres_server.fresh_database()
+    empty = await asyncio.to_thread(made.__enter__)
+    dsn = make_url(empty).set(drivername="postgresql").render_as_string(hide_password=False)
+    # The workers are held at their first step (creating Alembic's table, which this
+    # transaction holds) and let go together: each would create every table at once.
+    gate, watcher = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        held = gate.transaction()
+        await held.start()
+        await gate.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
+        env["FOYER_DATABASE_URL"] = empty
+        workers = [await _start(env, tmp_path, "db", "upgrade") for _ in range(3)]
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        async with asyncio.timeout(60):
+            while await watcher.fetchval(waiting) < len(workers):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await held.rollback()
+        for code, err in await asyncio.gather(*(_finish(w) for w in workers)):
+            assert code == 0, err
+        assert await asyncio.to_thread(migrate.is_current, empty)
+    finally:
+        await gate.close()
+        await watcher.close()
+        await asyncio.to_thread(made.__exit__, None, None, None)

@@ -35,6 +35,7 @@ class Lock(IntEnum):
     AUTO_ERASE = _FOYER << 8 | 2
     RETENTION = _FOYER << 8 | 3
     STAFF_MENUS = _FOYER << 8 | 4
+    MIGRATE = _FOYER << 8 | 5  # for its transaction (migrate.upgrade_on)
 
 
 @contextlib.asynccontextmanager
