@@ -236,12 +236,7 @@ def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
     poller's lock polls (bot/infra/leader.py), and every one sends and runs the jobs.
     """
     conflicts: list[Conflict] = []
-    updater = app.updater
-    assert isinstance(updater, ElectedUpdater)
-    rt = runtime_of(app)
-    if rt.engine.dialect.name == "postgresql":
-        # Several workers may share the database: the one holding the lock polls.
-        updater.elect(advisory.PollerLock(rt.settings.database_url))
+    updater = elect_poller(app)
 
     async def stop_on_conflict(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update is None and isinstance(context.error, Conflict) and not conflicts:
@@ -273,6 +268,17 @@ def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
         loop.close()
     if conflicts:
         raise PollingConflict(conflicts[0].message)
+
+
+def elect_poller(app: FoyerApp) -> ElectedUpdater:
+    """On PostgreSQL, several workers may share the database: this one will poll only while
+    it holds the poller's lock (`foyer run`; a bench worker). SQLite: it polls, as before."""
+    updater = app.updater
+    assert isinstance(updater, ElectedUpdater)
+    rt = runtime_of(app)
+    if rt.engine.dialect.name == "postgresql":
+        updater.elect(advisory.PollerLock(rt.settings.database_url))
+    return updater
 
 
 def _reached(app: FoyerApp, loop: asyncio.AbstractEventLoop, say: Callable[[str], None]) -> bool:

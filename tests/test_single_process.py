@@ -17,9 +17,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.app import build_application, running
+from bot.app import build_application, elect_poller, running
 from bot.emulator import BotAPIEmulator
-from bot.infra.leader import ElectedUpdater
 from bot.storage import advisory, db_lock, migrate
 from bot.storage.db import make_engine
 from tests import postgres_server
@@ -294,8 +293,7 @@ async def test_a_poller_that_loses_its_lock_stops_polling_until_it_has_it_again(
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot")
     app = build_application(make_settings(emu, db_url))
-    assert isinstance(app.updater, ElectedUpdater)
-    app.updater.elect(advisory.PollerLock(db_url))
+    updater = elect_poller(app)  # as `foyer run` does on PostgreSQL
     dsn = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
     other = await asyncpg.connect(dsn)  # another worker, in the test's hands
     try:
@@ -310,7 +308,7 @@ async def test_a_poller_that_loses_its_lock_stops_polling_until_it_has_it_again(
             await other.execute("SELECT pg_terminate_backend($1)", holder)
             await other.execute("SELECT pg_advisory_lock($1)", int(advisory.Lock.POLLER))
             await _logged(caplog, "leader.lost")
-            assert not app.updater.running
+            assert not updater.running
             emu.user(4343, first_name="Awa", language_code="en")
             emu.send_text(4343, "/help")
             await other.execute("SELECT pg_advisory_unlock($1)", int(advisory.Lock.POLLER))
