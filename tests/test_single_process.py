@@ -1,6 +1,8 @@
-"""One Foyer serves a database and a bot: a second `foyer run` (or sandbox) on the same
-database refuses at start and names the first; a second poller of the same token stops Foyer
-with one line, instead of both sharing the updates and a stream of 409 Conflicts."""
+"""One Foyer serves a SQLite file: a second `foyer run` (or sandbox) on it refuses at start and
+names the first. Several share a PostgreSQL database: one polls (taken over within seconds when
+it dies), the jobs run in one at a time, and a migration runs once. A second poller of the same
+token stops Foyer with one line, instead of both sharing the updates and a stream of 409
+Conflicts."""
 
 from __future__ import annotations
 
