@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_application, elect_poller, running
 from bot.emulator import BotAPIEmulator
+from bot.infra import leader
 from bot.storage import advisory, db_lock, migrate
 from bot.storage.db import make_engine
 from tests import postgres_server
@@ -291,7 +292,10 @@ async def test_on_sqlite_the_jobs_are_the_one_process_s(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 async def test_a_poller_that_loses_its_lock_stops_polling_until_it_has_it_again(
-    db_url: str, emu: BotAPIEmulator, caplog: pytest.LogCaptureFixture
+    db_url: str,
+    emu: BotAPIEmulator,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot")
     app = build_application(make_settings(emu, db_url))
@@ -301,6 +305,10 @@ async def test_a_poller_that_loses_its_lock_stops_polling_until_it_has_it_again(
     try:
         async with running(app):
             await _logged(caplog, "leader.elected")
+            # A 409 just after an election is the last poll of the poller before: not a stop.
+            assert await updater.handover_conflict()
+            monkeypatch.setattr(leader, "HANDOVER_SECONDS", 0.0)
+            assert not await updater.handover_conflict()  # later, with the lock: another program
             # The poller's session ends (a server restart, a network cut, an operator), and
             # another worker takes the lock at once.
             holder = await other.fetchval(
@@ -309,6 +317,7 @@ async def test_a_poller_that_loses_its_lock_stops_polling_until_it_has_it_again(
             )
             await other.execute("SELECT pg_terminate_backend($1)", holder)
             await other.execute("SELECT pg_advisory_lock($1)", int(advisory.Lock.POLLER))
+            assert await updater.handover_conflict()  # its polling is stopping: not a stop
             await _logged(caplog, "leader.lost")
             assert not updater.running
             emu.user(4343, first_name="Awa", language_code="en")

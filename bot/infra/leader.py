@@ -59,18 +59,25 @@ class ElectedUpdater(Updater):
 
     async def _lead(self, lock: LeaderLock, args: Any, kwargs: Any) -> None:
         while True:
-            if await lock.take():
-                async with self._switching:
-                    self._elected_at = time.monotonic()
-                    log.info("leader.elected")
-                    await super().start_polling(*args, **kwargs)
-                while await lock.held():  # noqa: ASYNC110  (a check, every few seconds)
-                    await asyncio.sleep(RETRY_SECONDS)
-                async with self._switching:
-                    self._elected_at = None
-                    log.warning("leader.lost")
-                    await super().stop()
+            try:
+                if await lock.take():
+                    await self._poll_while_held(lock, args, kwargs)
+            except Exception as exc:  # never a worker that silently stops trying
+                log.error("leader.error error=%s", type(exc).__name__)
+                await lock.release()
             await asyncio.sleep(RETRY_SECONDS)
+
+    async def _poll_while_held(self, lock: LeaderLock, args: Any, kwargs: Any) -> None:
+        async with self._switching:
+            self._elected_at = time.monotonic()
+            log.info("leader.elected")
+            await super().start_polling(*args, **kwargs)
+        while await lock.held():  # noqa: ASYNC110  (a check, every few seconds)
+            await asyncio.sleep(RETRY_SECONDS)
+        async with self._switching:
+            self._elected_at = None
+            log.warning("leader.lost")
+            await super().stop()
 
     async def handover_conflict(self) -> bool:
         """Whether a 409 Conflict on getUpdates can be the other side of a handover between

@@ -91,7 +91,8 @@ class PollerLock:
                     self._conn.fetchval(sql, int(Lock.POLLER)),
                     self.CHECK_SECONDS,
                 )
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except Exception as exc:  # unreachable, refused, ended: a follower for now
+                log.debug("leader.lock_failed error=%s", type(exc).__name__)
                 await self._close()
                 return False
             return bool(taken)
@@ -99,8 +100,6 @@ class PollerLock:
     async def held(self) -> bool:
         """Whether the lock is still this process's: its session is alive (PostgreSQL drops a
         session's locks only with the session)."""
-        import asyncpg
-
         async with self._busy:
             if self._conn is None:
                 return False
@@ -109,7 +108,8 @@ class PollerLock:
                     self._conn.fetchval("SELECT 1"),
                     self.CHECK_SECONDS,
                 )
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except Exception as exc:
+                log.debug("leader.check_failed error=%s", type(exc).__name__)
                 await self._close()
                 return False
             return True
