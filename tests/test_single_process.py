@@ -234,6 +234,7 @@ async def test_two_foyers_share_a_postgresql_database_one_polls_and_the_other_ta
             assert len(emu.messages(4242)) == 2
             assert not [c for c in emu.calls("getUpdates") if c.status == 409]
             assert second.said("leader.elected") == 0, second.log
+            assert second.said("leader.following") == 1, second.log
             assert second.proc.returncode is None
 
             first.proc.kill()  # its session ends, and PostgreSQL lets go of the lock

@@ -58,10 +58,15 @@ class ElectedUpdater(Updater):
         return self.update_queue
 
     async def _lead(self, lock: LeaderLock, args: Any, kwargs: Any) -> None:
+        following = False
         while True:
             try:
                 if await lock.take():
+                    following = False
                     await self._poll_while_held(lock, args, kwargs)
+                elif not following:  # one line when a worker starts following, not each try
+                    following = True
+                    log.info("leader.following")
             except Exception as exc:  # never a worker that silently stops trying
                 log.error("leader.error error=%s", type(exc).__name__)
                 await lock.release()
