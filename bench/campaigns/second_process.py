@@ -16,10 +16,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench.common import PY, ROOT, TOKEN, database_url
-from bench.seed import seed, user_ids
+from bench.seed import WEEK1_DUE, seed, user_ids
 from bot.emulator import BotAPIEmulator
 
 
@@ -99,12 +100,13 @@ def _received(emu: BotAPIEmulator, uid: int) -> int:
     return 0 if chat is None else sum(1 for m in chat.messages.values() if m.from_bot)
 
 
-async def _worker(api: str, url: str) -> asyncio.subprocess.Process:
-    """A second worker on the shared database, run as the first is (its clock at the week's
-    delivery); stopped by SIGTERM once every member has the prompt."""
+async def _worker(api: str, url: str, at: datetime) -> asyncio.subprocess.Process:
+    """A second worker on the shared database, run as the first is, its clock set to the
+    first's (workers compare their clocks' times: the sender's leases); stopped by SIGTERM once
+    every member has the prompt."""
     return await asyncio.create_subprocess_exec(
         PY, "-m", "bench.bot_process", "--api", api, "--db", url, "--lock",
-        "--concurrency", "8", cwd=ROOT,
+        "--concurrency", "8", "--at", at.isoformat(), cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
@@ -130,16 +132,18 @@ async def campaign(members: int, workdir: Path, url: str = "") -> SecondResult:
     async with BotAPIEmulator(token=TOKEN, auto_chats=True) as emu:
         emu.inject(delay=0.15)  # every call, as from far away: the window the duplicates used
         api = emu.base_url.removesuffix("/bot")
+        first_at, first_started = WEEK1_DUE + timedelta(minutes=1), time.monotonic()
         first = await asyncio.create_subprocess_exec(
             PY, "-m", "bench.bot_process", "--api", api, "--db", db, "--lock",
-            "--concurrency", "8", cwd=ROOT,
+            "--concurrency", "8", "--at", first_at.isoformat(), cwd=ROOT,
         )  # fmt: skip
         while sum(_received(emu, uid) for uid in uids) < 10:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         joined = None
         if shared:
             menus = len(emu.calls("setMyCommands"))  # what one start-up sets
-            joined = await _worker(api, db)
+            now_first = first_at + timedelta(seconds=time.monotonic() - first_started)
+            joined = await _worker(api, db, now_first)
             while len(emu.calls("setMyCommands")) < 2 * menus:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)  # the worker's start-up: it serves from here on
         # The same token on another database: the 409s until it stops are its own; any
