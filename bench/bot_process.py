@@ -2,7 +2,8 @@
 
 Builds the real Application with its clock at week 1's delivery time, plans once and runs
 (polling, planner job, sender) until SIGTERM (a clean stop) or SIGKILL (a crash). ``--lock``
-holds the database as ``foyer run`` does (one serving process per SQLite file).
+holds the database as ``foyer run`` does (one serving process per SQLite file; on PostgreSQL,
+it polls only while it holds the poller's lock, so several can share one database).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bench.common import bench_settings
 from bench.seed import WEEK1_DUE
-from bot.app import build_application, running
+from bot.app import build_application, elect_poller, running
 from bot.delivery import planner
 from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
@@ -38,6 +39,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     app = build_application(settings, clock=OffsetClock(datetime.fromisoformat(args.at)))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if args.lock:
+        elect_poller(app)
     async with running(app, poll_timeout=1):
         await planner.tick(runtime_of(app))
         await stop.wait()
