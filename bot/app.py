@@ -43,10 +43,12 @@ from bot.handlers.rate_limit import PersonRateLimit
 from bot.infra import reach
 from bot.infra.clock import Clock, SystemClock
 from bot.infra.http_client import AiohttpRequest
+from bot.infra.leader import ElectedUpdater
 from bot.infra.update_order import PerChatUpdateProcessor
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
 from bot.services import privacy
 from bot.settings import Settings
+from bot.storage import advisory
 from bot.storage.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,8 @@ def build_application(
         # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     app = builder.build()
+    # PTB's Updater, able to poll only while it holds the poller's lock (serve: PostgreSQL).
+    app.updater = ElectedUpdater(bot=app.bot, update_queue=app.update_queue)
     app.bot_data[RUNTIME_KEY] = rt
     app.bot_data[_REQUESTS] = requests
     app.bot_data[_RENDERERS] = table
@@ -148,16 +152,25 @@ async def _set_command_menus(app: FoyerApp) -> None:
     """The members' menu now; each staff member's own menu in the background, one call each."""
     from bot.handlers import staff_menus
 
+    async def refresh_once() -> None:
+        rt = runtime_of(app)
+        async with advisory.once(rt.engine, advisory.Lock.STAFF_MENUS) as mine:
+            if mine:  # else another worker, starting too, is setting them
+                await staff_menus.refresh_all(app.bot, rt)
+
     await staff_menus.set_default_menus(app.bot)
-    app.bot_data[_MENUS_TASK] = asyncio.create_task(
-        staff_menus.refresh_all(app.bot, runtime_of(app)), name="staff-menus"
-    )
+    app.bot_data[_MENUS_TASK] = asyncio.create_task(refresh_once(), name="staff-menus")
 
 
 async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if context.application.bot_data.get(_CONFLICT):
         return  # another program polls this token: this process is stopping, plan nothing
-    await planner.tick(runtime_of(context.application))
+    rt = runtime_of(context.application)
+    # Idempotent through its unique keys, but two at once would do the work twice and race
+    # on the groups' cursors: a worker that finds another planning skips this tick.
+    async with advisory.once(rt.engine, advisory.Lock.PLANNER) as mine:
+        if mine:
+            await planner.tick(rt)
 
 
 async def _post_init(app: FoyerApp) -> None:
@@ -218,11 +231,18 @@ def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
     Telegram gives each update to one poller only, so while another program polls with the
     same token, each of the two gets part of the updates and a stream of 409 Conflicts.
     Rather than retry forever, this process stops and raises PollingConflict.
+
+    On PostgreSQL, several `foyer run` may share the database: only the one holding the
+    poller's lock polls (bot/infra/leader.py), and every one sends and runs the jobs.
     """
     conflicts: list[Conflict] = []
+    updater = elect_poller(app)
 
     async def stop_on_conflict(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update is None and isinstance(context.error, Conflict) and not conflicts:
+            if await updater.handover_conflict():
+                log.info("polling.handover_conflict")
+                return
             conflicts.append(context.error)
             context.application.bot_data[_CONFLICT] = True
             log.error("polling.conflict")
@@ -248,6 +268,17 @@ def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
         loop.close()
     if conflicts:
         raise PollingConflict(conflicts[0].message)
+
+
+def elect_poller(app: FoyerApp) -> ElectedUpdater:
+    """On PostgreSQL, several workers may share the database: this one will poll only while
+    it holds the poller's lock (`foyer run`; a bench worker). SQLite: it polls, as before."""
+    updater = app.updater
+    assert isinstance(updater, ElectedUpdater)
+    rt = runtime_of(app)
+    if rt.engine.dialect.name == "postgresql":
+        updater.elect(advisory.PollerLock(rt.settings.database_url))
+    return updater
 
 
 def _reached(app: FoyerApp, loop: asyncio.AbstractEventLoop, say: Callable[[str], None]) -> bool:

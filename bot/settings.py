@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Bot API calls in flight at once, replies and sends together (getUpdates aside). Four
     # cover Telegram's 30 messages a second up to a 130 ms round trip; raise it if farther.
     http_concurrency: int = Field(default=4, ge=1, le=64)
+    # A sender not seen for this long is taken for dead, and the messages it was sending go
+    # back to the outbox for another worker (several workers on one PostgreSQL database).
+    worker_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     rate_limit: bool = True
     # Updates one person may send a minute (and at once); past it they are asked once to slow
     # down and the rest are dropped unread (/help and the safe word are always answered).

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.emulator import BotAPIEmulator
-from bot.storage import db_lock, migrate
+from bot.storage import migrate
 from bot.storage.db import make_engine
 from bot.storage.sql import catch_up_ids
 from bot.storage.tables import group, membership, outbox, person
@@ -185,17 +185,3 @@ async def test_a_row_committed_after_the_403_was_recorded_is_never_sent(foyer: F
             await conn.execute(select(outbox.c.status).where(outbox.c.key == f"late:m{mid}"))
         ).scalar_one()
     assert status == "blocked"
-
-
-@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_a_second_foyer_on_one_postgresql_database_is_refused(empty_postgres: str) -> None:
-    # Until several workers share a database (their claims and cursors live in memory), a
-    # second `foyer run` would send the week twice: it is refused, as on a SQLite file.
-    with db_lock.serving(empty_postgres):
-        with pytest.raises(db_lock.DatabaseLockError) as refused:
-            with db_lock.serving(empty_postgres):
-                pass
-        assert "already served by another Foyer" in str(refused.value)
-        assert "\n" not in str(refused.value)
-    with db_lock.serving(empty_postgres):  # let go at the end: the next one serves
-        pass

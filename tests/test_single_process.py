@@ -1,20 +1,31 @@
-"""One Foyer serves a database and a bot: a second `foyer run` (or sandbox) on the same
-database refuses at start and names the first; a second poller of the same token stops Foyer
-with one line, instead of both sharing the updates and a stream of 409 Conflicts."""
+"""One Foyer serves a SQLite file: a second `foyer run` (or sandbox) on it refuses at start and
+names the first. Several share a PostgreSQL database: one polls (taken over within seconds when
+it dies), the jobs run in one at a time, and a migration runs once. A second poller of the same
+token stops Foyer with one line, instead of both sharing the updates and a stream of 409
+Conflicts."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
 
+from bot.app import build_application, elect_poller, running
 from bot.emulator import BotAPIEmulator
-from bot.storage import db_lock
+from bot.infra import leader
+from bot.storage import advisory, db_lock, migrate
+from bot.storage.db import make_engine
+from tests import postgres_server
+from tests.conftest import make_settings
 from tests.test_settings_and_cli import CURRICULA
 
 
@@ -152,3 +163,214 @@ async def test_another_poller_of_the_token_stops_foyer_with_one_line(tmp_path: P
     last = err.strip().splitlines()[-1]
     assert last.startswith("foyer: another program polls Telegram with this bot's token"), last
     assert "Traceback" not in err
+
+
+class _Worker:
+    """A `foyer run` whose log lines are read as they come."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._new = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc.stderr is not None
+        async for line in self.proc.stderr:
+            self.lines.append(line.decode(errors="replace"))
+            self._new.set()
+        self._new.set()
+
+    def said(self, event: str) -> int:
+        return sum(1 for line in self.lines if event in line)
+
+    async def wait_for(self, event: str, times: int = 1, timeout: float = 30) -> None:
+        async with asyncio.timeout(timeout):
+            while self.said(event) < times:
+                if self._reader.done():
+                    raise AssertionError(f"ended before {event}:\n{self.log}")
+                self._new.clear()
+                await self._new.wait()
+
+    async def end(self) -> int:
+        if self.proc.returncode is None:
+            self.proc.terminate()
+        code = await asyncio.wait_for(self.proc.wait(), 60)
+        await self._reader
+        return code
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)[-3000:]
+
+
+async def _worker(emu: BotAPIEmulator, db_url: str, cwd: Path) -> _Worker:
+    env = {**_env(emu, cwd / "unused.db"), "FOYER_DATABASE_URL": db_url}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    return _Worker(proc)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_two_foyers_share_a_postgresql_database_one_polls_and_the_other_takes_over(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with BotAPIEmulator() as emu:
+        first = await _worker(emu, db_url, tmp_path)
+        second: _Worker | None = None
+        try:
+            await first.wait_for("leader.elected")
+            second = await _worker(emu, db_url, tmp_path)
+            await second.wait_for("app.started")  # serving, sending, running the jobs
+            emu.user(4242, first_name="Moussa", language_code="en")
+            emu.send_text(4242, "/start")
+            await emu.wait_for_message(4242, timeout=20)
+            emu.send_text(4242, "/help")
+            await emu.wait_for_message(4242, timeout=20)
+            # Each answered once, by the one poller: no second poller's 409 either.
+            assert len(emu.messages(4242)) == 2
+            assert not [c for c in emu.calls("getUpdates") if c.status == 409]
+            assert second.said("leader.elected") == 0, second.log
+            assert second.said("leader.following") == 1, second.log
+            assert second.proc.returncode is None
+
+            first.proc.kill()  # its session ends, and PostgreSQL lets go of the lock
+            await first.proc.wait()
+            emu.send_text(4242, "/help")
+            await emu.wait_for_message(4242, timeout=15)
+            assert second.said("leader.elected") == 1, second.log
+            # The first confirmed what it had answered: nothing comes again to the second.
+            assert len(emu.messages(4242)) == 3
+        finally:
+            await first.end()
+            if second is not None:
+                code = await second.end()
+                assert code == 0, second.log
+                assert "Traceback" not in second.log
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_job_runs_in_one_worker_at_a_time(db_url: str) -> None:
+    workers = [make_engine(db_url) for _ in range(2)]
+    ran: list[int] = []
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def tick(worker: int) -> None:
+        async with advisory.once(workers[worker], advisory.Lock.PLANNER) as mine:
+            if mine:
+                ran.append(worker)
+                inside.set()
+                await release.wait()
+
+    try:
+        first = asyncio.create_task(tick(0))
+        await inside.wait()
+        await asyncio.wait_for(tick(1), 10)  # the same moment: skipped at once
+        assert ran == [0]
+        async with advisory.once(workers[1], advisory.Lock.RETENTION) as mine:
+            assert mine  # another job's lock is its own
+        release.set()
+        await first
+        await tick(1)  # let go when the run ends: the next tick is anyone's
+        assert ran == [0, 1]
+    finally:
+        for engine in workers:
+            await engine.dispose()
+
+
+async def test_on_sqlite_the_jobs_are_the_one_process_s(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'foyer.db'}")
+    try:
+        async with advisory.once(engine, advisory.Lock.PLANNER) as mine:
+            async with advisory.once(engine, advisory.Lock.PLANNER) as again:
+                assert mine and again  # no lock: one process serves a SQLite file
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_poller_that_loses_its_lock_stops_polling_until_it_has_it_again(
+    db_url: str,
+    emu: BotAPIEmulator,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot")
+    app = build_application(make_settings(emu, db_url))
+    updater = elect_poller(app)  # as `foyer run` does on PostgreSQL
+    dsn = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    other = await asyncpg.connect(dsn)  # another worker, in the test's hands
+    try:
+        async with running(app):
+            await _logged(caplog, "leader.elected")
+            # A 409 just after an election is the last poll of the poller before: not a stop.
+            assert await updater.handover_conflict()
+            monkeypatch.setattr(leader, "HANDOVER_SECONDS", 0.0)
+            assert not await updater.handover_conflict()  # later, with the lock: another program
+            # The poller's session ends (a server restart, a network cut, an operator), and
+            # another worker takes the lock at once.
+            holder = await other.fetchval(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1",
+                advisory.Lock.POLLER & 0xFFFFFFFF,
+            )
+            await other.execute("SELECT pg_terminate_backend($1)", holder)
+            await other.execute("SELECT pg_advisory_lock($1)", int(advisory.Lock.POLLER))
+            assert await updater.handover_conflict()  # its polling is stopping: not a stop
+            await _logged(caplog, "leader.lost")
+            assert not updater.running
+            emu.user(4343, first_name="Awa", language_code="en")
+            emu.send_text(4343, "/help")
+            await other.execute("SELECT pg_advisory_unlock($1)", int(advisory.Lock.POLLER))
+            await emu.wait_for_message(4343, timeout=15)  # polled again once it is free
+            assert _count(caplog, "leader.elected") == 2
+    finally:
+        await other.close()
+
+
+def _count(caplog: pytest.LogCaptureFixture, event: str) -> int:
+    return sum(1 for r in caplog.records if r.getMessage() == event)
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, event: str, timeout: float = 15) -> None:
+    """Wait for a log line (the leader's own task logs it: no event to await from outside)."""
+    async with asyncio.timeout(timeout):
+        while not _count(caplog, event):  # noqa: ASYNC110  (a log line has no event)
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_workers_started_together_with_upgrade_migrate_once(
+    backend: str, tmp_path: Path
+) -> None:
+    """Every worker of a deployment upgrading its empty database at start, at one moment."""
+    made = postgres_server.fresh_database()
+    empty = await asyncio.to_thread(made.__enter__)
+    dsn = make_url(empty).set(drivername="postgresql").render_as_string(hide_password=False)
+    # The workers are held at their first step (creating Alembic's table, which this
+    # transaction holds) and let go together: each would create every table at once.
+    gate, watcher = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        held = gate.transaction()
+        await held.start()
+        await gate.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
+        env["FOYER_DATABASE_URL"] = empty
+        workers = [await _start(env, tmp_path, "db", "upgrade") for _ in range(3)]
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        async with asyncio.timeout(60):
+            while await watcher.fetchval(waiting) < len(workers):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await held.rollback()
+        for code, err in await asyncio.gather(*(_finish(w) for w in workers)):
+            assert code == 0, err
+        assert await asyncio.to_thread(migrate.is_current, empty)
+    finally:
+        await gate.close()
+        await watcher.close()
+        await asyncio.to_thread(made.__exit__, None, None, None)

@@ -24,7 +24,9 @@ def run(args: argparse.Namespace) -> int:
     token = s.token_or_raise()
     if not args.upgrade:
         require_database_file(s)  # before the lock, which would leave a file beside it
-    # Held from before the upgrade to the end: a second `foyer run` changes nothing.
+    # A SQLite file, held from before the upgrade to the end: a second `foyer run` changes
+    # nothing. PostgreSQL is shared by several workers (one polls: bot/infra/leader.py), and
+    # their upgrades at once migrate once (bot/storage/migrate.py).
     with serving_database(s.database_url):
         if args.upgrade:
             changed, said = upgrade_database(s)
@@ -44,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         except PollingConflict as exc:
             raise CliError(
                 f"another program polls Telegram with this bot's token (Telegram answered: "
-                f"{exc}): one Foyer serves a bot; stop the other one, or give each its own token"
+                f"{exc}): one Foyer polls a bot (workers sharing one database take turns); "
+                "stop the other one, or give each its own token"
             ) from None
         except InvalidToken:
             raise CliError(

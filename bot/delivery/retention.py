@@ -12,6 +12,7 @@ from telegram import Bot
 from telegram.ext import Application, ContextTypes
 
 from bot.runtime import Runtime, runtime_of
+from bot.storage import advisory
 
 AUTO_ERASE_EVERY_SECONDS = 300  # a message is erased at most five minutes after its hour
 RETENTION_EVERY_SECONDS = 24 * 3600
@@ -23,11 +24,19 @@ def schedule(
     erase: Callable[[Runtime, Bot], Awaitable[Any]],
     retain: Callable[[Runtime], Awaitable[Any]],
 ) -> None:
+    # Every worker on a shared database schedules them; the one that finds another running
+    # the job skips that run (bot/storage/advisory.py).
     async def auto_erase_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await erase(runtime_of(context.application), context.bot)
+        rt = runtime_of(context.application)
+        async with advisory.once(rt.engine, advisory.Lock.AUTO_ERASE) as mine:
+            if mine:
+                await erase(rt, context.bot)
 
     async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await retain(runtime_of(context.application))
+        rt = runtime_of(context.application)
+        async with advisory.once(rt.engine, advisory.Lock.RETENTION) as mine:
+            if mine:
+                await retain(rt)
 
     assert app.job_queue is not None
     app.job_queue.run_repeating(

@@ -18,9 +18,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy import Connection, create_engine, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.storage.advisory import Lock
 from bot.storage.db import sync_url
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -71,6 +72,10 @@ def upgrade(database_url: str) -> None:
 
 def upgrade_on(conn: Connection, database_url: str) -> None:
     """Migrate to head on this connection, inside its transaction (env.py uses it)."""
+    if conn.dialect.name == "postgresql":
+        # Workers started together with --upgrade: one migrates, the others wait for its
+        # commit and then find the database current (SQLite: one process serves a file).
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(Lock.MIGRATE)})
     cfg = alembic_config(database_url)
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, "head")

@@ -18,6 +18,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -235,15 +236,15 @@ def _claim_query(now: datetime, limit: int) -> Any:
             outbox.c.status == PENDING,
             outbox.c.due_at <= now,
             or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
-            # A chat's messages go in order, one at a time: none while another is being sent
-            # or an earlier one waits for its retry.
+            # Only a chat's head: none of its rows is being sent, and none is pending before
+            # this one (an earlier one waiting for its retry holds the chat back too).
             ~exists().where(
                 _earlier.c.chat_id == outbox.c.chat_id,
+                _earlier.c.status.in_(WAITING),  # one look-up in ix_outbox_chat_status
                 or_(
                     _earlier.c.status == SENDING,
                     and_(
                         _earlier.c.status == PENDING,
-                        _earlier.c.next_attempt_at > now,
                         or_(
                             _earlier.c.due_at < outbox.c.due_at,
                             and_(_earlier.c.due_at == outbox.c.due_at, _earlier.c.id < outbox.c.id),
@@ -254,11 +255,21 @@ def _claim_query(now: datetime, limit: int) -> Any:
         )
         .order_by(outbox.c.due_at, outbox.c.id)
         .limit(limit)
+        # Several workers on PostgreSQL (READ COMMITTED): a row another worker's claim holds
+        # is skipped; one it claimed and committed since this statement's snapshot was taken
+        # is read again as committed, and dropped, as it is no longer pending. A later row of
+        # that chat is never taken meanwhile: in this snapshot the head is still pending before
+        # it. SQLite renders nothing here, and needs nothing: one writer at a time.
+        .with_for_update(skip_locked=True, of=outbox)
     )
 
 
-async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Claimed]:
-    """Due messages, marked as being sent in the same transaction (the caller commits).
+async def claim_due(
+    conn: AsyncConnection, now: datetime, limit: int, worker_id: int
+) -> list[Claimed]:
+    """The heads of due chats (at most one row per chat: its earliest pending one), marked as
+    being sent by ``worker_id`` in the same transaction (the caller commits). The chat's next
+    row becomes its head once this one's outcome is recorded.
 
     A row for a person already marked blocked is marked blocked too, never sent: on PostgreSQL
     a fan-out that read the person before the 403 was recorded can commit its rows after
@@ -271,7 +282,9 @@ async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Cl
     rows = [r for r in rows if not r.person_blocked]
     if rows:
         await conn.execute(
-            update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(status=SENDING)
+            update(outbox)
+            .where(outbox.c.id.in_([r.id for r in rows]))
+            .values(status=SENDING, claimed_by=worker_id)
         )
     return [
         Claimed(
@@ -285,12 +298,18 @@ async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Cl
     ]
 
 
-async def release_claims(conn: AsyncConnection) -> int:
-    """Rows a process left as being sent when it died go back to pending. Only for a process
-    that knows it is the only sender on this database (foyer run holds a lock for that)."""
-    result = await conn.execute(
-        update(outbox).where(outbox.c.status == SENDING).values(status=PENDING)
-    )
+async def release_claims(conn: AsyncConnection, owners: Sequence[int | None] | None = None) -> int:
+    """Rows left as being sent go back to pending: those claimed by ``owners`` (workers taken
+    for dead; None among them: rows claimed before workers had ids), or every one (None: only
+    for a process that knows it is the only sender on this database, as on SQLite)."""
+    held = outbox.c.status == SENDING
+    if owners is not None:
+        ids = [o for o in owners if o is not None]
+        held &= or_(
+            outbox.c.claimed_by.in_(ids),
+            outbox.c.claimed_by.is_(None) if None in owners else false(),
+        )
+    result = await conn.execute(update(outbox).where(held).values(status=PENDING, claimed_by=None))
     return result.rowcount or 0
 
 
@@ -318,11 +337,16 @@ async def mark_sent_many(
         )
 
 
-# Built once, like _MARK_SENT. Only a row still being sent changes: one that was expired or
-# blocked meanwhile (a member removed, a block) keeps that status.
+# Built once, like _MARK_SENT. Only a row this worker still holds changes: one that was expired
+# or blocked meanwhile (a member removed, a block), or given back and claimed by another worker
+# while this one was cut off from the database, keeps what it has.
 _SETTLE = (
     update(outbox)
-    .where(outbox.c.id == bindparam("b_row_id"), outbox.c.status == SENDING)
+    .where(
+        outbox.c.id == bindparam("b_row_id"),
+        outbox.c.status == SENDING,
+        outbox.c.claimed_by == bindparam("b_worker"),
+    )
     .values(
         status=bindparam("b_status"),
         last_error=func.coalesce(bindparam("b_error", type_=String), outbox.c.last_error),
@@ -346,7 +370,8 @@ class Settled:
     attempted: bool = True
 
 
-async def settle_many(conn: AsyncConnection, outcomes: Sequence[Settled]) -> None:
+async def settle_many(conn: AsyncConnection, outcomes: Sequence[Settled], worker_id: int) -> None:
+    """Outcomes of rows that ``worker_id`` claimed and did not send."""
     if outcomes:
         await conn.execute(
             _SETTLE,
@@ -357,30 +382,8 @@ async def settle_many(conn: AsyncConnection, outcomes: Sequence[Settled]) -> Non
                     "b_error": o.error[:64] if o.error else None,
                     "b_next": o.next_attempt_at,
                     "b_attempt": int(o.attempted),
+                    "b_worker": worker_id,
                 }
                 for o in outcomes
             ],
         )
-
-
-async def next_due_at(conn: AsyncConnection) -> datetime | None:
-    """When the next pending message becomes sendable (for the sender's sleep)."""
-    row = (
-        await conn.execute(
-            select(outbox.c.due_at, outbox.c.next_attempt_at)
-            .where(outbox.c.status == PENDING)
-            .order_by(outbox.c.due_at)
-            .limit(1)
-        )
-    ).first()
-    if row is None:
-        return None
-    return max(d for d in (row[0], row[1]) if d is not None)
-
-
-async def count_by_status(conn: AsyncConnection, **where: object) -> dict[str, int]:
-    conds = [getattr(outbox.c, k) == v for k, v in where.items()]
-    rows = await conn.execute(
-        select(outbox.c.status, func.count()).where(and_(True, *conds)).group_by(outbox.c.status)
-    )
-    return {s: n for s, n in rows}

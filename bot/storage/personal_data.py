@@ -102,6 +102,7 @@ NOT_EXPORTED: dict[str, dict[str, str]] = {
         "next_attempt_at": "Telegram's hiccups, not the person",
         "last_error": "Telegram's hiccups, not the person",
         "message_id": "Telegram's number for the message, shown in erasable while deletable",
+        "claimed_by": "which of Foyer's workers sent it, not the person",
     },
     "erasable": {"id": _INTERNAL, "person_id": _INTERNAL, "chat_id": "the person's own id"},
     "concern": {
@@ -132,6 +133,7 @@ NOT_EXPORTED: dict[str, dict[str, str]] = {
     "invite": {"*": "links to give to others; a partner's invitation tells whether she joined"},
     "session_log": {"*": "a group's meetings"},
     "removed_person": {"*": "a salted hash, kept apart from the person on purpose"},
+    "worker": {"*": "Foyer's own running senders"},
 }
 
 

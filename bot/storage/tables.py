@@ -155,6 +155,9 @@ outbox = Table(
     Column("last_error", String(64)),  # an error class or code, never text from a person
     Column("message_id", BigInteger),
     Column("sent_at", UTCDateTime),
+    # The worker that claimed the row (worker.id, no foreign key: a dead worker's row goes
+    # first, then its claims are given back by bot/storage/workers.py).
+    Column("claimed_by", Integer),
     Index("ix_outbox_status_due", "status", "due_at"),
     # A chat's messages go out in order: the claim looks for an earlier one still waiting.
     Index("ix_outbox_chat_status", "chat_id", "status"),
@@ -278,4 +281,18 @@ removed_person = Table(
     Column("digest", String(64), nullable=False),
     Column("removed_at", UTCDateTime, nullable=False),
     UniqueConstraint("group_id", "digest", name="uq_removed_person_group_digest"),
+)
+
+# The senders at work on this database, one row each while it runs (bot/storage/workers.py):
+# a row not seen for FOYER_WORKER_LEASE_SECONDS is a dead worker, whose claims go back.
+worker = Table(
+    "worker",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    # Never an id twice, SQLite too: claims name their worker, and may outlive it.
+    sqlite_autoincrement=True,
 )
