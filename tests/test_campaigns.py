@@ -27,10 +27,27 @@ from bot.domain.buttons import Button, families, group_actions, staff, unpack
 from bot.domain.buttons.group_actions import GROUP_ACTIONS
 from bot.domain.buttons.member import ContactRegistration
 from bot.domain.buttons.safety import FocalAction
+from tests import postgres_server
 
 
 def test_crash_kills_lose_nothing_and_repeat_at_most_one_per_kill(campaign_db_url: str) -> None:
     result = crash.run(members=300, kills=3, rng_seed=7, database_url=campaign_db_url)
+    assert result.missing == 0
+    assert result.extra <= result.kills
+
+
+def test_two_workers_on_postgresql_killed_in_turn_lose_nothing_and_repeat_at_most_one_per_kill(
+    request: pytest.FixtureRequest,
+) -> None:
+    # Several workers exist only on PostgreSQL; CI always has it (as for every PostgreSQL test).
+    if postgres_server.URL is None:
+        message = f"set {postgres_server.URL_VARIABLE} to run the PostgreSQL tests (README)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs every backend: {message}")
+        pytest.skip(message)
+    with postgres_server.fresh_database(request.getfixturevalue("postgres_template")) as url:
+        result = crash.run(members=300, kills=4, rng_seed=7, database_url=url, workers=2)
+    assert result.workers == 2 and result.refused == 0  # both served, neither refused
     assert result.missing == 0
     assert result.extra <= result.kills
 
