@@ -50,6 +50,7 @@ from bot.domain.curricula import Curricula
 from bot.emulator import BotAPIEmulator
 from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime
+from bot.storage import migrate
 from bot.storage.db import make_engine
 
 MEMBERS_PER_GROUP = 50
@@ -61,6 +62,9 @@ async def kept_template(server: str, groups: int, keep: bool, sent_checkins: int
     it complete (seeded under another name and renamed only when done)."""
     name = f"foyer_bench_{groups}x{MEMBERS_PER_GROUP}_{sent_checkins}"
     if keep and await pg.exists(server, name):
+        # Kept from an earlier version: migrated to this one's schema (the bench's bot process
+        # does not migrate, and a table it lacks would stop the sender).
+        await asyncio.to_thread(migrate.upgrade, pg.url_of(server, name))
         return name
     url = await pg.create(server, f"{name}_seeding")
     await seed(url, groups, MEMBERS_PER_GROUP, sent_checkins=sent_checkins)
