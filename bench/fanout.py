@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import (
     TOKEN,
@@ -74,17 +77,59 @@ async def foyer(args: argparse.Namespace) -> dict[str, object]:
     )
     clock = OffsetClock(WEEK1_DUE + timedelta(minutes=1))
     app = build_application(settings, clock=clock)
+    timings = statement_timings(runtime_of(app).engine) if args.profile_sql else None
     started = time.perf_counter()
     async with running(app, poll_timeout=1):
         # Tick here rather than wait for the job queue, so the clock starts at a known moment.
         await planner.tick(runtime_of(app))
+        if args.analyze_after_plan:
+            await analyze_outbox(app)
         while True:
             await asyncio.sleep(args.poll)
             pending, sent = await pending_and_sent(app)
             if pending == 0 and sent >= args.members:
                 break
         elapsed = time.perf_counter() - started
+    if timings is not None:
+        print_timings(timings, elapsed)
     return {"messages": sent, "seconds": elapsed}
+
+
+async def analyze_outbox(app: object) -> None:
+    """PostgreSQL's statistics of the outbox brought up to date after the planner wrote the
+    week (what autovacuum does within a minute or so): the claim's plan depends on them."""
+    rt = runtime_of(app)  # type: ignore[arg-type]
+    if rt.engine.dialect.name == "postgresql":
+        async with rt.engine.begin() as conn:
+            await conn.exec_driver_sql("ANALYZE outbox")
+
+
+def statement_timings(engine: AsyncEngine) -> dict[str, list[float]]:
+    """Wall time of every statement, by its first words (SQLAlchemy's cursor events: the
+    round trip to the database included)."""
+    timings: dict[str, list[float]] = {}
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["started"] = time.perf_counter()
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        key = " ".join(statement.split())[:90]
+        timings.setdefault(key, []).append(time.perf_counter() - conn.info["started"])
+
+    return timings
+
+
+def print_timings(timings: dict[str, list[float]], elapsed: float) -> None:
+    rows = sorted(timings.items(), key=lambda kv: -sum(kv[1]))
+    print(f"statements, by total wall time (of {elapsed:.1f} s):", file=sys.stderr)
+    for key, times in rows[:10]:
+        print(
+            f"  {sum(times):6.2f} s  {len(times):6d} x  "
+            f"{sum(times) / len(times) * 1000:6.2f} ms  {key}",
+            file=sys.stderr,
+        )
 
 
 async def bare(args: argparse.Namespace) -> dict[str, object]:
@@ -129,6 +174,14 @@ def main() -> None:
     p.add_argument("--workers", type=int, help="Foyer's FOYER_SEND_CONCURRENCY (its default)")
     p.add_argument("--rate-limit", action="store_true", help="Foyer's rate limiter on")
     p.add_argument("--poll", type=float, default=0.1, help="seconds between outbox checks")
+    p.add_argument(
+        "--profile-sql", action="store_true", help="each statement's wall time, on stderr"
+    )
+    p.add_argument(
+        "--analyze-after-plan",
+        action="store_true",
+        help="PostgreSQL: ANALYZE the outbox once the week is planned (see docs/performance.md)",
+    )
     args = p.parse_args()
     if args.mode == "bare":
         # Before the clock starts; the database is never opened.

@@ -1,6 +1,7 @@
 """Make a synthetic database: G groups of M enrolled members each, written in bulk.
 
     python -m bench.seed --db /tmp/foyer-bench.db --groups 1000 --members 50
+    python -m bench.seed --db postgresql+asyncpg://postgres@HOST:PORT/EMPTY_DB ...
 
 Every group meets Thursday 17:00 in Africa/Bamako from FIRST_MEETING and delivers Friday 09:00,
 so week 1's prompt is due at WEEK1_DUE for everyone at once.
@@ -10,11 +11,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bench.common import database_url
 from bot.domain.schedule import GroupSchedule
 from bot.storage import migrate
 from bot.storage.db import make_engine
@@ -61,86 +67,119 @@ async def seed(
     s = schedule()
     later = replace(s, starts=s.starts + timedelta(days=7))
     due = groups if due_groups is None else due_groups
+    total = groups * members
+    group_rows = (
+        dict(
+            id=g + 1,
+            name=f"Group {g + 1}",
+            curriculum_id=curriculum,
+            language="en",
+            timezone=s.timezone,
+            meet_weekday=s.meet_weekday,
+            meet_time="17:00",
+            deliver_weekday=s.deliver_weekday,
+            deliver_time="09:00",
+            starts_on=(s if g < due else later).starts,
+            checkin_after_days=3,
+            postponed_weeks="",
+            paused=False,
+            created_at=CREATED_AT,
+            planned_until=CREATED_AT,
+            next_event_at=(s if g < due else later).next_event_at(CREATED_AT),
+        )
+        for g in range(groups)
+    )
+    people = (
+        dict(
+            id=i + 1,
+            telegram_id=FIRST_USER_ID + i,
+            language=LANGUAGES[i % len(LANGUAGES)],
+            discreet=False,
+            silent=False,
+            blocked=False,
+            created_at=CREATED_AT,
+        )
+        for i in range(total)
+    )
+    memberships = (
+        dict(
+            id=i + 1,
+            person_id=i + 1,
+            group_id=i // members + 1,
+            role="member",
+            status="active",
+            progress_opt_in=True,
+            number=i % members + 1,
+            joined_at=CREATED_AT,
+        )
+        for i in range(total)
+    )
+    checkins = (
+        dict(
+            key=f"g{i // members + 1}:w1:checkin:m{i + 1}",
+            chat_id=FIRST_USER_ID + i,
+            person_id=i + 1,
+            membership_id=i + 1,
+            group_id=i // members + 1,
+            kind="checkin",
+            week=1,
+            due_at=WEEK1_DUE,
+            status="sent",
+            attempts=1,
+            sent_at=WEEK1_DUE,
+        )
+        for i in range(min(sent_checkins, total))
+    )
     async with engine.begin() as conn:
-        await conn.execute(
-            insert(group),
-            [
-                dict(
-                    id=g + 1,
-                    name=f"Group {g + 1}",
-                    curriculum_id=curriculum,
-                    language="en",
-                    timezone=s.timezone,
-                    meet_weekday=s.meet_weekday,
-                    meet_time="17:00",
-                    deliver_weekday=s.deliver_weekday,
-                    deliver_time="09:00",
-                    starts_on=(s if g < due else later).starts,
-                    checkin_after_days=3,
-                    postponed_weeks="",
-                    paused=False,
-                    created_at=CREATED_AT,
-                    planned_until=CREATED_AT,
-                    next_event_at=(s if g < due else later).next_event_at(CREATED_AT),
-                )
-                for g in range(groups)
-            ],
-        )
-        people = [
-            dict(
-                id=i + 1,
-                telegram_id=uid,
-                language=LANGUAGES[i % len(LANGUAGES)],
-                discreet=False,
-                blocked=False,
-                created_at=CREATED_AT,
-            )
-            for i, uid in enumerate(user_ids(groups, members))
-        ]
-        await conn.execute(insert(person), people)
-        await conn.execute(
-            insert(membership),
-            [
-                dict(
-                    id=i + 1,
-                    person_id=i + 1,
-                    group_id=i // members + 1,
-                    role="member",
-                    status="active",
-                    progress_opt_in=True,
-                    number=i % members + 1,
-                    joined_at=CREATED_AT,
-                )
-                for i in range(len(people))
-            ],
-        )
-        if sent_checkins:
-            await conn.execute(
-                insert(outbox),
-                [
-                    dict(
-                        key=f"g{i // members + 1}:w1:checkin:m{i + 1}",
-                        chat_id=FIRST_USER_ID + i,
-                        person_id=i + 1,
-                        membership_id=i + 1,
-                        group_id=i // members + 1,
-                        kind="checkin",
-                        week=1,
-                        due_at=WEEK1_DUE,
-                        status="sent",
-                        attempts=1,
-                        sent_at=WEEK1_DUE,
-                    )
-                    for i in range(min(sent_checkins, len(people)))
-                ],
-            )
+        for table, rows in (
+            (group, group_rows),
+            (person, people),
+            (membership, memberships),
+            (outbox, checkins),
+        ):
+            await write_rows(conn, table, rows)
         await catch_up_ids(conn, group, person, membership, outbox)
     await engine.dispose()
 
 
+CHUNK = 50_000  # rows a statement (SQLite) or a COPY (PostgreSQL), so a million fit in memory
+
+
+async def write_rows(conn: AsyncConnection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Rows in bulk: PostgreSQL through asyncpg's COPY (a million rows in seconds, not one
+    INSERT each), SQLite through one multi-row executemany a chunk."""
+    postgres = conn.dialect.name == "postgresql"
+    raw = (await conn.get_raw_connection()).driver_connection if postgres else None
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, CHUNK)):
+        if raw is None:
+            await conn.execute(insert(table), chunk)
+            continue
+        # COPY skips SQLAlchemy's column defaults (silent, reminder_24h...): given here.
+        defaults = {
+            c.name: c.default.arg  # type: ignore[attr-defined]
+            for c in table.columns
+            if c.default is not None and c.default.is_scalar and c.name not in chunk[0]
+        }
+        columns = [*chunk[0], *defaults]
+        await raw.copy_records_to_table(
+            table.name,
+            columns=columns,
+            records=[_naive(r | defaults, columns) for r in chunk],
+        )
+
+
+def _naive(row: dict[str, Any], columns: list[str]) -> tuple[Any, ...]:
+    """COPY bypasses SQLAlchemy's types: UTCDateTime's naive UTC, written by hand."""
+    return tuple(
+        v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v
+        for v in (row[c] for c in columns)
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--db", required=True, help="SQLite file to create")
+    p.add_argument("--db", required=True, help="SQLite file to create, or an empty database's URL")
     p.add_argument("--groups", type=int, default=1000)
     p.add_argument("--members", type=int, default=50)
     p.add_argument("--sent-checkins", type=int, default=0, help="week-1 check-ins already sent")
@@ -148,7 +187,7 @@ def main() -> None:
     args = p.parse_args()
     asyncio.run(
         seed(
-            f"sqlite+aiosqlite:///{args.db}",
+            database_url(args.db),
             args.groups,
             args.members,
             sent_checkins=args.sent_checkins,

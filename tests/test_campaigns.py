@@ -9,15 +9,45 @@ from __future__ import annotations
 
 import os
 
-from bench.campaigns import authz, badinput, crash, faults, flood, fuzz, second_process, storage
+import pytest
+
+from bench import pg
+from bench.campaigns import (
+    authz,
+    badinput,
+    crash,
+    faults,
+    flood,
+    fuzz,
+    pg_restart,
+    second_process,
+    storage,
+)
 from bot.domain.buttons import Button, families, group_actions, staff, unpack
 from bot.domain.buttons.group_actions import GROUP_ACTIONS
 from bot.domain.buttons.member import ContactRegistration
 from bot.domain.buttons.safety import FocalAction
+from tests import postgres_server
 
 
 def test_crash_kills_lose_nothing_and_repeat_at_most_one_per_kill(campaign_db_url: str) -> None:
     result = crash.run(members=300, kills=3, rng_seed=7, database_url=campaign_db_url)
+    assert result.missing == 0
+    assert result.extra <= result.kills
+
+
+def test_two_workers_on_postgresql_killed_in_turn_lose_nothing_and_repeat_at_most_one_per_kill(
+    request: pytest.FixtureRequest,
+) -> None:
+    # Several workers exist only on PostgreSQL; CI always has it (as for every PostgreSQL test).
+    if postgres_server.URL is None:
+        message = f"set {postgres_server.URL_VARIABLE} to run the PostgreSQL tests (README)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs every backend: {message}")
+        pytest.skip(message)
+    with postgres_server.fresh_database(request.getfixturevalue("postgres_template")) as url:
+        result = crash.run(members=300, kills=4, rng_seed=7, database_url=url, workers=2)
+    assert result.workers == 2 and result.refused == 0  # both served, neither refused
     assert result.missing == 0
     assert result.extra <= result.kills
 
@@ -135,3 +165,21 @@ def test_a_second_foyer_refuses_or_joins_and_each_message_is_sent_once(
         assert r.same_database.one_line and r.names_first, r.same_database.stderr[-500:]
     assert r.same_token.one_line, r.same_token.stderr[-500:]
     assert (r.missing, r.duplicates) == (0, 0)
+
+
+def test_postgresql_restarted_mid_fan_out_loses_nothing_and_the_worker_logs_no_traceback() -> None:
+    # A cluster of the test's own (it restarts it). CI has the binaries and must run this.
+    if not (pg.PG_BIN / "initdb").exists() and not os.environ.get("CI"):
+        pytest.skip(f"no PostgreSQL server binaries in {pg.PG_BIN} (FOYER_PG_BIN)")
+    r = pg_restart.run(members=200, concurrency=4)
+    assert len(r.restart_seconds) == len(pg_restart.MODES)
+    assert max(r.sent_after_restart) < r.members  # both in the middle of the fan-out
+    assert r.missing == 0
+    assert r.duplicates <= r.allowed  # at most the sends in flight, per restart
+    assert r.tracebacks == 0
+    # A few lines per restart, each one line naming an event: the sender's pause and resume,
+    # and the planner's tick when the restart cut it (handler.error ... DBAPIError; when it
+    # comes depends on timing). None says a message was given up or a record dropped.
+    assert len(r.warnings) <= 3 * len(r.restarts), r.warnings
+    assert not [w for w in r.warnings if "gave_up" in w or "record_dropped" in w], r.warnings
+    assert r.exit_code == 0
