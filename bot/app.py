@@ -10,6 +10,7 @@ import signal
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import (
@@ -168,9 +169,12 @@ async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime_of(context.application)
     # Idempotent through its unique keys, but two at once would do the work twice and race
     # on the groups' cursors: a worker that finds another planning skips this tick.
-    async with advisory.once(rt.engine, advisory.Lock.PLANNER) as mine:
-        if mine:
-            await planner.tick(rt)
+    try:
+        async with advisory.once(rt.engine, advisory.Lock.PLANNER) as mine:
+            if mine:
+                await planner.tick(rt)
+    except (DBAPIError, OSError) as exc:  # the database away: the next tick plans it all
+        log.warning("planner.tick_failed error=%s", type(exc).__name__)
 
 
 async def _post_init(app: FoyerApp) -> None:

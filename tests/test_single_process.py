@@ -225,6 +225,7 @@ async def test_two_foyers_share_a_postgresql_database_one_polls_and_the_other_ta
             await first.wait_for("leader.elected")
             second = await _worker(emu, db_url, tmp_path)
             await second.wait_for("app.started")  # serving, sending, running the jobs
+            await second.wait_for("leader.following")  # said after its first try
             emu.user(4242, first_name="Moussa", language_code="en")
             emu.send_text(4242, "/start")
             await emu.wait_for_message(4242, timeout=20)

@@ -27,8 +27,9 @@ What a send's result means for its row, and how outcomes are written: outcomes.p
 and sending one message: outgoing.py; the pause: write_pause.py.
 
 Synchronisation: ``_claimed`` (claimed heads, for the senders), ``_outcomes`` (for the
-recorder), the future handed with each outcome (its sender waits on it until the commit), and
-``rt.outbox_signal`` (wakes the claim loop: new rows, or outcomes recorded).
+recorder), the future handed with each outcome (its sender waits on it until the commit),
+``_wire`` (how many sends wait on Telegram at once) and ``rt.outbox_signal`` (wakes the claim
+loop: new rows, or outcomes recorded).
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class Sender:
         self._senders = rt.settings.send_concurrency
         self._batch = min(BATCH, ROUNDS * self._senders)
         self._claimed: asyncio.Queue[Claimed | None] = asyncio.Queue()
+        # Few sends at a time in the rate limiter's queue: a reply to a press waits behind them,
+        # not behind the whole blast.
+        self._wire = asyncio.Semaphore(min(rt.settings.http_concurrency, self._senders))
         self._outcomes: asyncio.Queue[_Handed | None] = asyncio.Queue()
         self._pause = WritePause()
         self._stopping = False
@@ -176,7 +180,8 @@ class Sender:
             await self.rt.flood.wait()  # no rendering while Telegram asks everyone to wait
             rendered = await render(item, self.rt, self.renderers)
             out = outgoing.personal(item, rendered, self.rt.settings.default_language)
-            message_id = await outgoing.send(self.bot, item.chat_id, out)
+            async with self._wire:
+                message_id = await outgoing.send(self.bot, item.chat_id, out)
         except Exception as exc:
             return outcomes.of_error(item, exc, self.rt.clock.now())
         log.debug("sender.sent outbox=%s", item.id)
