@@ -22,6 +22,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from bench.common import free_port
+from bot.storage.db import asyncpg_dsn
 
 PG_BIN = Path(os.environ.get("FOYER_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -35,14 +36,9 @@ def url_of(server_url: str, database: str) -> str:
     return make_url(server_url).set(database=database).render_as_string(hide_password=False)
 
 
-def dsn(server_url: str) -> str:
-    # asyncpg wants postgresql:// without SQLAlchemy's +driver.
-    return make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def admin(server_url: str, *statements: str) -> None:
     """Statements outside any transaction (CREATE/DROP DATABASE), on the URL's database."""
-    conn = await asyncpg.connect(dsn(server_url))
+    conn = await asyncpg.connect(asyncpg_dsn(server_url))
     try:
         for statement in statements:
             await conn.execute(statement)
@@ -51,7 +47,7 @@ async def admin(server_url: str, *statements: str) -> None:
 
 
 async def exists(server_url: str, database: str) -> bool:
-    conn = await asyncpg.connect(dsn(server_url))
+    conn = await asyncpg.connect(asyncpg_dsn(server_url))
     try:
         found = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
     finally:

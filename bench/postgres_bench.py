@@ -51,7 +51,7 @@ from bot.emulator import BotAPIEmulator
 from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime
 from bot.storage import migrate
-from bot.storage.db import make_engine
+from bot.storage.db import asyncpg_dsn, make_engine
 
 MEMBERS_PER_GROUP = 50
 PRESSERS = 5_000  # members with week 1's check-in already sent, who press once each
@@ -144,7 +144,7 @@ async def idle_ticks(url: str, ticks: int) -> list[float]:
 async def planned(url: str) -> tuple[float, int]:
     """Until no group has week 1 left to plan (read every half second): when it got there,
     and the week-1 prompts in the outbox."""
-    conn = await asyncpg.connect(pg.dsn(url))
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     moment = (WEEK1_DUE + timedelta(minutes=1)).replace(tzinfo=None)
     left = 'SELECT count(*) FROM "group" WHERE next_event_at <= $1'
     try:

@@ -15,6 +15,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from bot.storage import migrate
+from bot.storage.db import asyncpg_dsn
 
 URL_VARIABLE = "FOYER_TEST_POSTGRES_URL"
 URL = os.environ.get(URL_VARIABLE) or None
@@ -31,7 +32,7 @@ async def _admin(*statements: str) -> None:
     """Statements run on the maintenance database (CREATE/DROP DATABASE cannot run inside one
     being copied or dropped)."""
     assert URL is not None
-    dsn = make_url(URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = asyncpg_dsn(URL)
     conn = await asyncpg.connect(dsn)
     try:
         for statement in statements:

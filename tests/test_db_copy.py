@@ -23,7 +23,7 @@ from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.storage import db_lock
 from bot.storage.copy import BATCH_ROWS
-from bot.storage.db import make_engine
+from bot.storage.db import asyncpg_dsn, make_engine
 from bot.storage.tables import concern, membership, metadata, outbox, person
 from tests import postgres_server
 from tests.conftest import TEST_CURRICULA, Foyer, make_settings
@@ -209,7 +209,7 @@ async def test_a_copy_killed_midway_leaves_the_target_as_it_was(
         cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     # Killed while it writes outbox rows (the target's tables exist only in its transaction).
-    dsn = make_url(target).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = asyncpg_dsn(target)
     watcher = await asyncpg.connect(dsn)
     try:
         deadline = asyncio.get_running_loop().time() + 60

@@ -17,13 +17,12 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.app import build_application, elect_poller, running
 from bot.emulator import BotAPIEmulator
 from bot.infra import leader
 from bot.storage import advisory, db_lock, migrate
-from bot.storage.db import make_engine
+from bot.storage.db import asyncpg_dsn, make_engine
 from tests import postgres_server
 from tests.conftest import make_settings
 from tests.test_settings_and_cli import CURRICULA
@@ -302,7 +301,7 @@ async def test_a_poller_that_loses_its_lock_stops_polling_until_it_has_it_again(
     caplog.set_level(logging.INFO, logger="bot")
     app = build_application(make_settings(emu, db_url))
     updater = elect_poller(app)  # as `foyer run` does on PostgreSQL
-    dsn = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = asyncpg_dsn(db_url)
     other = await asyncpg.connect(dsn)  # another worker, in the test's hands
     try:
         async with running(app):
@@ -349,7 +348,7 @@ async def test_workers_started_together_with_upgrade_migrate_once(
     """Every worker of a deployment upgrading its empty database at start, at one moment."""
     made = postgres_server.fresh_database()
     empty = await asyncio.to_thread(made.__enter__)
-    dsn = make_url(empty).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = asyncpg_dsn(empty)
     # The workers are held at their first step (creating Alembic's table, which this
     # transaction holds) and let go together: each would create every table at once.
     gate, watcher = await asyncpg.connect(dsn), await asyncpg.connect(dsn)

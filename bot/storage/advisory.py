@@ -17,8 +17,9 @@ from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.db import asyncpg_dsn
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class PollerLock:
     CHECK_SECONDS = 5.0  # a check that takes longer counts as the lock lost
 
     def __init__(self, url: str) -> None:
-        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._dsn = asyncpg_dsn(url)
         self._conn: Any = None  # an asyncpg.Connection (an optional dependency)
         self._busy = asyncio.Lock()  # one query at a time on the connection
 

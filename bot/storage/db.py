@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -38,3 +39,9 @@ def sync_url(url: str) -> str:
     """The sqlite3 URL Alembic uses for a SQLite database (PostgreSQL migrates through asyncpg
     itself: bot/storage/migrate.py)."""
     return url.replace("+aiosqlite", "")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """What asyncpg itself connects to, for a connection outside SQLAlchemy's pool (the
+    poller's lock, maintenance statements): the URL without SQLAlchemy's ``+asyncpg``."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
