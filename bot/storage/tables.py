@@ -296,3 +296,21 @@ worker = Table(
     # Never an id twice, SQLite too: claims name their worker, and may outlive it.
     sqlite_autoincrement=True,
 )
+
+# The updates already handled (webhook redeliveries, a poller's handover): an update whose id
+# is here is not handled again. Pruned after a day; Telegram redelivers within hours.
+handled_update = Table(
+    "handled_update",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("handled_at", UTCDateTime, nullable=False, index=True),
+)
+
+# When something last happened, for `foyer status` and /healthz (another process reads them):
+# "planner.tick", "bot_api.ok". One row a name; no person in it.
+service_mark = Table(
+    "service_mark",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)
