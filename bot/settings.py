@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.languages import SUPPORTED_LANGUAGES
@@ -77,6 +78,14 @@ class Settings(BaseSettings):
     # A facilitator's broadcast text is kept this long after its delivery summary (enough to
     # answer "what did you send?"), then deleted; unsent drafts go after a day.
     broadcast_retention_days: int = Field(default=7, ge=1, le=365)
+    # Webhook mode (docs/deploy.md): Telegram posts updates to this public HTTPS URL, which a
+    # reverse proxy passes to FOYER_WEBHOOK_LISTEN. Unset: Foyer polls, the default.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1:8443"
+    # Telegram sends it with every update; a request without it is refused (403).
+    webhook_secret: str | None = Field(default=None, validate_default=True)
+    # Prometheus metrics on this host:port (text format); unset: none.
+    metrics_listen: str | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -99,6 +108,39 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return v.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        local = v.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+        if not v.startswith("https://") and not local:
+            raise ValueError("must be a public https:// URL (Telegram posts only to HTTPS)")
+        return v
+
+    @field_validator("webhook_listen", "metrics_listen")
+    @classmethod
+    def _listen(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if (v is None or not v.strip()) and info.field_name == "metrics_listen":
+            return None  # no metrics
+        host_port(v or "")
+        return (v or "").strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None or not v:
+            if info.data.get("webhook_url"):
+                raise ValueError(
+                    "is required with FOYER_WEBHOOK_URL: 20 to 256 letters, digits, _ or -, "
+                    "e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{20,256}", v):
+            raise ValueError("must be 20 to 256 letters, digits, _ or - (Telegram's rule)")
+        return v
 
     @field_validator("admin_ids", "safeguarding_ids", mode="before")
     @classmethod
@@ -166,6 +208,14 @@ class Settings(BaseSettings):
                 "and put the token it gives you in FOYER_BOT_TOKEN (or in a .env file)"
             )
         return self.bot_token
+
+
+def host_port(v: str) -> tuple[str, int]:
+    """ "127.0.0.1:8443" as ("127.0.0.1", 8443), or ValueError."""
+    host, sep, port = v.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be host:port, such as 127.0.0.1:8443")
+    return host.strip("[]"), int(port)
 
 
 def load_settings(**overrides: object) -> Settings:
