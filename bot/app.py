@@ -182,7 +182,7 @@ async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             if mine:
                 started = time.perf_counter()
                 await planner.tick(rt)
-                await vitals.planner_ticked(rt, time.perf_counter() - started)
+                await vitals_of(context.application).planner_ticked(time.perf_counter() - started)
     except (DBAPIError, OSError) as exc:  # the database away: the next tick plans it all
         log.warning("planner.tick_failed error=%s", type(exc).__name__)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -17,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
-from bot.app import build_application, running
+from bot.app import build_application, running, vitals_of
 from bot.emulator import BotAPIEmulator
 from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
@@ -28,7 +29,7 @@ from bot.services.health import Level
 from bot.storage import service_marks
 from bot.storage.db import make_engine
 from bot.storage.tables import outbox, person
-from tests.conftest import make_settings
+from tests.conftest import Foyer, make_settings
 from tests.test_settings_and_cli import CURRICULA, foyer
 
 
@@ -273,3 +274,36 @@ def test_bad_settings_are_down_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stdout.startswith("down: the settings are wrong: FOYER_TICK_SECONDS")
     assert len(result.stdout.splitlines()) == 1 and result.stderr == ""
+
+
+async def test_a_mark_the_database_refuses_is_one_warning_and_breaks_nothing(
+    foyer: Foyer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with foyer.rt.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE service_mark"))
+    with caplog.at_level(logging.WARNING, logger="bot.services.vitals"):
+        for _ in range(3):  # three ticks: one line, the others counted on the next one
+            await vitals_of(foyer.app).planner_ticked(0.01)
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.services.vitals"]
+    assert len(said) == 1 and said[0].startswith("vitals.mark_failed mark=planner.tick error="), (
+        said
+    )
+    # Replies go on.
+    uid = foyer.new_user()
+    foyer.emu.send_text(uid, "/help")
+    assert (await foyer.last_message(uid)).text
+
+
+async def test_a_quiet_bot_asks_telegram_so_its_mark_stays_fresh(foyer: Foyer) -> None:
+    vitals = vitals_of(foyer.app)
+    await vitals.run()
+    async with foyer.rt.engine.connect() as conn:
+        first = (await service_marks.read_all(conn))[service_marks.BOT_API_OK]
+    asked = len(foyer.emu.calls("getMe"))
+    foyer.clock.advance(timedelta(minutes=1))
+    vitals.probe_after = timedelta(0)  # as if nothing had come from Telegram for a while
+    await vitals.run()
+    assert len(foyer.emu.calls("getMe")) == asked + 1
+    async with foyer.rt.engine.connect() as conn:
+        again = (await service_marks.read_all(conn))[service_marks.BOT_API_OK]
+    assert again > first

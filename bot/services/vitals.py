@@ -27,7 +27,6 @@ from bot.runtime import Runtime
 from bot.storage import service_counts, service_marks
 
 log = logging.getLogger(__name__)
-_throttled = Throttled(log)
 
 # Often enough for a health check polled every 30 s or so; one tiny upsert each time at most.
 MARK_SECONDS = 15.0
@@ -35,29 +34,36 @@ MARK_SECONDS = 15.0
 PROBE_AFTER = timedelta(minutes=5)
 
 
-async def planner_ticked(rt: Runtime, seconds: float) -> None:
-    """A tick ran to its end: note it (its duration for the metrics, the mark for status)."""
-    rt.metrics.tick_seconds.observe(seconds)
-    try:
-        async with rt.engine.begin() as conn:
-            await service_marks.write(conn, service_marks.PLANNER_TICK, rt.clock.now())
-    except Exception as exc:  # the next tick writes it again
-        _throttled.warning(
-            "vitals.planner_mark_failed",
-            "vitals.mark_failed mark=planner.tick error=%s",
-            type(exc).__name__,
-        )
-
-
 class Vitals:
-    """The job's memory between runs: which Bot API answer was written already."""
+    """The marks of one running app, and the job's memory between runs (which Bot API answer
+    was written already)."""
 
-    def __init__(self, rt: Runtime, bot: Bot, requests: Sequence[AiohttpRequest]) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        bot: Bot,
+        requests: Sequence[AiohttpRequest],
+        probe_after: timedelta = PROBE_AFTER,
+    ) -> None:
+        self.probe_after = probe_after
         self._rt = rt
         self._bot = bot
         self._requests = requests
         self._written: float | None = None
         self._started = time.monotonic()
+        self._warn = Throttled(log)
+
+    async def planner_ticked(self, seconds: float) -> None:
+        """A tick ran to its end: its duration for the metrics, the mark for status."""
+        rt = self._rt
+        rt.metrics.tick_seconds.observe(seconds)
+        try:
+            async with rt.engine.begin() as conn:
+                await service_marks.write(conn, service_marks.PLANNER_TICK, rt.clock.now())
+        except Exception as exc:  # the next tick writes it again
+            self._warn.warning(
+                "planner", "vitals.mark_failed mark=planner.tick error=%s", type(exc).__name__
+            )
 
     def _last_ok(self) -> float | None:
         seen = [r.last_ok for r in self._requests if r.last_ok is not None]
@@ -67,7 +73,7 @@ class Vitals:
         """One round of the job (never raises)."""
         last = self._last_ok()
         quiet_since = last if last is not None else self._started
-        if time.monotonic() - quiet_since > PROBE_AFTER.total_seconds():
+        if time.monotonic() - quiet_since > self.probe_after.total_seconds():
             try:
                 await self._bot.get_me()  # its answer moves last_ok
             except TelegramError:
@@ -86,8 +92,8 @@ class Vitals:
                     backlog = await service_counts.backlog(conn, rt.clock.now())
                     rt.metrics.backlog.set(backlog.count)
         except Exception as exc:
-            _throttled.warning(
-                "vitals.bot_api_mark_failed",
+            self._warn.warning(
+                "bot_api",
                 "vitals.mark_failed mark=bot_api.ok error=%s",
                 type(exc).__name__,
             )
