@@ -175,6 +175,7 @@ async def test_each_fact_matches_a_hand_count(db_url: str, emu: BotAPIEmulator) 
         "bot_api_ok_age_seconds": 4.0,
         "oldest_pending_age_seconds": 2700.0,
         "outbox_pending": 4,
+        "outbox_pending_capped": False,
         "outbox_failed_24h": 3,
         "outbox_expired_24h": 5,
         # Under FOYER_MIN_COUNT: two blocked messages are two people; never shown.

@@ -86,5 +86,10 @@ def as_text(health: Health) -> list[str]:
             lines.append(f"{label}: {none if age is None else span(age) + ' ago'}")
     for name, label in _COUNT_LABELS.items():
         if name in facts:
-            lines.append(f"{label}: {shown_count(health, name)}")
+            more = (
+                " or more"
+                if name == "outbox_pending" and facts.get("outbox_pending_capped")
+                else ""
+            )
+            lines.append(f"{label}: {shown_count(health, name)}{more}")
     return lines

@@ -147,6 +147,8 @@ async def _service(
         "bot_api_ok_age_seconds": _seconds(api),
         "oldest_pending_age_seconds": _seconds(oldest),
         **{name: None if name in hidden else n for name, n in counts.items()},
+        # At least BACKLOG_CAP: counting further would cost more than it tells.
+        "outbox_pending_capped": backlog.capped,
         "suppressed": hidden,
         "min_count": settings.min_count,
     }
