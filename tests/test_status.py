@@ -28,7 +28,7 @@ from bot.services import health
 from bot.services.health import Level
 from bot.storage import service_marks
 from bot.storage.db import make_engine
-from bot.storage.tables import outbox, person
+from bot.storage.tables import outbox
 from tests.conftest import Foyer, make_settings
 from tests.test_settings_and_cli import CURRICULA, foyer
 
@@ -126,8 +126,8 @@ def _row(n: int, status: str, due: datetime, **more: Any) -> dict[str, Any]:
 
 async def _seed(url: str, now: datetime) -> None:
     """By hand: 4 messages due and waiting (the oldest 45 minutes late, one being sent), one
-    pending for tomorrow; failed 3 recent and 1 old; expired 5 recent; blocked 2 recent; sent
-    6; 2 people who blocked the bot among 6."""
+    pending for tomorrow; failed 3 recent and 1 old; expired 5 recent; 3 blocked messages
+    to 2 people recently and 1 three days ago; sent 6."""
     rows = [
         _row(1, "pending", now - timedelta(minutes=45)),
         _row(2, "pending", now - timedelta(minutes=10)),
@@ -138,17 +138,14 @@ async def _seed(url: str, now: datetime) -> None:
         _row(20, "failed", now - timedelta(days=2)),
         *(_row(30 + i, "expired", now - timedelta(hours=20)) for i in range(5)),
         *(_row(40 + i, "blocked", now - timedelta(hours=3)) for i in range(2)),
+        _row(40, "blocked", now - timedelta(hours=2)),  # a second message to the first of them
+        _row(60, "blocked", now - timedelta(days=3)),  # long ago
         *(_row(50 + i, "sent", now - timedelta(hours=1)) for i in range(6)),
-    ]
-    people = [
-        {"telegram_id": 7000 + i, "language": "en", "blocked": i < 2, "created_at": now}
-        for i in range(6)
     ]
     engine = make_engine(url)
     try:
         async with engine.begin() as conn:
             await conn.execute(insert(outbox), rows)
-            await conn.execute(insert(person), people)
             await service_marks.write(conn, service_marks.PLANNER_TICK, now - timedelta(seconds=30))
             await service_marks.write(conn, service_marks.BOT_API_OK, now - timedelta(seconds=4))
     finally:
@@ -178,10 +175,10 @@ async def test_each_fact_matches_a_hand_count(db_url: str, emu: BotAPIEmulator) 
         "outbox_pending_capped": False,
         "outbox_failed_24h": 3,
         "outbox_expired_24h": 5,
-        # Under FOYER_MIN_COUNT: two blocked messages are two people; never shown.
-        "outbox_blocked_24h": None,
-        "people_blocked": None,
-        "suppressed": ["outbox_blocked_24h", "people_blocked"],
+        "outbox_blocked_24h": 3,
+        # Under FOYER_MIN_COUNT: two people; never shown.
+        "people_blocked_24h": None,
+        "suppressed": ["people_blocked_24h"],
         "min_count": 3,
     }
     # With min_count 2 the same two are shown.
@@ -191,7 +188,11 @@ async def test_each_fact_matches_a_hand_count(db_url: str, emu: BotAPIEmulator) 
         shown = (await health.check(engine, settings, now)).as_json()
     finally:
         await engine.dispose()
-    assert (shown["outbox_blocked_24h"], shown["people_blocked"], shown["suppressed"]) == (2, 2, [])
+    assert (shown["outbox_blocked_24h"], shown["people_blocked_24h"], shown["suppressed"]) == (
+        3,
+        2,
+        [],
+    )
 
 
 async def test_a_late_backlog_is_degraded_and_small_counts_read_under_n(db_url: str) -> None:
@@ -201,11 +202,11 @@ async def test_a_late_backlog_is_degraded_and_small_counts_read_under_n(db_url: 
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "degraded: the oldest pending message is 45 min late"
-    assert "people who blocked the bot: <3" in lines
-    assert "messages not sent, bot blocked (due in the last 24 h): <3" in lines
+    assert "people who blocked the bot (messages due in the last 24 h): <3" in lines
+    assert "messages not sent, bot blocked (due in the last 24 h): 3" in lines
     assert "messages failed (due in the last 24 h): 3" in lines
     shown = json.loads((await _status(db_url, "--json", FOYER_MIN_COUNT="3")).stdout)
-    assert shown["people_blocked"] is None and "people_blocked" in shown["suppressed"]
+    assert shown["people_blocked_24h"] is None and shown["suppressed"] == ["people_blocked_24h"]
 
 
 async def test_down_comes_before_degraded_in_the_reason(db_url: str) -> None:

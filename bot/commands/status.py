@@ -32,7 +32,7 @@ _COUNT_LABELS = {
     "outbox_failed_24h": "messages failed (due in the last 24 h)",
     "outbox_expired_24h": "messages expired unsent (due in the last 24 h)",
     "outbox_blocked_24h": "messages not sent, bot blocked (due in the last 24 h)",
-    "people_blocked": "people who blocked the bot",
+    "people_blocked_24h": "people who blocked the bot (messages due in the last 24 h)",
 }
 assert set(_AGE_LABELS) == set(AGES) and set(_COUNT_LABELS) == set(COUNTS)
 

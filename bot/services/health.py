@@ -41,8 +41,8 @@ BACKLOG_LATE = timedelta(minutes=30)
 # from Telegram every few seconds, and a quiet webhook bot asks it once every few minutes
 # (vitals.PROBE_AFTER), so ten minutes of silence is a network, a proxy or a token problem.
 BOT_API_SILENT = timedelta(minutes=10)
-# Failed, expired and blocked messages are counted over this window (by due time): what a
-# programme officer looks at each day.
+# Failed, expired and blocked messages, and the people who blocked the bot, are counted over
+# this window (by the messages' due time): what a programme officer looks at each day.
 RECENT = timedelta(hours=24)
 
 
@@ -73,7 +73,7 @@ COUNTS = (
     "outbox_failed_24h",
     "outbox_expired_24h",
     "outbox_blocked_24h",
-    "people_blocked",
+    "people_blocked_24h",
 )
 # The ages in seconds (null: never happened).
 AGES = ("planner_tick_age_seconds", "bot_api_ok_age_seconds", "oldest_pending_age_seconds")
@@ -106,7 +106,7 @@ async def _service(
     marks = await service_marks.read_all(conn)
     backlog = await service_counts.backlog(conn, now)
     settled = await service_counts.settled_since(conn, now - RECENT)
-    people_blocked = await service_counts.blocked_people(conn)
+    people_blocked = await service_counts.blocked_since(conn, now - RECENT)
     tick = _age(now, marks.get(service_marks.PLANNER_TICK))
     api = _age(now, marks.get(service_marks.BOT_API_OK))
     oldest = _age(now, backlog.oldest_due)
@@ -136,7 +136,7 @@ async def _service(
         "outbox_failed_24h": settled[FAILED],
         "outbox_expired_24h": settled[EXPIRED],
         "outbox_blocked_24h": settled[BLOCKED],
-        "people_blocked": people_blocked,
+        "people_blocked_24h": people_blocked,
     }
     # Zero is hidden too, as in group reports (bot/domain/policy.suppress): on a small
     # deployment a count of messages is a count of people ("1 blocked" is one man).
