@@ -8,7 +8,7 @@
   Telegram answers, not whether anyone wrote.
 
 None of it may slow or break a reply or a send: the marks are written by jobs, in their own
-short transactions, and a failed write is a warning at most once a minute.
+short transactions, and writes refused for over a minute are a warning at most once a minute.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 MARK_SECONDS = 15.0
 # Well inside health.BOT_API_SILENT (10 minutes), so a quiet bot is never reported silent.
 PROBE_AFTER = timedelta(minutes=5)
+# Marks refused for less than this are not worth a line: a passing fault (a full disk, a lock)
+# is the sender's one line already (bot/delivery/write_pause.py), and the next mark catches up.
+# Longer, a warning at most once a minute (`foyer status` meanwhile shows the marks ageing).
+QUIET_FAILURE = timedelta(minutes=1)
 
 
 class Vitals:
@@ -51,7 +55,9 @@ class Vitals:
         self._requests = requests
         self._written: float | None = None
         self._started = time.monotonic()
+        self.quiet_failure = QUIET_FAILURE
         self._warn = Throttled(log)
+        self._failing_since: float | None = None  # time.monotonic() of the first refused mark
 
     async def planner_ticked(self, seconds: float) -> None:
         """A tick ran to its end: its duration for the metrics, the mark for status."""
@@ -61,9 +67,9 @@ class Vitals:
             async with rt.engine.begin() as conn:
                 await service_marks.write(conn, service_marks.PLANNER_TICK, rt.clock.now())
         except Exception as exc:  # the next tick writes it again
-            self._warn.warning(
-                "planner", "vitals.mark_failed mark=planner.tick error=%s", type(exc).__name__
-            )
+            self._refused(service_marks.PLANNER_TICK, exc)
+        else:
+            self._failing_since = None
 
     def _last_ok(self) -> float | None:
         seen = [r.last_ok for r in self._requests if r.last_ok is not None]
@@ -92,10 +98,23 @@ class Vitals:
                     backlog = await service_counts.backlog(conn, rt.clock.now())
                     rt.metrics.backlog.set(backlog.count)
         except Exception as exc:
-            self._warn.warning(
-                "bot_api",
-                "vitals.mark_failed mark=bot_api.ok error=%s",
-                type(exc).__name__,
-            )
+            self._refused(service_marks.BOT_API_OK, exc)
             return
+        self._failing_since = None
         self._written = last
+
+    def _refused(self, mark: str, exc: Exception) -> None:
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        failing = now - self._failing_since
+        if failing < self.quiet_failure.total_seconds():
+            log.debug("vitals.mark_failed mark=%s error=%s", mark, type(exc).__name__)
+            return
+        self._warn.warning(
+            "mark",
+            "vitals.mark_failed mark=%s error=%s failing_s=%d",
+            mark,
+            type(exc).__name__,
+            failing,
+        )
