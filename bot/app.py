@@ -7,6 +7,7 @@ import contextlib
 import logging
 import platform
 import signal
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -47,8 +48,8 @@ from bot.infra.http_client import AiohttpRequest
 from bot.infra.leader import ElectedUpdater
 from bot.infra.update_order import PerChatUpdateProcessor
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
-from bot.services import privacy
-from bot.settings import Settings
+from bot.services import privacy, vitals
+from bot.settings import Settings, host_port
 from bot.storage import advisory
 from bot.storage.db import make_engine
 
@@ -60,6 +61,7 @@ _SENDER = "foyer.sender"
 _REQUESTS = "foyer.http_requests"
 _RENDERERS = "foyer.renderers"
 _MENUS_TASK = "foyer.menus_task"
+_VITALS = "foyer.vitals"
 _STOP_GRACE_SECONDS = 30
 _CONFLICT = "foyer.polling_conflict"
 # The first planner tick after start: soon, yet after a second poller's Conflict would show.
@@ -126,8 +128,10 @@ def _rate_limit(settings: Settings) -> PersonRateLimit:
 
 
 def _register_handlers(app: FoyerApp) -> None:
-    # Group -10 runs before everything: who is this, and which language do we answer in.
+    # Group -11 counts the update for the metrics (it answers nothing and lets it go on).
+    # Group -10 then: who is this, and which language do we answer in.
     # Groups -9..-1 are for cross-cutting interceptors (help and the safe word win over dialogues).
+    app.add_handler(TypeHandler(Update, _count_update), group=-11)  # the metrics' count
     app.add_handler(TypeHandler(Update, load_person), group=-10)
     safety.register(app)  # groups -6 and -5: help, safe word and distress words win
     concern.register(app)  # group -4: the one free-text step, before any dialogue
@@ -141,6 +145,10 @@ def _register_handlers(app: FoyerApp) -> None:
     routing.register(app)  # every button family; what is not one gets the stale answer
     member.register_fallbacks(app)
     app.add_error_handler(on_error)
+
+
+async def _count_update(_update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    runtime_of(context.application).metrics.updates.inc()
 
 
 def _register_facilitators(app: FoyerApp) -> None:
@@ -172,15 +180,32 @@ async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         async with advisory.once(rt.engine, advisory.Lock.PLANNER) as mine:
             if mine:
+                started = time.perf_counter()
                 await planner.tick(rt)
+                await vitals_of(context.application).planner_ticked(time.perf_counter() - started)
     except (DBAPIError, OSError) as exc:  # the database away: the next tick plans it all
         log.warning("planner.tick_failed error=%s", type(exc).__name__)
 
 
+async def _vitals_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await vitals_of(context.application).run()
+
+
+def vitals_of(app: FoyerApp) -> vitals.Vitals:
+    """The running app's marks job (tests run a round at once rather than wait for it)."""
+    found = app.bot_data[_VITALS]
+    assert isinstance(found, vitals.Vitals)
+    return found
+
+
 async def _post_init(app: FoyerApp) -> None:
     rt = runtime_of(app)
+    if rt.settings.metrics_listen:  # first: a port in use stops the start (MetricsUnavailable)
+        rt.metrics.serve(*host_port(rt.settings.metrics_listen))
     await _set_command_menus(app)
     assert app.job_queue is not None
+    app.bot_data[_VITALS] = vitals.Vitals(rt, app.bot, app.bot_data[_REQUESTS])
+    app.job_queue.run_repeating(_vitals_job, interval=vitals.MARK_SECONDS, first=1, name="vitals")
     app.job_queue.run_repeating(
         _planner_job,
         interval=rt.settings.tick_seconds,
@@ -221,6 +246,7 @@ async def _post_stop(app: FoyerApp) -> None:
 
 async def _post_shutdown(app: FoyerApp) -> None:
     rt = runtime_of(app)
+    rt.metrics.stop()
     await rt.seen.flush()
     await rt.engine.dispose()
 

@@ -85,6 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     cp.set_defaults(func=_cmd("bot.commands.db:copy"))
 
+    st = sub.add_parser(
+        "status",
+        help="is the running Foyer well? exit 0 healthy, 1 degraded, 2 down",
+        description="Read the database the running Foyer writes to (no call to Telegram) and "
+        "say whether it is healthy: the database, its migrations, the planner's last tick, "
+        "the messages waiting and how late, Telegram's last answer. Exit 0 healthy, "
+        "1 degraded (serving, but look), 2 down. Counts under FOYER_MIN_COUNT read <N.",
+    )
+    st.add_argument("--json", action="store_true", help="print JSON (for a monitor)")
+    st.set_defaults(func=_cmd("bot.commands.status:status"))
+
     _group_parsers(sub)
     _content_parsers(sub)
     _staff_role_parsers(sub, _FACILITATOR)

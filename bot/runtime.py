@@ -15,6 +15,7 @@ from bot.domain.curricula import Curricula
 from bot.domain.limits import CONCERNS_PER_DAY, CONTACT_REQUEST_EVERY, RollingQuota
 from bot.infra.clock import Clock
 from bot.infra.flood_gate import FloodGate
+from bot.infra.metrics import Metrics
 from bot.settings import Settings
 from bot.storage.batching import Batcher
 from bot.storage.seen import SeenRecorder
@@ -40,6 +41,8 @@ class Runtime:
     contacts_asked: RollingQuota = field(
         default_factory=lambda: RollingQuota(1, CONTACT_REQUEST_EVERY)
     )
+    # Counted always (cheap); served only with FOYER_METRICS_LISTEN (bot/app.py).
+    metrics: Metrics = field(default_factory=Metrics)
     seen: SeenRecorder = field(init=False)
     _batchers: dict[str, Batcher[Any, Any]] = field(default_factory=dict)
 

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.app import PollingConflict, build_application, serve
+        from bot.infra.metrics import MetricsUnavailable
         from bot.infra.reach import unreachable
 
         app = build_application(s, curricula=curricula(s))
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{exc}): one Foyer polls a bot (workers sharing one database take turns); "
                 "stop the other one, or give each its own token"
             ) from None
+        except MetricsUnavailable as exc:
+            raise CliError(str(exc)) from None
         except InvalidToken:
             raise CliError(
                 f"the Bot API at {s.bot_api_url} does not accept FOYER_BOT_TOKEN: check the "

@@ -43,6 +43,16 @@ class Outcome:
     settled: Settled | None = None
 
 
+def label(outcome: Outcome) -> str:
+    """The outcome as the metrics name it (bot/infra/metrics.py OUTCOMES)."""
+    settled = outcome.settled
+    if settled is None:
+        return "sent"
+    if settled.status != outbox.PENDING:
+        return settled.status  # failed, blocked
+    return "flood_wait" if settled.error == "retry_after" else "retry"
+
+
 def untried(item: Claimed) -> Outcome:
     """Back to the outbox as it was: it goes out with a later claim."""
     return Outcome(item, settled=Settled(item.id, outbox.PENDING, attempted=False))

@@ -176,16 +176,22 @@ class Sender:
 
     async def _deliver(self, item: Claimed) -> Outcome:
         """Send one message; never raises (an error of ours is retried like a network one)."""
+        called: float | None = None  # the Bot API call's start, once it is made
         try:
             await self.rt.flood.wait()  # no rendering while Telegram asks everyone to wait
             rendered = await render(item, self.rt, self.renderers)
             out = outgoing.personal(item, rendered, self.rt.settings.default_language)
             async with self._wire:
+                called = time.perf_counter()
                 message_id = await outgoing.send(self.bot, item.chat_id, out)
         except Exception as exc:
-            return outcomes.of_error(item, exc, self.rt.clock.now())
-        log.debug("sender.sent outbox=%s", item.id)
-        return Outcome(item, sent=(out, message_id))
+            done = outcomes.of_error(item, exc, self.rt.clock.now())
+        else:
+            log.debug("sender.sent outbox=%s", item.id)
+            done = Outcome(item, sent=(out, message_id))
+        took = None if called is None else time.perf_counter() - called
+        self.rt.metrics.sent(item.kind, outcomes.label(done), took)
+        return done
 
     async def _record(self) -> None:
         """Group commits: a statement costs far more than a row, so a commit waits a moment for

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -49,6 +50,9 @@ class AiohttpRequest(BaseRequest):
         self._slots = asyncio.Semaphore(in_flight)
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, Proxy] = {}  # per scheme://host:port
+        # time.monotonic() of the last 2xx answer: the running app notes it for `foyer status`
+        # (bot/services/vitals.py), as infra knows no database.
+        self.last_ok: float | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -147,7 +151,10 @@ class AiohttpRequest(BaseRequest):
                         return res.status, body
                     if res.status == 200 and chat is not None and gate is not None:
                         gate.note_accepted(chat, new_message=_posts(url))
-                    return res.status, await res.read()
+                    body = await res.read()
+                    if 200 <= res.status < 300:
+                        self.last_ok = time.monotonic()
+                    return res.status, body
             except TimeoutError as err:
                 raise TimedOut from err
             except aiohttp.ClientError as err:
