@@ -20,6 +20,7 @@ UNITS = ("foyer.service", "foyer-backup.service", "foyer-backup.timer")
 ENV_EXAMPLE = DEPLOY / "foyer.env.example"
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 INSTALLED_FOYER = "/opt/foyer/venv/bin/foyer"  # where docs/deploy.md installs it
+PROXIES = (DEPLOY / "Caddyfile", DEPLOY / "nginx-foyer.conf")
 
 FIELDS = {f"FOYER_{name.upper()}" for name in Settings.model_fields}
 FOYER_NAME = re.compile(r"\bFOYER_[A-Z][A-Z_]*[A-Z]\b")
@@ -109,6 +110,16 @@ def test_the_unit_writes_only_the_database_folder_and_runs_as_its_own_user() -> 
     assert settings["UMask"] == "0077"
 
 
+def test_the_proxies_pass_the_webhook_and_health_paths_to_foyers_default_listen() -> None:
+    listen = Settings.model_fields["webhook_listen"].default
+    for proxy in PROXIES:
+        text = proxy.read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+        # The webhook path and /healthz, no more.
+        assert sum(listen in line for line in lines) == 2, proxy.name
+        assert "/telegram-updates" in text and "/healthz" in text, proxy.name
+
+
 def names_in(text: str) -> set[str]:
     return set(FOYER_NAME.findall(text))
 
@@ -119,7 +130,7 @@ def settings_table(doc: str) -> set[str]:
 
 
 def test_every_setting_named_in_the_kit_and_the_doc_exists() -> None:
-    for path in [*(DEPLOY / u for u in UNITS), ENV_EXAMPLE, DEPLOY_DOC, DEPLOY / "Caddyfile"]:
+    for path in [*(DEPLOY / u for u in UNITS), ENV_EXAMPLE, DEPLOY_DOC, *PROXIES]:
         unknown = names_in(path.read_text(encoding="utf-8")) - FIELDS
         assert not unknown, f"{path.name} names settings Foyer does not have: {sorted(unknown)}"
 
