@@ -120,6 +120,12 @@ def test_the_proxies_pass_the_webhook_and_health_paths_to_foyers_default_listen(
         assert "/telegram-updates" in text and "/healthz" in text, proxy.name
 
 
+def test_every_deploy_file_the_doc_names_exists() -> None:
+    named = set(re.findall(r"deploy/([\w.-]*\w)", DEPLOY_DOC.read_text(encoding="utf-8")))
+    assert named >= {"foyer.service", "foyer.env.example", "Caddyfile", "foyer-admin"}
+    assert not {n for n in named if not (DEPLOY / n).is_file()}
+
+
 def names_in(text: str) -> set[str]:
     return set(FOYER_NAME.findall(text))
 
