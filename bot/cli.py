@@ -84,6 +84,26 @@ def _parser() -> argparse.ArgumentParser:
         help="the target, e.g. postgresql+asyncpg://foyer:PASSWORD@HOST/foyer",
     )
     cp.set_defaults(func=_cmd("bot.commands.db:copy"))
+    bk = db_sub.add_parser(
+        "backup",
+        help="write a consistent backup of the database to FILE, while Foyer runs",
+        description="Write a consistent copy of the database at FOYER_DATABASE_URL to FILE, "
+        "beside a running 'foyer run': SQLite through its online backup API, PostgreSQL "
+        "through pg_dump (custom format; PostgreSQL's client tools must be on PATH). FILE "
+        "must not exist; it appears only once the backup is complete. See docs/backups.md.",
+    )
+    bk.add_argument("file", metavar="FILE", help="the backup file to write (a new name)")
+    bk.set_defaults(func=_cmd("bot.commands.backup:backup"))
+    rs = db_sub.add_parser(
+        "restore",
+        help="restore a backup into an empty database",
+        description="Restore FILE (made by 'foyer db backup') into the empty database at "
+        "FOYER_DATABASE_URL (a SQLite file that does not exist yet, or an empty PostgreSQL "
+        "database), then check it opens and say whether 'foyer db upgrade' is needed. Stop "
+        "nothing: the restore holds the database so nothing serves it half restored.",
+    )
+    rs.add_argument("file", metavar="FILE", help="the backup file")
+    rs.set_defaults(func=_cmd("bot.commands.backup:restore"))
 
     _group_parsers(sub)
     _content_parsers(sub)
