@@ -104,6 +104,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     rs.add_argument("file", metavar="FILE", help="the backup file")
     rs.set_defaults(func=_cmd("bot.commands.backup:restore"))
+    fa = db_sub.add_parser(
+        "forget-again",
+        help="after a restore: erase again people whose /forget came after the backup",
+        description="After 'foyer db restore', erase again the people who used /forget after "
+        "the backup was taken: the log has one 'privacy.forgotten person=NUMBER' line for "
+        "each. Run it before Foyer serves the restored database. See docs/backups.md.",
+    )
+    fa.add_argument("person", metavar="NUMBER", type=int, nargs="+", help="a logged person number")
+    fa.set_defaults(func=_cmd("bot.commands.backup:forget_again"))
 
     _group_parsers(sub)
     _content_parsers(sub)

@@ -315,3 +315,32 @@ def test_without_pg_dump_one_line_names_the_client_tools_to_install(tmp_path: Pa
     assert re.search(advice, result.stderr), result.stderr
     assert SECRET not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_forget_again_erases_the_logged_people_in_a_restored_database(
+    db_url: str, backend: str, empty_target: str, tmp_path: Path
+) -> None:
+    """Someone's /forget after the backup is undone by a restore; the log's number erases
+    them again (docs/backups.md, 'After a restore'), and nobody else."""
+    source = source_url(seeded(db_url), backend)
+    file = tmp_path / "backup"
+    assert foyer("db", "backup", str(file), url=source).returncode == 0
+    make_folder(empty_target)
+    assert foyer("db", "restore", str(file), url=empty_target).returncode == 0
+    before = asyncio.run(tables_of(empty_target))
+    done = foyer("db", "forget-again", "3", "999", url=empty_target)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "erased person 3",
+        "no person 999 in this database (already erased, or joined after it)",
+    ]
+    after = asyncio.run(tables_of(empty_target))
+    gone = {
+        table: [row for row in rows if row not in after[table]] for table, rows in before.items()
+    }
+    assert [row[0] for row in gone["person"]] == [3]
+    assert [row[0] for row in gone["membership"]] == [3]  # seeded: membership 3 is person 3's
+    assert len(gone["outbox"]) == 1  # person 3's sent check-in
+    assert sum(len(rows) for rows in gone.values()) == 3  # and nothing of anyone else
+    again = foyer("db", "forget-again", "3", url=empty_target)
+    assert again.stdout.startswith("no person 3 in this database")

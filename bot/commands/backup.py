@@ -1,4 +1,5 @@
-"""foyer db backup FILE, foyer db restore FILE (the work: bot/storage/backup.py, restore.py)."""
+"""foyer db backup FILE, foyer db restore FILE, and forget-again after a restore (the work:
+bot/storage/backup.py and restore.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from bot.commands.common import (
     database_problem,
     database_where,
     foyer_version,
+    require_current_db,
     require_database_file,
     serving_database,
     settings,
+    with_runtime,
 )
 from bot.commands.errors import CliError
-from bot.storage import migrate, pg_tools
+from bot.runtime import Runtime
+from bot.services import privacy
+from bot.storage import migrate, people, pg_tools
 from bot.storage import restore as restoring
 from bot.storage.backup import HOW, BackupRefused, take
 
@@ -68,6 +73,33 @@ def restore(args: argparse.Namespace) -> int:
         "docs/backups.md, 'After a restore'"
     )
     return 0
+
+
+def forget_again(args: argparse.Namespace) -> int:
+    """`foyer db forget-again NUMBER...`: after a restore, erase again the people whose
+    `/forget` came after the backup (their numbers are in the log: privacy.forgotten person=N).
+    Held as `foyer run` holds the database, so it runs before Foyer serves again."""
+    s = settings()
+    with serving_database(s.database_url):
+        require_current_db(s)
+        done = with_runtime(s, lambda rt: _forget(rt, args.person))
+    for number, erased in done:
+        if erased:
+            print(f"erased person {number}")
+        else:
+            print(f"no person {number} in this database (already erased, or joined after it)")
+    return 0
+
+
+async def _forget(rt: Runtime, numbers: list[int]) -> list[tuple[int, bool]]:
+    done = []
+    for number in numbers:
+        async with rt.engine.connect() as conn:
+            found = await people.get(conn, number)
+        if found is not None:  # no bot: messages in chats are beyond Telegram's 48 hours anyway
+            await privacy.forget(rt, None, found)
+        done.append((number, found is not None))
+    return done
 
 
 def size(n: int) -> str:
