@@ -21,6 +21,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
 from bench.seed import seed
+from bot.cli import _parser
 from bot.storage import db_lock, migrate
 from bot.storage.db import make_engine
 from bot.storage.tables import metadata
@@ -344,3 +345,18 @@ def test_forget_again_erases_the_logged_people_in_a_restored_database(
     assert sum(len(rows) for rows in gone.values()) == 3  # and nothing of anyone else
     again = foyer("db", "forget-again", "3", url=empty_target)
     assert again.stdout.startswith("no person 3 in this database")
+
+
+def test_every_foyer_command_the_operators_pages_name_exists() -> None:
+    """docs/backups.md is followed by people who cannot read the code: each `foyer ...` it
+    names must be a real command."""
+    named = set()
+    for page in ("backups.md", "data-protection.md"):
+        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+        named |= set(re.findall(r"\bfoyer ((?:db|group|facilitator) [a-z-]+|run|--version)", text))
+    assert {"db backup", "db restore", "db upgrade", "db forget-again", "--version"} <= named
+    parser = _parser()
+    for command in sorted(named - {"--version"}):
+        with pytest.raises(SystemExit) as shown:  # --help exits 0 for a real command only
+            parser.parse_args([*command.split(), "--help"])
+        assert shown.value.code == 0, command
