@@ -99,8 +99,8 @@ def _parser() -> argparse.ArgumentParser:
         help="restore a backup into an empty database",
         description="Restore FILE (made by 'foyer db backup') into the empty database at "
         "FOYER_DATABASE_URL (a SQLite file that does not exist yet, or an empty PostgreSQL "
-        "database), then check it opens and say whether 'foyer db upgrade' is needed. Stop "
-        "nothing: the restore holds the database so nothing serves it half restored.",
+        "database), then check it opens and say whether 'foyer db upgrade' is needed. It holds "
+        "the database meanwhile, so nothing serves it half restored. See docs/backups.md.",
     )
     rs.add_argument("file", metavar="FILE", help="the backup file")
     rs.set_defaults(func=_cmd("bot.commands.backup:restore"))
