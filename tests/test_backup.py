@@ -360,3 +360,16 @@ def test_every_foyer_command_the_operators_pages_name_exists() -> None:
         with pytest.raises(SystemExit) as shown:  # --help exits 0 for a real command only
             parser.parse_args([*command.split(), "--help"])
         assert shown.value.code == 0, command
+
+
+def test_restore_refuses_a_sqlite_file_another_foyer_serves(tmp_path: Path) -> None:
+    """A restore holds the database as `foyer run` does: it never fills one being served, and
+    nothing serves one it is filling."""
+    source = seeded(f"sqlite+aiosqlite:///{tmp_path / 'foyer.db'}")
+    file = tmp_path / "backup"
+    assert foyer("db", "backup", str(file), url=source).returncode == 0
+    target = f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}"
+    with db_lock.serving(target):
+        result = foyer("db", "restore", str(file), url=target)
+    refused(result, "is already served by process")
+    assert not (tmp_path / "restored.db").exists()
