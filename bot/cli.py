@@ -84,6 +84,35 @@ def _parser() -> argparse.ArgumentParser:
         help="the target, e.g. postgresql+asyncpg://foyer:PASSWORD@HOST/foyer",
     )
     cp.set_defaults(func=_cmd("bot.commands.db:copy"))
+    bk = db_sub.add_parser(
+        "backup",
+        help="write a consistent backup of the database to FILE, while Foyer runs",
+        description="Write a consistent copy of the database at FOYER_DATABASE_URL to FILE, "
+        "beside a running 'foyer run': SQLite through its online backup API, PostgreSQL "
+        "through pg_dump (custom format; PostgreSQL's client tools must be on PATH). FILE "
+        "must not exist; it appears only once the backup is complete. See docs/backups.md.",
+    )
+    bk.add_argument("file", metavar="FILE", help="the backup file to write (a new name)")
+    bk.set_defaults(func=_cmd("bot.commands.backup:backup"))
+    rs = db_sub.add_parser(
+        "restore",
+        help="restore a backup into an empty database",
+        description="Restore FILE (made by 'foyer db backup') into the empty database at "
+        "FOYER_DATABASE_URL (a SQLite file that does not exist yet, or an empty PostgreSQL "
+        "database), then check it opens and say whether 'foyer db upgrade' is needed. It holds "
+        "the database meanwhile, so nothing serves it half restored. See docs/backups.md.",
+    )
+    rs.add_argument("file", metavar="FILE", help="the backup file")
+    rs.set_defaults(func=_cmd("bot.commands.backup:restore"))
+    fa = db_sub.add_parser(
+        "forget-again",
+        help="after a restore: erase again people whose /forget came after the backup",
+        description="After 'foyer db restore', erase again the people who used /forget after "
+        "the backup was taken: the log has one 'privacy.forgotten person=NUMBER' line for "
+        "each. Run it before Foyer serves the restored database. See docs/backups.md.",
+    )
+    fa.add_argument("person", metavar="NUMBER", type=int, nargs="+", help="a logged person number")
+    fa.set_defaults(func=_cmd("bot.commands.backup:forget_again"))
 
     st = sub.add_parser(
         "status",

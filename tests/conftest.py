@@ -39,6 +39,8 @@ _user_ids = itertools.count(5000)
 # and on PostgreSQL: storage, planner, outbox, sender, retention, privacy, reports, campaigns.
 POSTGRES_MODULES = frozenset(
     {
+        "test_backup",
+        "test_backup_fanout",
         "test_batching",
         "test_broadcast_retention",
         "test_campaigns",

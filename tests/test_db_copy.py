@@ -88,7 +88,7 @@ async def _rows(url: str) -> dict[str, list[Any]]:
         async with engine.connect() as conn:
             present = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
             return {
-                t.name: [tuple(r) for r in await conn.execute(select(t).order_by(t.c.id))]
+                t.name: [tuple(r) for r in await conn.execute(select(t).order_by(*t.primary_key))]
                 for t in metadata.sorted_tables
                 if t.name in present
             }

@@ -73,13 +73,39 @@ def serving_database(url: str) -> Iterator[None]:
         yield
 
 
+def foyer_version() -> str:
+    """The installed Foyer's version, as `foyer --version` says it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("foyer")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "(not installed)"
+
+
+def newer_foyer(where: str, revision: str) -> CliError:
+    """A database (or backup) a newer Foyer migrated: migrations only go forward, so the way
+    back is the newer version or the backup taken before the upgrade."""
+    return CliError(
+        f"{where} was migrated by a newer Foyer (revision {revision}, unknown to foyer "
+        f"{foyer_version()}): install that newer version again, or restore the backup taken "
+        "before the upgrade into an empty database (docs/backups.md)"
+    )
+
+
+def _refuse_newer(s: Settings, revision: str | None) -> None:
+    if revision is not None and not migrate.is_known(revision):
+        raise newer_foyer(f"the database {database_where(s)}", revision)
+
+
 def upgrade_database(s: Settings) -> tuple[bool, str]:
     """Create or upgrade the database: whether anything changed, and one line saying what,
-    naming the database."""
+    naming the database. A database ahead of this code is refused, never touched."""
     path = db_lock.database_file(s.database_url)
     existed = path is None or path.exists()
     try:
         before = migrate.current_revision(s.database_url) if existed else None
+        _refuse_newer(s, before)
         migrate.upgrade(s.database_url)
     except DATABASE_ERRORS as exc:
         raise database_problem(s, exc) from None
@@ -102,6 +128,7 @@ def require_current_db(s: Settings) -> None:
         raise database_problem(s, exc) from None
     if current is None:
         raise CliError(f"the database {database_where(s)} has no Foyer tables yet: {_CREATE_IT}")
+    _refuse_newer(s, current)
     if current != migrate.head_revision():
         raise CliError(
             f"the database {database_where(s)} is not up to date: run 'foyer db upgrade' first "

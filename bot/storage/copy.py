@@ -66,7 +66,8 @@ async def copy_database(source_url: str, target_url: str) -> list[TableCount]:
             await dst.run_sync(migrate.upgrade_on, target_url)
             for table in metadata.sorted_tables:
                 await _copy_table(src, dst, table)
-            await catch_up_ids(dst, *metadata.sorted_tables)
+            # Tables keyed by something else (handled_update, service_mark) have no sequence.
+            await catch_up_ids(dst, *(t for t in metadata.sorted_tables if "id" in t.c))
             counts = [
                 TableCount(t.name, await _count(src, t), await _count(dst, t))
                 for t in metadata.sorted_tables
@@ -105,7 +106,7 @@ async def _copy_table(src: AsyncConnection, dst: AsyncConnection, table: Table) 
     membership) is written afterwards, so a row may point to one copied later."""
     own = [c.name for c in table.columns if any(fk.column.table is table for fk in c.foreign_keys)]
     later: list[dict[str, Any]] = []
-    rows = await src.stream(select(table).order_by(table.c.id))
+    rows = await src.stream(select(table).order_by(*table.primary_key))
     async for part in rows.partitions(BATCH_ROWS):
         batch = [dict(r._mapping) for r in part]
         for row in batch:

@@ -8,6 +8,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# How long a SQLite connection waits for another's lock before it fails: the bot's, and the
+# backups taken beside a running bot (bot/storage/backup.py).
+BUSY_TIMEOUT_MS = 10_000
+
 
 def make_engine(url: str) -> AsyncEngine:
     # A connection can end while it waits in the pool (a server drops it; an aiosqlite
@@ -29,7 +33,7 @@ def make_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.close()
 
     return engine

@@ -18,6 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, create_engine, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -81,8 +82,22 @@ def upgrade_on(conn: Connection, database_url: str) -> None:
     command.upgrade(cfg, "head")
 
 
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return _scripts().get_current_head()
+
+
+def is_known(revision: str) -> bool:
+    """Whether this code has the migration that made ``revision``. A database at an unknown
+    one was migrated by a newer Foyer: migrations only go forward, so this code must not serve
+    or migrate it (it would misread tables it does not know)."""
+    try:
+        return _scripts().get_revision(revision) is not None
+    except CommandError:  # alembic's ResolutionError: no such revision in these scripts
+        return False
 
 
 def current_revision(database_url: str) -> str | None:
