@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
         from bot.app import PollingConflict, build_application, serve
         from bot.infra.reach import unreachable
+        from bot.infra.webhook_server import WebhookStartError
 
         app = build_application(s, curricula=curricula(s))
         try:
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{exc}): one Foyer polls a bot (workers sharing one database take turns); "
                 "stop the other one, or give each its own token"
             ) from None
+        except WebhookStartError as exc:  # the listen address taken, the URL refused
+            raise CliError(redacted(str(exc), token)) from None
         except InvalidToken:
             raise CliError(
                 f"the Bot API at {s.bot_api_url} does not accept FOYER_BOT_TOKEN: check the "

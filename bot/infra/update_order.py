@@ -9,25 +9,42 @@ An update first passes ``admit`` (the per-person rate limit, bot/handlers/rate_l
 may drop it or put a short answer in its place, before it waits for anything. Then it waits for
 its chat's turn, and only then for one of the shared slots: a chat with 500 updates queued holds
 one slot, not all of them, so everybody else's updates still find a free one.
+
+At its chat's turn, before it takes a slot, an update must be seen for the first time
+(``first_time``, bot/storage/handled_updates.py): one Telegram delivered again (a webhook
+answered slowly, a poller's handover) is dropped there, by whichever worker sees it second.
+Inside the chat's turn, so a repeat waits for the first copy's handling and never overtakes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+log = logging.getLogger(__name__)
+
 # What to run for an update instead of its handlers' coroutine, or None to drop it.
 Admit = Callable[[object, Coroutine[Any, Any, Any]], Coroutine[Any, Any, Any] | None]
+# Whether this update id is seen for the first time (written down as seen when it is).
+FirstTime = Callable[[int], Awaitable[bool]]
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 64, *, admit: Admit | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 64,
+        *,
+        admit: Admit | None = None,
+        first_time: FirstTime | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._admit = admit
+        self._first_time = first_time
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
@@ -56,6 +73,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:  # asyncio.Lock wakes waiters first come, first served
+                if not await self._seen_first(update, coroutine):
+                    return
                 async with self._semaphore:
                     await self.do_process_update(update, coroutine)
         finally:
@@ -63,6 +82,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             if not self._waiting[key]:  # nobody else queued for this chat: forget its lock
                 del self._waiting[key]
                 del self._locks[key]
+
+    async def _seen_first(self, update: object, coroutine: Awaitable[Any]) -> bool:
+        if self._first_time is None or not isinstance(update, Update):
+            return True
+        if await self._first_time(update.update_id):
+            return True
+        log.info("update.duplicate update_id=%s", update.update_id)
+        if isinstance(coroutine, Coroutine):
+            coroutine.close()  # never run: nothing answered, nothing written
+        return False
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await coroutine
