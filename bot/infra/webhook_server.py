@@ -10,6 +10,7 @@ secret (the answer holds no personal data).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ from telegram.error import BadRequest
 
 from bot.infra.leader import ElectedUpdater
 from bot.settings import Settings, host_port
+
+log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
 # Answers the health check: (HTTP status, JSON body).
@@ -105,6 +108,7 @@ class ServingUpdater(ElectedUpdater):
         queue = await super().start_webhook(*args, **kwargs)
         if self.health is not None:
             self._add_route(self.health)
+        log.info("webhook.listening port=%s", kwargs.get("port"))
         return queue
 
     def _add_route(self, probe: Probe) -> None:
