@@ -119,5 +119,8 @@ class ServingUpdater(ElectedUpdater):
         server = getattr(getattr(self, "_httpd", None), "_http_server", None)
         webapp = getattr(server, "request_callback", None)
         if not isinstance(webapp, tornado.web.Application):
-            raise RuntimeError("python-telegram-bot's webhook server changed: no /healthz")
+            raise WebhookStartError(
+                "this python-telegram-bot's webhook server has no place for /healthz "
+                "(Foyer needs python-telegram-bot 22)"
+            )
         webapp.add_handlers(r".*", [(HEALTH_PATH, _HealthHandler, {"probe": probe})])
