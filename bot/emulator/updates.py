@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from typing import Any
 
@@ -34,6 +35,15 @@ MAX_LIMIT = 100
 DELIVERED_KEPT = 10_000  # the latest delivered updates, for redeliver()
 
 
+def first_update_id() -> int:
+    """Where this emulator's update ids start. Telegram's keep growing over a bot's life, and
+    Foyer remembers the ids it handled for a day (handled_update): an emulator restarted on a
+    kept database (the sandbox, a test's or a campaign's next run) must not start again at 1.
+    The clock in microseconds: past every id of an earlier run (none makes one a microsecond).
+    """
+    return time.time_ns() // 1_000
+
+
 class UpdateQueue:
     """Updates waiting to be fetched; confirmed ones (offset passed them) are dropped.
 
@@ -46,7 +56,7 @@ class UpdateQueue:
         self._again: deque[Json] = deque()
         self._delivered: dict[int, Json] = {}
         self._new = asyncio.Event()  # something to deliver (webhook.py waits for it)
-        self._next_id = 1
+        self._next_id = first_update_id()
         self._arrived = asyncio.Event()
         self._poll_generation = 0
         self._closed = False

@@ -10,10 +10,11 @@ may drop it or put a short answer in its place, before it waits for anything. Th
 its chat's turn, and only then for one of the shared slots: a chat with 500 updates queued holds
 one slot, not all of them, so everybody else's updates still find a free one.
 
-At its chat's turn, before it takes a slot, an update must be seen for the first time
-(``first_time``, bot/storage/handled_updates.py): one Telegram delivered again (a webhook
-answered slowly, a poller's handover) is dropped there, by whichever worker sees it second.
-Inside the chat's turn, so a repeat waits for the first copy's handling and never overtakes it.
+In its slot, before its handlers, an update must be seen for the first time (``first_time``,
+bot/storage/handled_updates.py): one Telegram delivered again (a webhook answered slowly, a
+poller's handover) is dropped there, by whichever worker sees it second. Inside the chat's
+turn, so a repeat waits for the first copy's handling and never overtakes it; inside a slot,
+so PTB counts it as in flight (current_concurrent_updates) while its id is written.
 """
 
 from __future__ import annotations
@@ -73,10 +74,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:  # asyncio.Lock wakes waiters first come, first served
-                if not await self._seen_first(update, coroutine):
-                    return
                 async with self._semaphore:
-                    await self.do_process_update(update, coroutine)
+                    if await self._seen_first(update, coroutine):
+                        await self.do_process_update(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued for this chat: forget its lock

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.infra.clock import Clock
+from bot.infra.log_setup import Throttled
 from bot.storage.batching import Batcher
 from bot.storage.tables import handled_update
 
@@ -72,6 +73,8 @@ class FirstSight:
         self._clock = clock
         self._engine = engine
         self._batch: Batcher[int, bool] = Batcher(self._run, "handled_updates")
+        # On a full disk every update would add a line: one a minute, counting the others.
+        self._throttled = Throttled(log)
 
     async def _run(self, update_ids: Sequence[int]) -> list[bool]:
         return await record_new(self._engine, update_ids, self._clock.now())
@@ -80,5 +83,10 @@ class FirstSight:
         try:
             return await self._batch(update_id)
         except (DBAPIError, OSError) as exc:
-            log.warning("update.dedupe_failed update_id=%s error=%s", update_id, type(exc).__name__)
+            self._throttled.warning(
+                "update.dedupe_failed",
+                "update.dedupe_failed update_id=%s error=%s",
+                update_id,
+                type(exc).__name__,
+            )
             return True
