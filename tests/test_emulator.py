@@ -663,7 +663,13 @@ async def test_webhook_unreachable_keeps_the_update_pending(emu: BotAPIEmulator,
 async def test_redelivery_to_a_poller(emu: BotAPIEmulator, bot: Bot) -> None:
     (start,) = await bot.get_updates(timeout=0)
     emu.send_text(USER, "next")
-    emu.redeliver(start.update_id)  # a dead poller's unconfirmed update, fetched again
+    # A dead poller's unconfirmed update, fetched again (asked through the control API).
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"http://127.0.0.1:{emu.port}/_emulator/redeliver",
+            json={"update_id": start.update_id},
+        )
+    assert answer.json() == {"ok": True, "result": None}
     again = await bot.get_updates(offset=start.update_id + 1, timeout=0)
     assert [u.update_id for u in again] == [start.update_id, start.update_id + 1]
     with pytest.raises(KeyError):
