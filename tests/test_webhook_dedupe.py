@@ -60,3 +60,21 @@ async def test_an_update_whose_id_cannot_be_written_is_still_answered(
     (line,) = [r.getMessage() for r in caplog.records if "update.dedupe_failed" in r.getMessage()]
     assert line.startswith(f"update.dedupe_failed update_id={foyer.emu.last_update_id} error=")
     assert "/help" not in line
+
+
+async def test_the_hourly_job_forgets_ids_handled_over_a_day_ago(foyer: Foyer) -> None:
+    now = foyer.clock.now()
+    async with foyer.rt.engine.begin() as conn:
+        await conn.execute(
+            handled_update.insert(),
+            [
+                {"update_id": 1, "handled_at": now - timedelta(days=1, minutes=1)},
+                {"update_id": 2, "handled_at": now - timedelta(hours=23)},
+            ],
+        )
+    assert foyer.app.job_queue is not None
+    (job,) = foyer.app.job_queue.get_jobs_by_name("handled_updates")
+    await job.run(foyer.app)
+    async with foyer.rt.engine.connect() as conn:
+        kept = (await conn.execute(select(handled_update.c.update_id))).scalars().all()
+    assert kept == [2]
