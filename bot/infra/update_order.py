@@ -86,12 +86,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def _seen_first(self, update: object, coroutine: Awaitable[Any]) -> bool:
         if self._first_time is None or not isinstance(update, Update):
             return True
-        if await self._first_time(update.update_id):
-            return True
-        log.info("update.duplicate update_id=%s", update.update_id)
-        if isinstance(coroutine, Coroutine):
-            coroutine.close()  # never run: nothing answered, nothing written
-        return False
+        try:
+            first = await self._first_time(update.update_id)
+        except BaseException:  # cancelled at shutdown: the handlers' coroutine is never run
+            _close(coroutine)
+            raise
+        if not first:
+            log.info("update.duplicate update_id=%s", update.update_id)
+            _close(coroutine)  # never run: nothing answered, nothing written
+        return first
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await coroutine
@@ -101,3 +104,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
+
+
+def _close(coroutine: Awaitable[Any]) -> None:
+    if isinstance(coroutine, Coroutine):
+        coroutine.close()
