@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-import platform
-import signal
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -47,10 +46,18 @@ from bot.infra.clock import Clock, SystemClock
 from bot.infra.http_client import AiohttpRequest
 from bot.infra.leader import ElectedUpdater
 from bot.infra.update_order import PerChatUpdateProcessor
+from bot.infra.webhook_server import (
+    ServingUpdater,
+    WebhookStartError,
+    check_listen,
+    listen_failed,
+    set_webhook,
+    webhook_params,
+)
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
-from bot.services import privacy, vitals
+from bot.services import health, privacy, vitals
 from bot.settings import Settings, host_port
-from bot.storage import advisory
+from bot.storage import advisory, handled_updates
 from bot.storage.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -67,6 +74,7 @@ _CONFLICT = "foyer.polling_conflict"
 # The first planner tick after start: soon, yet after a second poller's Conflict would show.
 FIRST_TICK_SECONDS = 2.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+PRUNE_EVERY_SECONDS = 3600  # the update ids handled over a day ago (handled_updates.py)
 
 
 class PollingConflict(Exception):
@@ -100,7 +108,12 @@ def build_application(
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(PerChatUpdateProcessor(admit=_rate_limit(settings).admit))
+        .concurrent_updates(
+            PerChatUpdateProcessor(
+                admit=_rate_limit(settings).admit,
+                first_time=handled_updates.FirstSight(rt.engine, rt.clock).first_time,
+            )
+        )
         # Every call but getUpdates waits out a 429, and only so many run at once.
         .request(requests[0])
         # Long polling: PTB passes the poll's own read timeout with each getUpdates.
@@ -110,8 +123,11 @@ def build_application(
         # RetryAfter is handled by the sender (it pauses everyone), so no retries in here.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     app = builder.build()
-    # PTB's Updater, able to poll only while it holds the poller's lock (serve: PostgreSQL).
-    app.updater = ElectedUpdater(bot=app.bot, update_queue=app.update_queue)
+    # PTB's Updater, able to poll only while it holds the poller's lock (serve: PostgreSQL),
+    # or to serve webhooks with /healthz beside them.
+    updater = ServingUpdater(bot=app.bot, update_queue=app.update_queue)
+    updater.health = lambda: _health(rt)
+    app.updater = updater
     app.bot_data[RUNTIME_KEY] = rt
     app.bot_data[_REQUESTS] = requests
     app.bot_data[_RENDERERS] = table
@@ -198,6 +214,22 @@ def vitals_of(app: FoyerApp) -> vitals.Vitals:
     return found
 
 
+async def _health(rt: Runtime) -> tuple[int, str]:
+    """GET /healthz: what `foyer status` says (bot/services/health.py)."""
+    h = await health.check(rt.engine, rt.settings, rt.clock.now())
+    return h.http_status, json.dumps(h.as_json())
+
+
+async def _prune_handled_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime_of(context.application)
+    try:
+        async with advisory.once(rt.engine, advisory.Lock.HANDLED_UPDATES) as mine:
+            if mine:
+                await handled_updates.prune(rt.engine, rt.clock.now())
+    except (DBAPIError, OSError) as exc:  # the next run prunes it all
+        log.warning("handled_updates.prune_failed error=%s", type(exc).__name__)
+
+
 async def _post_init(app: FoyerApp) -> None:
     rt = runtime_of(app)
     if rt.settings.metrics_listen:  # first: a port in use stops the start (MetricsUnavailable)
@@ -221,6 +253,9 @@ async def _post_init(app: FoyerApp) -> None:
         },
     )
     retention.schedule(app, erase=privacy.auto_erase, retain=privacy.retention)
+    app.job_queue.run_repeating(
+        _prune_handled_updates, interval=PRUNE_EVERY_SECONDS, first=600, name="handled_updates"
+    )
     sender = Sender(rt, app.bot, app.bot_data[_RENDERERS])
     app.bot_data[_SENDER] = sender
     app.bot_data[_SENDER_TASK] = asyncio.create_task(sender.run(), name="sender")
@@ -246,13 +281,15 @@ async def _post_stop(app: FoyerApp) -> None:
 
 async def _post_shutdown(app: FoyerApp) -> None:
     rt = runtime_of(app)
+    await _post_stop(app)  # a start that failed after post_init (a webhook's listen) stops here
     rt.metrics.stop()
     await rt.seen.flush()
     await rt.engine.dispose()
 
 
 def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
-    """`foyer run`: poll Telegram until stopped (Ctrl-C, SIGTERM).
+    """`foyer run`: poll Telegram, or serve its webhooks (FOYER_WEBHOOK_URL), until stopped
+    (Ctrl-C, SIGTERM).
 
     First the Bot API is reached (getMe), however long the network takes to come back
     (bot/infra/reach.py: ``say`` gets one line per failed attempt); a refused token raises
@@ -264,7 +301,14 @@ def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
 
     On PostgreSQL, several `foyer run` may share the database: only the one holding the
     poller's lock polls (bot/infra/leader.py), and every one sends and runs the jobs.
+
+    Webhook mode: no poller, every worker serves (bot/infra/webhook_server.py). A listen
+    address in use or a URL Telegram refuses raises WebhookStartError (one line).
     """
+    settings = runtime_of(app).settings
+    if settings.webhook_url:
+        _serve_webhooks(app, say, settings)
+        return
     conflicts: list[Conflict] = []
     updater = elect_poller(app)
 
@@ -279,25 +323,42 @@ def serve(app: FoyerApp, say: Callable[[str], None]) -> None:
             context.application.stop_running()
 
     app.add_error_handler(stop_on_conflict)
+    loop = reach.event_loop()
     try:
-        loop = asyncio.get_event_loop()
-    except RuntimeError:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-    try:
-        if _reached(app, loop, say):
+        if reach.reached(loop, app.initialize, settings.bot_api_url, say):
             # Initialized already, so PTB's own first attempt cannot fail and log a traceback;
             # deleteWebhook, its one other call before polling, retries quietly.
             app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False, bootstrap_retries=-1)
     finally:
-        # After a failed start (a refused token, Ctrl-C while waiting for the network) PTB's
-        # shutdown has nothing to do and leaves the HTTP sessions open; closed here, they end
-        # quietly.
-        requests: tuple[AiohttpRequest, ...] = app.bot_data.get(_REQUESTS, ())
-        loop.run_until_complete(asyncio.gather(*(r.shutdown() for r in requests)))
-        loop.close()
+        _close(app, loop)
     if conflicts:
         raise PollingConflict(conflicts[0].message)
+
+
+def _serve_webhooks(app: FoyerApp, say: Callable[[str], None], settings: Settings) -> None:
+    check_listen(settings)  # before Telegram is told to post here
+
+    async def connect() -> None:
+        await app.initialize()
+        await set_webhook(app.bot, settings, ALLOWED_UPDATES)
+
+    loop = reach.event_loop()
+    try:
+        if reach.reached(loop, connect, settings.bot_api_url, say):
+            app.run_webhook(close_loop=False, **webhook_params(settings, ALLOWED_UPDATES))
+    except OSError as exc:  # taken since check_listen: PTB has shut the application down
+        raise WebhookStartError(listen_failed(settings, exc)) from None
+    finally:
+        _close(app, loop)
+
+
+def _close(app: FoyerApp, loop: asyncio.AbstractEventLoop) -> None:
+    # After a failed start (a refused token, Ctrl-C while waiting for the network) PTB's
+    # shutdown has nothing to do and leaves the HTTP sessions open; closed here, they end
+    # quietly.
+    requests: tuple[AiohttpRequest, ...] = app.bot_data.get(_REQUESTS, ())
+    loop.run_until_complete(asyncio.gather(*(r.shutdown() for r in requests)))
+    loop.close()
 
 
 def elect_poller(app: FoyerApp) -> ElectedUpdater:
@@ -311,40 +372,22 @@ def elect_poller(app: FoyerApp) -> ElectedUpdater:
     return updater
 
 
-def _reached(app: FoyerApp, loop: asyncio.AbstractEventLoop, say: Callable[[str], None]) -> bool:
-    """Wait for the Bot API to answer getMe; False when stopped (Ctrl-C, SIGTERM) meanwhile."""
-
-    def stop() -> None:
-        raise SystemExit
-
-    stop_signals = (signal.SIGINT, signal.SIGTERM) if platform.system() != "Windows" else ()
-    for sig in stop_signals:  # PTB installs its own once polling starts
-        loop.add_signal_handler(sig, stop)
-    try:
-        loop.run_until_complete(reach.until_reached(app.initialize, _api_url(app), say))
-    except (KeyboardInterrupt, SystemExit):
-        return False
-    finally:
-        for sig in stop_signals:
-            loop.remove_signal_handler(sig)
-    return True
-
-
-def _api_url(app: FoyerApp) -> str:
-    return runtime_of(app).settings.bot_api_url
-
-
 @contextlib.asynccontextmanager
 async def running(app: FoyerApp, *, poll_timeout: int = 10) -> AsyncIterator[FoyerApp]:
-    """Run the application inside an existing event loop (tests, sandbox)."""
+    """Run the application inside an existing event loop (tests, sandbox); it serves
+    webhooks when its settings name a webhook URL."""
     await app.initialize()
     try:
         assert app.post_init is not None and app.updater is not None
         await app.post_init(app)
         await app.start()
-        await app.updater.start_polling(
-            poll_interval=0, timeout=poll_timeout, drop_pending_updates=False
-        )
+        settings = runtime_of(app).settings
+        if settings.webhook_url:
+            await app.updater.start_webhook(**webhook_params(settings, ALLOWED_UPDATES))
+        else:
+            await app.updater.start_polling(
+                poll_interval=0, timeout=poll_timeout, drop_pending_updates=False
+            )
         try:
             yield app
         finally:

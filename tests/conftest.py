@@ -55,6 +55,7 @@ POSTGRES_MODULES = frozenset(
         "test_schema_parity",
         "test_sender_faults",
         "test_status",
+        "test_webhook_dedupe",
     }
 )
 # Tests there that open the SQLite file itself (sqlite3 beside the bot), so SQLite only.

@@ -145,7 +145,7 @@ def test_storage_faults_mid_fan_out_send_nothing_twice_lose_nothing_and_answer_e
             continue
         assert (r.missing, r.duplicates, r.tracebacks) == (0, 0, 0), r
         assert r.asked > 0 and r.answered == r.asked, r
-        assert r.log_lines <= 4 + r.asked, r
+        assert r.log_lines <= 5 + r.asked, r  # storage.FaultResult.ok says why
 
 
 def test_a_flooding_person_delays_nobody_else() -> None:

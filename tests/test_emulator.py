@@ -14,6 +14,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import (
     BadRequest,
+    Conflict,
     EndPointNotFound,
     Forbidden,
     NetworkError,
@@ -25,6 +26,7 @@ from telegram.request import HTTPXRequest
 
 from bot.emulator import BotAPIEmulator
 from bot.emulator import Message as EmulatedMessage
+from bot.emulator.http import HttpServer, Request, Response
 
 USER = 1001
 # PTB 22 itself warns while building RetryAfter (int -> timedelta transition).
@@ -586,3 +588,89 @@ async def test_control_api(emu: BotAPIEmulator, bot: Bot) -> None:
         await bot.send_message(7, "hi seven")
         answer = await client.get(f"{base}/messages", params={"chat_id": 7})
     assert [m["text"] for m in answer.json()["result"]] == ["hi seven"]
+
+
+# --- the webhook ----------------------------------------------------------------------------
+
+
+class Receiver:
+    """The bot's side of a webhook: records each POST and answers with the next status given
+    (200 once they run out)."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.posts: list[tuple[dict[str, str], dict[str, object]]] = []
+        self.server = HttpServer(self._answer)
+
+    async def _answer(self, request: Request) -> Response:
+        self.posts.append((request.headers, json.loads(request.body)))
+        return Response.json(self.statuses.pop(0) if self.statuses else 200, {})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/hook"
+
+
+async def test_webhook_delivery_in_order_retried_and_redelivered(
+    emu: BotAPIEmulator, bot: Bot
+) -> None:
+    receiver = Receiver(500, 502)  # the first update is refused twice, then taken
+    await receiver.server.start()
+    try:
+        await bot.send_message(USER, "press", reply_markup=keyboard([("Go", "go")]))
+        await bot.set_webhook(receiver.url, secret_token="s" * 20, allowed_updates=["message"])
+        emu.press_button(USER, callback_data="go")  # a kind not allowed: never posted
+        emu.send_text(USER, "first")
+        emu.send_text(USER, "second")
+        await emu.wait_until(lambda: len(receiver.posts) == 5, timeout=10)  # /start + 2 + 2
+        with pytest.raises(Conflict):  # no getUpdates while a webhook is set
+            await bot.get_updates(timeout=0)
+        texts = [body["message"]["text"] for _, body in receiver.posts]  # type: ignore[index]
+        assert texts == ["/start", "/start", "/start", "first", "second"]
+        assert all(h["x-telegram-bot-api-secret-token"] == "s" * 20 for h, _ in receiver.posts)
+        assert all(h["content-type"] == "application/json" for h, _ in receiver.posts)
+        info = await bot.get_webhook_info()
+        assert info.url == receiver.url and info.pending_update_count == 0
+        assert info.last_error_message == "Wrong response from the webhook: 502"
+
+        # Telegram's redelivery of an update already delivered: the same id, once more.
+        first_id = receiver.posts[3][1]["update_id"]
+        emu.redeliver(first_id)  # type: ignore[arg-type]
+        await emu.wait_until(lambda: len(receiver.posts) == 6, timeout=10)
+        assert receiver.posts[5][1] == receiver.posts[3][1]
+
+        await bot.delete_webhook()
+        emu.send_text(USER, "polled")
+        (update,) = await bot.get_updates(timeout=0)
+        assert update.message is not None and update.message.text == "polled"
+    finally:
+        await receiver.server.stop()
+
+
+async def test_webhook_unreachable_keeps_the_update_pending(emu: BotAPIEmulator, bot: Bot) -> None:
+    receiver = Receiver()
+    await receiver.server.start()
+    url = receiver.url
+    await receiver.server.stop()  # nothing listens there now
+    await bot.set_webhook(url)
+    await emu.wait_until(lambda: emu.webhook_info().get("last_error_message"), timeout=10)
+    info = await bot.get_webhook_info()
+    assert info.pending_update_count == 1  # /start, waiting for the bot to come back
+    assert info.last_error_message is not None
+    assert info.last_error_message.startswith("Connection refused")
+
+
+async def test_redelivery_to_a_poller(emu: BotAPIEmulator, bot: Bot) -> None:
+    (start,) = await bot.get_updates(timeout=0)
+    emu.send_text(USER, "next")
+    # A dead poller's unconfirmed update, fetched again (asked through the control API).
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"http://127.0.0.1:{emu.port}/_emulator/redeliver",
+            json={"update_id": start.update_id},
+        )
+    assert answer.json() == {"ok": True, "result": None}
+    again = await bot.get_updates(offset=start.update_id + 1, timeout=0)
+    assert [u.update_id for u in again] == [start.update_id, start.update_id + 1]
+    with pytest.raises(KeyError):
+        emu.redeliver(999_999)  # never delivered

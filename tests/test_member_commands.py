@@ -114,7 +114,8 @@ async def _all_rows(foyer: Foyer) -> dict[str, list[Any]]:
                 for r in (await conn.execute(select(table))).all()
             ]
             for name, table in metadata.tables.items()
-            if name != "erasable"  # Foyer's own replies, noted for /erase
+            # Foyer's own replies, noted for /erase; the ids of the updates handled
+            if name not in ("erasable", "handled_update")
         }
 
 

@@ -433,11 +433,12 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 async def snapshot(engine: AsyncEngine) -> Snapshot:
     """Every row of every table, but for two records of the conversation itself: a person's
     last-seen time and the list of sent messages kept for erasure (each refusal is a message);
-    and the service's own heartbeats (the worker table, the marks `foyer status` reads)."""
+    the service's own heartbeats (the worker table, the marks `foyer status` reads); and the
+    ids of the updates handled (each refused press is one)."""
     out: Snapshot = {}
     async with engine.connect() as conn:
         for table in metadata.sorted_tables:
-            if table.name in ("erasable", "worker", "service_mark"):
+            if table.name in ("erasable", "worker", "service_mark", "handled_update"):
                 continue
             cols = [c for c in table.c if c.name != "last_seen_at"]
             rows = await conn.execute(select(*cols).order_by(*table.primary_key.columns))

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         from bot.app import PollingConflict, build_application, serve
         from bot.infra.metrics import MetricsUnavailable
         from bot.infra.reach import unreachable
+        from bot.infra.webhook_server import WebhookStartError
 
         app = build_application(s, curricula=curricula(s))
         try:
@@ -52,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
             ) from None
         except MetricsUnavailable as exc:
             raise CliError(str(exc)) from None
+        except WebhookStartError as exc:  # the listen address taken, the URL refused
+            raise CliError(redacted(str(exc), token)) from None
         except InvalidToken:
             raise CliError(
                 f"the Bot API at {s.bot_api_url} does not accept FOYER_BOT_TOKEN: check the "

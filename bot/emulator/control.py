@@ -51,6 +51,9 @@ ACTIONS = frozenset(
         "wait_for_message",
         "wait_for_edit",
         "wait_idle",
+        "redeliver",
+        "delivered_update",
+        "webhook_info",
     }
 )
 

@@ -74,7 +74,7 @@ class BotMethods(Sending, Editing):
         }
 
     async def get_updates(self, v: Validated) -> list[Json]:
-        if self.state.webhook_url:
+        if self.state.webhook.url:
             raise ApiError(
                 409,
                 "Conflict: can't use getUpdates method while webhook is active; "
@@ -86,23 +86,21 @@ class BotMethods(Sending, Editing):
         )
 
     def set_webhook(self, v: Validated) -> bool:
-        self.state.webhook_url = v.params["url"]
+        """From now on updates are posted to the URL (webhook.py); an empty URL removes it."""
         if v.params.get("drop_pending_updates"):
             self.state.updates.drop_pending()
+        p = v.params
+        self.state.webhook.set(p["url"], p.get("secret_token"), p.get("allowed_updates"))
         return True
 
     def delete_webhook(self, v: Validated) -> bool:
-        self.state.webhook_url = ""
         if v.params.get("drop_pending_updates"):
             self.state.updates.drop_pending()
+        self.state.webhook.set("", None, None)
         return True
 
     def get_webhook_info(self, v: Validated) -> Json:
-        return {
-            "url": self.state.webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": self.state.updates.pending_count,
-        }
+        return {**self.state.webhook.info(), "has_custom_certificate": False}
 
     # --- commands ------------------------------------------------------------------------
 

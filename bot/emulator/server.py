@@ -24,7 +24,7 @@ from bot.emulator.errors import ApiError
 from bot.emulator.faults import ChatLimit, Fault, FaultInjector
 from bot.emulator.http import BodyError, HttpServer, Request, Response, decode_body
 from bot.emulator.methods import BotMethods
-from bot.emulator.models import CallRecord, StoredFile
+from bot.emulator.models import CallRecord, Json, StoredFile
 from bot.emulator.params import UploadedFile
 from bot.emulator.spec import ApiSpec
 from bot.emulator.state import EmulatorState, utc_now
@@ -84,6 +84,7 @@ class BotAPIEmulator(SimulatedUsers):
         return self
 
     async def stop(self) -> None:
+        self.state.webhook.stop()
         self.state.updates.close()
         await self._http.stop()
 
@@ -125,6 +126,28 @@ class BotAPIEmulator(SimulatedUsers):
     @clock.setter
     def clock(self, clock: Callable[[], datetime]) -> None:
         self.state.clock = clock
+
+    # --- updates and the webhook ---------------------------------------------------------
+
+    @property
+    def last_update_id(self) -> int:
+        """The id of the newest update a user's action made."""
+        return self.state.updates.last_update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an update already delivered once more, before any other: Telegram's
+        redelivery after a webhook's slow answer, or a dead poller's unconfirmed updates
+        fetched again by the next poller."""
+        self.state.updates.redeliver(update_id)
+        self.state.notify()
+
+    def delivered_update(self, update_id: int) -> Json:
+        """An update as it was delivered to the bot (to post it elsewhere yourself)."""
+        return self.state.updates.delivered(update_id)
+
+    def webhook_info(self) -> Json:
+        """getWebhookInfo's answer: url, pending_update_count, last_error_message..."""
+        return self.state.webhook.info()
 
     # --- fault injection -----------------------------------------------------------------
 

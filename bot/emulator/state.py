@@ -18,6 +18,7 @@ from bot.emulator.models import (
     StoredFile,
 )
 from bot.emulator.updates import UpdateQueue
+from bot.emulator.webhook import WebhookDelivery
 
 Clock = Callable[[], datetime]
 
@@ -66,12 +67,12 @@ class EmulatorState:
         self.callbacks: dict[str, CallbackQuery] = {}
         self.commands: dict[tuple[str, str], list[Json]] = {}
         self.default_menu_button: Json = {"type": "default"}
-        self.webhook_url = ""
         self.calls: list[CallRecord] = []
         self.in_flight = 0  # requests being answered, long polls excluded
         self.peak_in_flight = 0  # the most at once since the last reset_counters()
         self.last_activity = 0.0  # time.monotonic() of the last request, long polls excluded
         self.updates = UpdateQueue()
+        self.webhook = WebhookDelivery(self.updates, lambda: self.clock(), self.notify)
         self._file_counter = 0
         self._callback_counter = 0
         self._changed = asyncio.Event()

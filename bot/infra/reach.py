@@ -10,6 +10,8 @@ comes. A refused token (401, or 404 for a wrong FOYER_BOT_API_URL) is not a netw
 from __future__ import annotations
 
 import asyncio
+import platform
+import signal
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 
 from telegram.error import InvalidToken, NetworkError
@@ -49,3 +51,38 @@ async def until_reached(
             say(f"{unreachable(url, exc)}; trying again in {delay:g} s")
         await asyncio.sleep(delay)
     await connect()  # the given delays ran out: one last try, whose error goes up
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """The loop `foyer run` serves on (PTB's run_polling / run_webhook use the current one)."""
+    try:
+        return asyncio.get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        return loop
+
+
+def reached(
+    loop: asyncio.AbstractEventLoop,
+    connect: Callable[[], Awaitable[None]],
+    url: str,
+    say: Callable[[str], None],
+) -> bool:
+    """``until_reached`` on ``loop`` before PTB runs it; False when stopped (Ctrl-C, SIGTERM)
+    meanwhile."""
+
+    def stop() -> None:
+        raise SystemExit
+
+    stop_signals = (signal.SIGINT, signal.SIGTERM) if platform.system() != "Windows" else ()
+    for sig in stop_signals:  # PTB installs its own once it runs
+        loop.add_signal_handler(sig, stop)
+    try:
+        loop.run_until_complete(until_reached(connect, url, say))
+    except (KeyboardInterrupt, SystemExit):
+        return False
+    finally:
+        for sig in stop_signals:
+            loop.remove_signal_handler(sig)
+    return True

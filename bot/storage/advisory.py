@@ -37,6 +37,7 @@ class Lock(IntEnum):
     RETENTION = _FOYER << 8 | 3
     STAFF_MENUS = _FOYER << 8 | 4
     MIGRATE = _FOYER << 8 | 5  # for its transaction (migrate.upgrade_on)
+    HANDLED_UPDATES = _FOYER << 8 | 6  # pruning the ids of handled updates
 
 
 @contextlib.asynccontextmanager

@@ -134,7 +134,7 @@ NOT_EXPORTED: dict[str, dict[str, str]] = {
     "session_log": {"*": "a group's meetings"},
     "removed_person": {"*": "a salted hash, kept apart from the person on purpose"},
     "worker": {"*": "Foyer's own running senders"},
-    "handled_update": {"*": "Telegram's numbers of updates already handled, with no sender"},
+    "handled_update": {"*": "Telegram's ids of the updates handled, for a day, nobody's"},
     "service_mark": {"*": "when Foyer's own jobs last ran"},
 }
 
