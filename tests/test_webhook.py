@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bot.app import vitals_of
 from bot.emulator import BotAPIEmulator
 from bot.emulator.webhook import post_json
 from bot.infra.clock import OffsetClock
@@ -102,6 +103,11 @@ async def test_webhook_refuses_a_missing_or_wrong_secret_and_changes_nothing(wfo
 async def test_healthz_answers_the_health_check(wfoyer: Foyer) -> None:
     f = wfoyer
     port = int(url_of(f).split(":")[2].split("/")[0])
+    # A running Foyer's marks (a planner tick, Telegram's last answer), written now rather
+    # than waited for: without a tick the check says down (503), by design.
+    marks = vitals_of(f.app)
+    await marks.planner_ticked(0.01)
+    await marks.run()
     async with (
         aiohttp.ClientSession() as session,
         session.get(f"http://127.0.0.1:{port}/healthz") as answer,
