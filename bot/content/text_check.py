@@ -150,10 +150,10 @@ def check_texts(
 
 def check_audio(file: Path, cur: Curriculum) -> list[Problem]:
     out = []
-    for w in cur.week:
-        for lang, rel in sorted(w.audio.items()):
-            if lang not in SUPPORTED_LANGUAGES:
-                out.append(Problem(str(file), str(w.number), f"audio.{lang}", "unknown language"))
-            elif not (file.parent / rel).is_file():
-                out.append(Problem(str(file), str(w.number), f"audio.{lang}", f"no file {rel}"))
+    for week, lang, item, rel in cur.audio_files():
+        where = str(week) if week else "-"
+        if lang not in SUPPORTED_LANGUAGES:
+            out.append(Problem(str(file), where, f"audio.{lang}.{item}", "unknown language"))
+        elif not (file.parent / rel).is_file():
+            out.append(Problem(str(file), where, f"audio.{lang}.{item}", f"no file {rel}"))
     return out

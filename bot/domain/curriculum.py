@@ -57,6 +57,15 @@ class CouplesExercise(_Strict):
     minutes: int = Field(ge=5, le=30)
 
 
+class WeekAudio(_Strict):
+    """One language's recordings of a week, by item (bot/domain/audio.py names the items)."""
+
+    prompt: str | None = None
+    checkin: str | None = None
+    tip: str | None = None
+    couples_exercise: str | None = None
+
+
 class Week(_Strict):
     number: int = Field(ge=1)
     theme: ShortText
@@ -66,8 +75,18 @@ class Week(_Strict):
     tip: ShortText | None = None
     session_plan: SessionPlan
     couples_exercise: CouplesExercise | None = None
-    # language code -> path of an .ogg/opus voice recording, relative to the curriculum file
-    audio: dict[str, str] = Field(default_factory=dict)
+    # language code -> voice recordings (OGG/Opus, paths relative to the curriculum file): a
+    # path alone is the week's message (the prompt), or a table names each item.
+    audio: dict[str, str | WeekAudio] = Field(default_factory=dict)
+
+    def audio_files(self) -> Iterator[tuple[str, str, str]]:
+        """(language, item, relative path) of every recording this week names."""
+        for lang, files in sorted(self.audio.items()):
+            if isinstance(files, str):
+                yield lang, "prompt", files
+                continue
+            for item, rel in files.model_dump(exclude_none=True).items():
+                yield lang, item, rel
 
 
 class Curriculum(_Strict):
@@ -78,7 +97,17 @@ class Curriculum(_Strict):
     source_language: str = "en"
     attribution: list[str] = Field(min_length=1)
     code_of_conduct: LongText
+    # language code -> a recording of the code of conduct, heard before joining
+    code_of_conduct_audio: dict[str, str] = Field(default_factory=dict)
     week: list[Week]
+
+    def audio_files(self) -> Iterator[tuple[int, str, str, str]]:
+        """(week or 0, language, item, relative path) of every recording the file names."""
+        for lang, rel in sorted(self.code_of_conduct_audio.items()):
+            yield 0, lang, "code_of_conduct", rel
+        for w in sorted(self.week, key=lambda w: w.number):
+            for lang, item, rel in w.audio_files():
+                yield w.number, lang, item, rel
 
     @model_validator(mode="after")
     def _weeks_complete(self) -> Curriculum:

@@ -62,6 +62,7 @@ person = Table(
     Column("discreet", Boolean, nullable=False, default=False),
     Column("silent", Boolean, nullable=False, default=False),  # notifications without sound
     Column("auto_erase_hours", Integer),  # None: keep; else < 48 (Telegram's delete window)
+    Column("voice_mode", String(8)),  # read | listen | both; None: as the language suggests
     Column("blocked", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime),
@@ -105,7 +106,8 @@ invite = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(64), nullable=False, unique=True),
-    Column("kind", String(16), nullable=False),  # member | partner | facilitator
+    Column("kind", String(16), nullable=False),  # member | partner | facilitator | recorder
+    Column("languages", String(64)),  # a recorder invitation's languages, "bm,fr"
     Column("group_id", Integer, ForeignKey("group.id", ondelete="CASCADE")),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime),
@@ -194,7 +196,8 @@ staff = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("person_id", Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False),
-    Column("role", String(24), nullable=False),  # facilitator | partner_contact
+    Column("role", String(24), nullable=False),  # facilitator | partner_contact | recorder
+    Column("languages", String(64)),  # a recorder's languages, "bm,fr"
     Column("accepted_conduct_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
@@ -313,4 +316,43 @@ service_mark = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("at", UTCDateTime, nullable=False),
+)
+
+# The audio library: the programme recorded by the organisation's staff in Telegram
+# (bot/domain/audio.py names the keys and statuses). No member data: who recorded and who
+# reviewed are staff, kept for accountability. The voice note is held by Telegram: its file_id
+# (valid for `bot_id` only) is the recording; `foyer content audio export` keeps the bytes.
+recording = Table(
+    "recording",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("curriculum_id", String(64), nullable=False),  # "" for Foyer's own screens
+    Column("week", Integer, nullable=False),  # 0 for an item of no week
+    Column("item", String(32), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("status", String(16), nullable=False),  # RecordingStatus
+    Column("bot_id", BigInteger, nullable=False),
+    Column("file_id", String(256), nullable=False),
+    Column("file_unique_id", String(64)),
+    Column("duration", Integer, nullable=False),  # seconds
+    Column("recorded_by", Integer, ForeignKey("person.id", ondelete="SET NULL")),
+    Column("reviewed_by", Integer, ForeignKey("person.id", ondelete="SET NULL")),
+    Column("reason", String(200)),  # why it was rejected, in the reviewer's words
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("submitted_at", UTCDateTime),
+    Column("reviewed_at", UTCDateTime),
+    Index("ix_recording_key", "curriculum_id", "week", "item", "language", "status"),
+    sqlite_autoincrement=True,
+)
+
+# Files Foyer uploaded to Telegram, so each goes up once per bot (a file_id belongs to one bot):
+# `source` is "sha256:<hex>" of a curriculum's file, or "recording:<id>" for one re-uploaded
+# from an export.
+audio_upload = Table(
+    "audio_upload",
+    metadata,
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("source", String(80), primary_key=True),
+    Column("file_id", String(256), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
 )
