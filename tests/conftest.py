@@ -39,6 +39,7 @@ _user_ids = itertools.count(5000)
 # and on PostgreSQL: storage, planner, outbox, sender, retention, privacy, reports, campaigns.
 POSTGRES_MODULES = frozenset(
     {
+        "test_audio_keys",
         "test_backup",
         "test_backup_fanout",
         "test_batching",

@@ -98,3 +98,36 @@ def test_the_sample_recordings_are_ogg_opus_of_their_length() -> None:
     assert data[:4] == b"OggS" and b"OpusHead" in data[:64]
     info = OggOpus(io.BytesIO(data)).info
     assert info is not None and info.length == pytest.approx(3.0, abs=0.05)
+
+
+async def test_the_library_gives_the_approved_recording_of_a_key(db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain.audio import RecordingStatus
+    from bot.storage import recordings
+    from bot.storage.db import make_engine
+    from bot.storage.tables import recording
+
+    engine = make_engine(db_url)
+    key = AudioKey("men-groups-12", 1, AudioItem.PROMPT, "bm")
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    base = {"curriculum_id": key.curriculum, "week": key.week, "item": key.item.value,
+            "language": "bm", "bot_id": 1, "duration": 3, "created_at": now}  # fmt: skip
+    try:
+        async with engine.begin() as conn:
+            assert await recordings.approved(conn, key) is None
+            await conn.execute(
+                recording.insert(),
+                [
+                    {**base, "status": "pending", "file_id": "pending-one"},
+                    {**base, "status": "approved", "file_id": "the-one", "reviewed_at": now},
+                    {**base, "status": "rejected", "file_id": "rejected-one"},
+                    {**base, "language": "fr", "status": "approved", "file_id": "french"},
+                ],
+            )
+            found = await recordings.approved(conn, key)
+            assert found is not None and found.file_id == "the-one"
+            assert found.status is RecordingStatus.APPROVED and found.key == key
+            assert [r.file_id for r in await recordings.all_approved(conn)] == ["the-one", "french"]
+    finally:
+        await engine.dispose()
