@@ -235,6 +235,7 @@ async def test_forget_leaves_no_row_that_names_the_person(sfoyer: Foyer) -> None
 
     confirm = await ask(f, uid, "/forget")
     assert "cannot be undone" in confirm.text and "180 days" in confirm.text
+    assert "(backups) are deleted within 14 days" in confirm.text
     await f.press(uid, confirm, "No, keep my data")
     await f.emu.wait_for_edit(uid, confirm.message_id)
     assert await person_row(f, uid) is not None
@@ -242,6 +243,7 @@ async def test_forget_leaves_no_row_that_names_the_person(sfoyer: Foyer) -> None
     await f.press(uid, confirm, "Yes, delete everything")
     done = await f.emu.wait_for_message(uid, lambda m: "Done. Foyer has deleted" in (m.text or ""))
     assert "Clear history" in (done.text or "")
+    assert "(backups) are deleted within 14 days" in (done.text or "")
 
     dump = await dump_db(f)
     assert rows_naming(dump, uid, "Seydou", "seydou_k") == []

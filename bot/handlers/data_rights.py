@@ -19,6 +19,14 @@ def _nothing_stored_text() -> str:
     return _("Foyer stores nothing about you.")
 
 
+def _backups_text() -> str:
+    return ngettext(
+        "The copies kept in case the server fails (backups) are deleted within {n} day.",
+        "The copies kept in case the server fails (backups) are deleted within {n} days.",
+        privacy.BACKUP_KEEP_DAYS,
+    ).format(n=privacy.BACKUP_KEEP_DAYS)
+
+
 def clear_chat_text() -> str:
     return "\n\n".join(
         [
@@ -74,6 +82,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 "name. Concerns you raised stay with the safeguarding team without your name, "
                 "so they can still act on them, and are deleted after {days} days."
             ).format(days=runtime.settings.concern_retention_days),
+            _backups_text(),
         ]
     )
     await reply(
@@ -99,6 +108,7 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, forget: 
                 "Done. Foyer has deleted everything it stored about you. If you want to take "
                 "part again one day, open your group's invite link."
             ),
+            _backups_text(),
             clear_chat_text(),
         ]
     )

@@ -22,6 +22,10 @@ from bot.storage.people import PersonRow
 log = logging.getLogger(__name__)
 _throttled = Throttled(log)
 
+# How long the operator keeps backups (docs/data-protection.md#backups, foyer-backup.service):
+# /forget and retention cannot reach into a backup, so a person is told when the last copy goes.
+BACKUP_KEEP_DAYS = 14
+
 # The auto-erase choices offered, in hours: all under Telegram's 48-hour delete window.
 AUTO_ERASE_CHOICES = (1, 6, 12, 24, 36)
 _BATCH = 100  # deleteMessages takes at most 100 ids
