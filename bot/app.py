@@ -281,7 +281,7 @@ async def _post_stop(app: FoyerApp) -> None:
 
 async def _post_shutdown(app: FoyerApp) -> None:
     rt = runtime_of(app)
-    await _post_stop(app)  # a start that failed after post_init (a webhook's listen) stops here
+    await _post_stop(app)  # PTB calls post_stop only after a start: a failed one stops here
     rt.metrics.stop()
     await rt.seen.flush()
     await rt.engine.dispose()

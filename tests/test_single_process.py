@@ -25,6 +25,7 @@ from bot.storage import advisory, db_lock, migrate
 from bot.storage.db import asyncpg_dsn, make_engine
 from tests import postgres_server
 from tests.conftest import make_settings
+from tests.foyer_process import FoyerRun, start_run
 from tests.test_settings_and_cli import CURRICULA
 
 
@@ -164,53 +165,8 @@ async def test_another_poller_of_the_token_stops_foyer_with_one_line(tmp_path: P
     assert "Traceback" not in err
 
 
-class _Worker:
-    """A `foyer run` whose log lines are read as they come."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.lines: list[str] = []
-        self._new = asyncio.Event()
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.proc.stderr is not None
-        async for line in self.proc.stderr:
-            self.lines.append(line.decode(errors="replace"))
-            self._new.set()
-        self._new.set()
-
-    def said(self, event: str) -> int:
-        return sum(1 for line in self.lines if event in line)
-
-    async def wait_for(self, event: str, times: int = 1, timeout: float = 30) -> None:
-        async with asyncio.timeout(timeout):
-            while self.said(event) < times:
-                if self._reader.done():
-                    raise AssertionError(f"ended before {event}:\n{self.log}")
-                self._new.clear()
-                await self._new.wait()
-
-    async def end(self) -> int:
-        if self.proc.returncode is None:
-            self.proc.terminate()
-        code = await asyncio.wait_for(self.proc.wait(), 60)
-        await self._reader
-        return code
-
-    @property
-    def log(self) -> str:
-        return "".join(self.lines)[-3000:]
-
-
-async def _worker(emu: BotAPIEmulator, db_url: str, cwd: Path) -> _Worker:
-    env = {**_env(emu, cwd / "unused.db"), "FOYER_DATABASE_URL": db_url}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    return _Worker(proc)
+async def _worker(emu: BotAPIEmulator, db_url: str, cwd: Path) -> FoyerRun:
+    return await start_run({**_env(emu, cwd / "unused.db"), "FOYER_DATABASE_URL": db_url}, cwd)
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -219,7 +175,7 @@ async def test_two_foyers_share_a_postgresql_database_one_polls_and_the_other_ta
 ) -> None:
     async with BotAPIEmulator() as emu:
         first = await _worker(emu, db_url, tmp_path)
-        second: _Worker | None = None
+        second: FoyerRun | None = None
         try:
             await first.wait_for("leader.elected")
             second = await _worker(emu, db_url, tmp_path)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,9 @@ import pytest
 
 from bot.emulator import BotAPIEmulator
 from bot.emulator.webhook import post_json
+from tests.foyer_process import FoyerRun, start_run
 from tests.test_run_reach import _env
 from tests.test_settings_and_cli import foyer
-from tests.test_single_process import _Worker
 from tests.test_webhook import SECRET, free_port
 
 PATH = "/tg/updates"
@@ -38,21 +37,12 @@ def webhook_env(
     return env
 
 
-async def start(env: dict[str, str], cwd: Path) -> _Worker:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    return _Worker(proc)
-
-
 async def test_run_waits_for_the_bot_api_then_serves_webhooks(tmp_path: Path) -> None:
     api_port, listen = free_port(), free_port()
     url = f"http://127.0.0.1:{api_port}"  # nothing listens there yet: the network is down
     env = webhook_env(url, tmp_path / "foyer.db", listen)
     assert foyer("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
-    worker = await start(env, tmp_path)
+    worker = await start_run(env, tmp_path)
     try:
         await worker.wait_for("trying again in 2 s")
         assert worker.lines == [
@@ -122,12 +112,12 @@ async def test_two_workers_on_postgresql_both_serve_and_handle_an_update_once(
     async with BotAPIEmulator() as emu:
         api = emu.base_url.removesuffix("/bot")
         ports = free_port(), free_port()
-        workers: list[_Worker] = []
+        workers: list[FoyerRun] = []
         try:
             for port in ports:  # each listens on its own port; the URL is the first's
                 env = {**webhook_env(api, tmp_path / "x.db", port, ports[0]),
                        "FOYER_DATABASE_URL": db_url}  # fmt: skip
-                workers.append(await start(env, tmp_path))
+                workers.append(await start_run(env, tmp_path))
             for w in workers:
                 await w.wait_for("webhook.listening")
             urls = [f"http://127.0.0.1:{p}{PATH}" for p in ports]
