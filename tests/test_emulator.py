@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import trustme
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import (
     BadRequest,
@@ -658,6 +660,47 @@ async def test_webhook_unreachable_keeps_the_update_pending(emu: BotAPIEmulator,
     assert info.pending_update_count == 1  # /start, waiting for the bot to come back
     assert info.last_error_message is not None
     assert info.last_error_message.startswith("Connection refused")
+
+
+async def test_webhook_over_https_as_telegram_posts(emu: BotAPIEmulator, bot: Bot) -> None:
+    """Telegram posts to https:// only: the emulator does too (a rehearsal behind a reverse
+    proxy), trusting the certificates it is told to, and keeps a certificate it cannot trust
+    as the webhook's last error, the update pending."""
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(server_tls)
+    bodies: list[bytes] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1]) for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )  # fmt: skip
+        bodies.append(await reader.readexactly(length))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_tls)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        await bot.set_webhook(f"https://localhost:{port}/hook")  # not trusted yet
+        await emu.wait_until(lambda: emu.webhook_info().get("last_error_message"), timeout=10)
+        info = await bot.get_webhook_info()
+        assert info.pending_update_count == 1 and not bodies
+        assert info.last_error_message is not None and "SSL" in info.last_error_message
+
+        client_tls = ssl.create_default_context()
+        authority.configure_trust(client_tls)
+        emu.state.webhook.tls = client_tls
+        await emu.wait_until(lambda: bodies, timeout=10)
+        assert json.loads(bodies[0])["message"]["text"] == "/start"
+        await emu.wait_until(lambda: emu.webhook_info()["pending_update_count"] == 0, timeout=10)
+    finally:
+        await bot.delete_webhook()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_redelivery_to_a_poller(emu: BotAPIEmulator, bot: Bot) -> None:

@@ -5,8 +5,9 @@ One update at a time, in order: a POST of its JSON with ``X-Telegram-Bot-Api-Sec
 connection or no answer within ``timeout`` is kept as getWebhookInfo's last error, and the same
 update is posted again after a short backoff (Telegram waits longer; tests should not).
 A small HTTP/1.1 client on asyncio streams: the emulator needs nothing beyond the standard
-library, and Telegram's posts are plain (TLS ends at the bot's reverse proxy, or the bot
-listens on 127.0.0.1 in tests).
+library. An https:// URL is reached through TLS as Telegram does, trusting the system's
+certificates (SSL_CERT_FILE names others: a rehearsal behind a reverse proxy with its own
+local authority) or the ``tls`` context a test gives; tests post to http://127.0.0.1 mostly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -47,6 +49,7 @@ class WebhookDelivery:
         self.last_error_date: int | None = None
         self.last_error_message: str | None = None
         self.posts = 0  # every POST made, answered or not
+        self.tls: ssl.SSLContext | None = None  # for https:// URLs; None: the system's trust
         self._task: asyncio.Task[None] | None = None
 
     def set(self, url: str, secret: str | None, allowed: list[str] | None) -> None:
@@ -92,7 +95,7 @@ class WebhookDelivery:
 
     async def _post(self, update: Json) -> None:
         self.posts += 1
-        status = await post_json(self.url, update, self.secret)
+        status = await post_json(self.url, update, self.secret, self.tls)
         if not 200 <= status < 300:
             raise WebhookError(f"Wrong response from the webhook: {status}")
 
@@ -100,14 +103,19 @@ class WebhookDelivery:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "Read timeout expired"
+    if isinstance(exc, ssl.SSLError):  # Telegram's words for a certificate it cannot trust
+        return f"SSL error ({type(exc).__name__})"
     return f"Connection refused ({type(exc).__name__})"
 
 
-async def post_json(url: str, payload: Json, secret: str | None = None) -> int:
-    """POST ``payload`` as JSON to an http:// URL; the answer's status."""
+async def post_json(
+    url: str, payload: Json, secret: str | None = None, tls: ssl.SSLContext | None = None
+) -> int:
+    """POST ``payload`` as JSON to an http:// or https:// URL; the answer's status."""
     parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise WebhookError("the emulator posts to http:// URLs only (TLS ends before the bot)")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookError("the webhook URL must be http:// or https://")
+    secure = parts.scheme == "https"
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     head = [
@@ -119,7 +127,11 @@ async def post_json(url: str, payload: Json, secret: str | None = None) -> int:
     ]
     if secret:
         head.append(f"X-Telegram-Bot-Api-Secret-Token: {secret}")
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+    reader, writer = await asyncio.open_connection(
+        parts.hostname,
+        parts.port or (443 if secure else 80),
+        ssl=(tls or ssl.create_default_context()) if secure else None,
+    )
     try:
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
         await writer.drain()
