@@ -95,6 +95,9 @@ async def test_record_listen_redo_submit_then_another_recorder_approves(f: Foyer
     r1 = await make_recorder(f, "bm")
     r2 = await make_recorder(f, "bm")
     assert {"record", "review"} <= {c["command"] for c in f.emu.menu_for(r1)}
+    f.emu.send_text(r1, "/help")
+    helped = await f.emu.wait_for_message(r1, lambda m: "As a recorder" in m.content)
+    assert "/record: " in helped.content and "/review: " in helped.content
 
     f.emu.send_text(r1, "/record")
     home = await f.last_message(r1)
