@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.commands.recorder_parser import add_recorder_parsers
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -129,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     _content_parsers(sub)
     _staff_role_parsers(sub, _FACILITATOR)
     _staff_role_parsers(sub, _PARTNER_CONTACT)
+    add_recorder_parsers(sub, _cmd)
     return p
 
 
