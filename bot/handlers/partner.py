@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.member import CouplesCheckIn, PartnerStep
 from bot.domain.outbox_kinds import OutboxKind
+from bot.domain.symbols import NO, YES, label
 from bot.handlers.checkin import recorded
 from bot.handlers.common import ask_language, current_person, edit, reply, rt
 from bot.handlers.routing import answers
@@ -139,8 +140,13 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Pa
             update,
             _partner_consent_text(),
             [
-                [(_("Yes, I want to take part"), PartnerStep("accept", s.code, s.lang).pack())],
-                [(_("No, thank you"), PartnerStep("decline", "", s.lang).pack())],
+                [
+                    (
+                        label(YES, _("Yes, I want to take part")),
+                        PartnerStep("accept", s.code, s.lang).pack(),
+                    )
+                ],
+                [(label(NO, _("No, thank you")), PartnerStep("decline", "", s.lang).pack())],
             ],
         )
         return

@@ -51,6 +51,7 @@ EXPORTED: dict[str, tuple[str, ...]] = {
         "discreet",
         "silent",
         "auto_erase_hours",
+        "voice_mode",
         "blocked",
         "created_at",
         "last_seen_at",
@@ -69,7 +70,7 @@ EXPORTED: dict[str, tuple[str, ...]] = {
         "created_at",
         "purge_after",
     ),
-    "staff": ("role", "accepted_conduct_at", "created_at", "revoked_at"),
+    "staff": ("role", "languages", "accepted_conduct_at", "created_at", "revoked_at"),
     "facilitation": ("created_at",),
     "partner_contact": ("created_at", "revoked_at"),
     "broadcast": ("kind", "text", "created_at", "confirmed_at", "send_at"),
@@ -136,6 +137,8 @@ NOT_EXPORTED: dict[str, dict[str, str]] = {
     "worker": {"*": "Foyer's own running senders"},
     "handled_update": {"*": "Telegram's ids of the updates handled, for a day, nobody's"},
     "service_mark": {"*": "when Foyer's own jobs last ran"},
+    "recording": {"*": "the programme read aloud by staff: the organisation's, no member data"},
+    "audio_upload": {"*": "Telegram's references to the programme's audio files, nobody's"},
 }
 
 
