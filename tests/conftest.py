@@ -259,7 +259,9 @@ class Foyer:
         msg = await self.last_message(uid)
         await self.press(uid, msg, language)
         msg = await self.emu.wait_for_edit(uid, msg.message_id)
-        await self.press(uid, msg, voice)  # read, listen or both
+        # Read, listen or both in any language: the choice is the data's last letter (r|l|b).
+        choice = {row[0][1][-1]: row[0][1] for row in msg_buttons(msg)}
+        await self.press(uid, msg, choice[voice.lower()[0]])
         msg = await self.emu.wait_for_edit(uid, msg.message_id)
         await self.press(uid, msg, msg_buttons(msg)[0][0][1])  # yes, I agree
         msg = await self.emu.wait_for_edit(uid, msg.message_id)

@@ -13,12 +13,14 @@ from dataclasses import replace
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from bot.domain.audio import AudioItem, AudioKey
 from bot.domain.buttons.member import Join
 from bot.domain.curriculum import context_key
 from bot.domain.symbols import DISCREET, NO, NUMBER, YES, label
 from bot.handlers import facilitator_roles, partner, partner_staff
 from bot.handlers.common import Buttons, ask_language, current_person, edit, reply, rt
-from bot.handlers.language_notice import language_notice_text, needs_language_notice
+from bot.handlers.hearing import listen_row, send_recording
+from bot.handlers.language_notice import language_notice_text, needs_language_notice, notice_key
 from bot.handlers.routing import answers
 from bot.handlers.voice_modes import mode_buttons, modes_text
 from bot.i18n import _, content_text, current_language, format_when, use_language
@@ -151,10 +153,16 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
         await edit(update, _problem_text(check.problem or InviteProblem.UNKNOWN))
         return
     no = (label(NO, _("No, thank you")), Join("decline", "", s.lang).pack())
+    runtime = rt(context)
+    consent = AudioKey("", 0, AudioItem.CONSENT, s.lang)
+    conduct = AudioKey(check.curriculum_id, 0, AudioItem.CONDUCT, s.lang)
     if s.stage == "lang":
-        await _ask_voice_mode(update, s)
+        await _ask_voice_mode(update, context, s)
     elif s.stage == "voice":
-        await edit(update, _consent_text(), _consent_buttons(s, no))
+        hear = await listen_row(runtime, consent, replace(s, stage="hear").pack())
+        await edit(update, _consent_text(), [*_consent_buttons(s, no), *hear])
+    elif s.stage == "hear":
+        await _hear(update, context, consent, _consent_buttons(s, no))
     elif s.stage == "consent":
         await edit(
             update,
@@ -201,16 +209,19 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
         )
     elif s.stage == "name":
         cur_id = check.curriculum_id
-        conduct = rt(context).curricula[cur_id].code_of_conduct
+        words = runtime.curricula[cur_id].code_of_conduct
         text = "\n\n".join(
             [
                 _("<b>Our group's code of conduct</b>"),
-                content_text(context_key(cur_id, None, "code_of_conduct"), conduct),
+                content_text(context_key(cur_id, None, "code_of_conduct"), words),
                 _("Do you accept it?"),
                 _discreet_offer_text(),
             ]
         )
-        await edit(update, text, _conduct_buttons(s, no))
+        hear = await listen_row(runtime, conduct, replace(s, stage="hearconduct").pack())
+        await edit(update, text, [*_conduct_buttons(s, no), *hear])
+    elif s.stage == "hearconduct":
+        await _hear(update, context, conduct, _conduct_buttons(s, no))
     elif s.stage == "accept":
         await _enroll(update, context, s)
 
@@ -229,14 +240,24 @@ def _conduct_buttons(s: Join, no: tuple[str, str]) -> Buttons:
     ]
 
 
-async def _ask_voice_mode(update: Update, s: Join) -> None:
-    """Read, listen or both, right after the language: the rest of joining can then be heard,
-    and a man who picked Bamanankan learns first what will come in French."""
-    parts = [modes_text()]
-    if needs_language_notice(s.lang):
-        parts.insert(0, language_notice_text())
+async def _ask_voice_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -> None:
+    """Read, listen or both, right after the language; a man who picked Bamanankan learns
+    first what will come in French, and hears it when the notice is recorded (its voice
+    message carries the same three choices)."""
     buttons = mode_buttons(lambda mode: replace(s, stage="voice", voice=mode).pack())
-    await edit(update, "\n\n".join(parts), buttons)
+    if not needs_language_notice(s.lang):
+        await edit(update, modes_text(), buttons)
+        return
+    await edit(update, "\n\n".join([language_notice_text(), modes_text()]), buttons)
+    await send_recording(update, context, notice_key(s.lang), buttons)
+
+
+async def _hear(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, key: AudioKey, buttons: Buttons
+) -> None:
+    """The 🔊 of a screen: its recording below it, with the screen's answers."""
+    if not await send_recording(update, context, key, buttons):
+        await reply(update, _("There is no recording of this screen in your language yet."))
 
 
 async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -> None:

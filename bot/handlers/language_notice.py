@@ -14,7 +14,9 @@ from babel.messages.pofile import read_po
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.domain.audio import AudioItem, AudioKey
 from bot.handlers.common import edit
+from bot.handlers.hearing import send_recording
 from bot.i18n import CONTENT_DOMAIN, UI_DOMAIN, _, fallback_chain, use_language
 from bot.paths import locales_dir
 
@@ -60,11 +62,18 @@ def language_notice_text() -> str:
         )
 
 
+def notice_key(lang: str) -> AudioKey:
+    """The recording of the notice, in the language it is about (Bambara)."""
+    return AudioKey("", 0, AudioItem.LANGUAGE_NOTICE, lang)
+
+
 async def answer_with_notice(
     update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str, text: str
 ) -> None:
-    """Answer a change of language with ``text``, and the notice after it when it is owed."""
+    """Answer a change of language with ``text``, and the notice after it when it is owed,
+    heard too when it is recorded."""
     if not needs_language_notice(lang):
         await edit(update, text)
         return
     await edit(update, "\n\n".join([text, language_notice_text()]))
+    await send_recording(update, context, notice_key(lang), None)
