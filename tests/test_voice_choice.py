@@ -21,6 +21,7 @@ from bot.storage import people
 from bot.storage.tables import person, recording
 from tests.audio_samples import opus_bytes
 from tests.conftest import Foyer, msg_buttons
+from tests.test_couples import invite_partner
 from tests.test_safety_help import FOCAL, focal_ready, start_foyer
 
 WEEK1 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -227,6 +228,17 @@ async def test_picking_bamanankan_tells_and_plays_the_notice(foyer: Foyer) -> No
     assert "francés" not in screen.text
     await foyer.emu.wait_idle()
     assert not [m for m in foyer.emu.messages(other) if m.kind == "voice"]
+
+
+async def test_a_partner_who_picks_bamanankan_is_told_too(foyer: Foyer) -> None:
+    _gid, code = await foyer.create_group(couples_weeks="2")
+    notice = await approve(foyer, AudioKey("", 0, AudioItem.LANGUAGE_NOTICE, "bm"))
+    link = await invite_partner(foyer, await foyer.join(code))
+    partner, consent = await start(foyer, link, "Bamanankan")
+    assert consent.text.startswith(NOTICE_FR) and labels(consent)[0].startswith("✅")
+    heard = await foyer.last_message(partner)
+    assert heard.kind == "voice" and heard.file.file_id == notice
+    assert labels(heard) == labels(consent)
 
 
 async def test_the_notice_without_its_recording_is_written_only(foyer: Foyer) -> None:
