@@ -22,6 +22,7 @@ from bot.storage.tables import person, recording
 from tests.audio_samples import opus_bytes
 from tests.conftest import Foyer, msg_buttons
 from tests.test_couples import invite_partner
+from tests.test_partner_privacy import mydata
 from tests.test_safety_help import FOCAL, focal_ready, start_foyer
 
 WEEK1 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -143,6 +144,7 @@ async def test_settings_show_and_change_the_mode(foyer: Foyer) -> None:
     saved = await foyer.emu.wait_for_edit(uid, menu.message_id)
     assert "Saved." in text(saved) and "Messages: 🔊 Listen." in text(saved)
     assert await voice_mode_of(foyer, uid) == "listen"
+    assert (await mydata(foyer, uid))["person"][0]["voice_mode"] == "listen"  # his own data
 
 
 # --- hearing the joining screens ----------------------------------------------------------
