@@ -52,6 +52,7 @@ EXPORTED: dict[str, tuple[str, ...]] = {
         "discreet",
         "silent",
         "auto_erase_hours",
+        "voice_mode",
         "blocked",
         "created_at",
         "last_seen_at",
