@@ -97,6 +97,40 @@ def _translations(domain: str, lang: str) -> gettext.NullTranslations:
     return head or gettext.NullTranslations()
 
 
+# A language's text counts as reviewed when at least this share of the entries of both its
+# catalogs (the interface and the curricula) is translated and no longer fuzzy. Less, and
+# most of what a member reads would fall back to another language.
+REVIEWED_SHARE = 0.9
+SOURCE_LANGUAGE = "en"  # the msgids themselves
+
+
+@cache
+def _catalog_reviewed(domain: str, lang: str) -> bool:
+    po = locales_dir() / lang / "LC_MESSAGES" / f"{domain}.po"
+    if not po.is_file():
+        return False
+    with po.open("rb") as fh:
+        entries = [m for m in read_po(fh, locale=lang, domain=domain) if m.id]
+    strings = [m.string if isinstance(m.string, tuple | list) else (m.string,) for m in entries]
+    reviewed = sum(1 for m, s in zip(entries, strings, strict=True) if all(s) and not m.fuzzy)
+    return not entries or reviewed >= REVIEWED_SHARE * len(entries)
+
+
+def text_reviewed(lang: str) -> bool:
+    """Can a member of this language read Foyer in it? (Read once: catalogs change only with
+    a new release.)"""
+    return lang == SOURCE_LANGUAGE or all(
+        _catalog_reviewed(domain, lang) for domain in (UI_DOMAIN, CONTENT_DOMAIN)
+    )
+
+
+def written_language(lang: str) -> str:
+    """The language a member of ``lang`` reads Foyer's text in: his own once it is reviewed,
+    else the next of its fallbacks (Bambara: French). Dates and numbers follow it, so a French
+    sentence never carries a Bambara date."""
+    return next((code for code in fallback_chain(lang) if text_reviewed(code)), SOURCE_LANGUAGE)
+
+
 def current_language() -> str:
     return _current.get()
 
@@ -149,7 +183,7 @@ CLOCK_PATTERNS: dict[str, str] = {"en": "HH:mm", "fr": "HH:mm", "es": "HH:mm", "
 def format_clock(value: time | datetime, lang: str | None = None) -> str:
     """A time of day in the language's one clock style (a datetime: as it is, no timezone
     change: convert to the group's first)."""
-    lang = lang or _current.get()
+    lang = written_language(lang or _current.get())
     return format_time(value, CLOCK_PATTERNS.get(lang, "HH:mm"), locale=lang)
 
 
@@ -162,7 +196,7 @@ def _full_date_without_year(lang: str) -> str:
 
 def format_when(moment: datetime, timezone: str, lang: str | None = None) -> str:
     """'Friday 4 December, 09:00' in the person's language and the group's timezone."""
-    lang = lang or _current.get()
+    lang = written_language(lang or _current.get())
     tz = ZoneInfo(timezone)
     local = moment.astimezone(tz)
     day = format_date(local, _full_date_without_year(lang), locale=lang)
@@ -173,14 +207,14 @@ def format_when(moment: datetime, timezone: str, lang: str | None = None) -> str
 
 def format_day_short(moment: datetime, lang: str | None = None) -> str:
     """'Tue 8 Dec 2026' in the language (the moment as it is: convert it first)."""
-    return format_date(moment, "EEE d MMM y", locale=lang or _current.get())
+    return format_date(moment, "EEE d MMM y", locale=written_language(lang or _current.get()))
 
 
 def format_day(moment: datetime, timezone: str, lang: str | None = None) -> str:
-    lang = lang or _current.get()
+    lang = written_language(lang or _current.get())
     local = moment.astimezone(ZoneInfo(timezone))
     return format_date(local, _full_date_without_year(lang), locale=lang)
 
 
 def format_number(n: int | float, lang: str | None = None) -> str:
-    return format_decimal(n, locale=lang or _current.get())
+    return format_decimal(n, locale=written_language(lang or _current.get()))

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from bot.domain.audio import AudioItem, AudioKey, RecordingStatus
 from bot.domain.symbols import words_of
 from bot.emulator import BotAPIEmulator
-from bot.handlers.language_notice import language_notice_text, text_reviewed
+from bot.handlers.language_notice import language_notice_text
+from bot.i18n import text_reviewed
 from bot.infra.clock import OffsetClock
 from bot.services import voice_choice
 from bot.storage import people
@@ -352,3 +353,17 @@ async def test_every_button_a_member_sees_has_a_symbol(safe_foyer: Foyer) -> Non
     assert len(set(seen)) > 40
     bare = [label for label in seen if words_of(label) == label or label[0].isalnum()]
     assert bare == []
+
+
+async def test_a_bambara_member_reads_dates_in_the_language_of_his_text(foyer: Foyer) -> None:
+    """His text falls back to French until Bambara is reviewed: the date in it is French
+    too, never "juma 11 desanburu" inside a French sentence (seen in a rehearsal)."""
+    from babel.dates import get_day_names, get_month_names
+
+    _gid, code = await foyer.create_group()  # starts after the clock: a date to come
+    uid = await foyer.join(code, language="Bamanankan")
+    welcome = next(m for m in reversed(foyer.emu.messages(uid)) if "Bienvenue" in text(m))
+    words = set(text(welcome).replace(",", " ").split())
+    bambara = {*get_day_names("wide", locale="bm").values(), *get_month_names(locale="bm").values()}
+    french = {*get_day_names("wide", locale="fr").values(), *get_month_names(locale="fr").values()}
+    assert "arrivera" in words and words & french and not words & bambara, text(welcome)

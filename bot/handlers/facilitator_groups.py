@@ -31,7 +31,7 @@ from bot.handlers import paging
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.routing import answers
 from bot.handlers.staff_auth import Context, facilitator_or_admin, opens
-from bot.i18n import _, current_language, format_when, ngettext
+from bot.i18n import _, current_language, format_when, ngettext, written_language
 from bot.services import group_admin
 from bot.services.group_admin import Overview
 from bot.services.staff_access import Facilitating, Staff
@@ -185,7 +185,7 @@ def confirm_first(
 
 
 def weekday_name(weekday: int) -> str:
-    return str(get_day_names("wide", locale=current_language())[weekday])
+    return str(get_day_names("wide", locale=written_language(current_language()))[weekday])
 
 
 def register(app: Application) -> None:

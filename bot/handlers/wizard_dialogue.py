@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.domain.buttons.staff import WizardAnswer
 from bot.handlers.common import Buttons, edit, reply, rt
-from bot.i18n import _, current_language
+from bot.i18n import _, current_language, written_language
 
 _KEY = "foyer.newgroup"
 
@@ -72,4 +72,4 @@ def local_today(context: ContextTypes.DEFAULT_TYPE) -> date:
 
 def short_day(d: date) -> str:
     """A date as people read it in their language: "Thu, Dec 10", "jeu. 10 déc."."""
-    return str(format_skeleton("MMMEd", d, locale=current_language()))
+    return str(format_skeleton("MMMEd", d, locale=written_language(current_language())))
