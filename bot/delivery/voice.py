@@ -32,7 +32,7 @@ from mutagen.oggopus import OggOpus
 from telegram import Bot, InputFile
 from telegram.error import BadRequest
 
-from bot.domain.audio import AudioKey
+from bot.domain.audio import AudioKey, VoiceMode, voice_mode
 from bot.infra.bot_api import Buttons, call, inline_keyboard, send_for_id
 from bot.runtime import Runtime
 from bot.storage import audio_uploads, recordings
@@ -100,6 +100,18 @@ async def find_voice(rt: Runtime, key: AudioKey) -> VoiceSource | None:
         return None
     file_id = await _known_file_id(rt, bot_id, facts.source)
     return VoiceSource(key, facts.source, file_id, path, facts.duration)
+
+
+async def voice_of_member(
+    rt: Runtime, chosen: str | None, key: AudioKey
+) -> tuple[VoiceSource, VoiceMode] | None:
+    """What a member hears for ``key`` (in his language) and how, by the mode he chose
+    (``person.voice_mode``); None when he reads, or when there is no recording."""
+    mode = voice_mode(chosen, key.language)
+    if mode is VoiceMode.READ:
+        return None
+    found = await find_voice(rt, key)
+    return None if found is None else (found, mode)
 
 
 async def send_voice(
