@@ -23,7 +23,7 @@ import io
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,9 @@ from bot.storage.audio_uploads import FileFacts, VoiceMemory
 
 log = logging.getLogger(__name__)
 
-# How long a process trusts what it read of the library: a recording approved meanwhile
-# reaches members within this, and a week's fan-out asks the database once, not per member.
+# How long a process trusts what it read of the library and of a curriculum's files: a
+# recording approved (or a file replaced) meanwhile reaches members within this, and a week's
+# fan-out asks the database and the disk once, not per member.
 APPROVED_FRESH_SECONDS = 30.0
 # Telegram's words when a file_id is not (or no longer) this bot's.
 _REFUSED_FILE_ID = "wrong file identifier"
@@ -92,7 +93,9 @@ async def find_voice(rt: Runtime, key: AudioKey) -> VoiceSource | None:
                 file_id = await _known_file_id(rt, bot_id, source)
             if file_id is not None:
                 return VoiceSource(key, source, file_id, None, recording.duration)
-    path = curriculum_file(rt, key)
+    if key not in memory.paths:
+        memory.paths[key] = curriculum_file(rt, key)
+    path = memory.paths[key]
     if path is None:
         return None
     facts = await _facts(memory, path)
@@ -231,20 +234,27 @@ async def _forget(rt: Runtime, source: str, file_id: str) -> None:
 
 
 async def _facts(memory: VoiceMemory, path: Path) -> FileFacts | None:
-    """The file's source name and length, read again only when it changed; None when gone."""
+    """The file's source name and length, read again only when it changed (looked at once
+    within APPROVED_FRESH_SECONDS); None when it is gone."""
+    now = time.monotonic()
+    known = memory.files.get(path)
+    if known is not None and now - known.checked < APPROVED_FRESH_SECONDS:
+        return known
     try:
         stat = await asyncio.to_thread(path.stat)
     except OSError:
+        memory.files.pop(path, None)
         return None
     signature = (stat.st_mtime_ns, stat.st_size)
-    known = memory.files.get(path)
     if known is not None and known.signature == signature:
-        return known
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError:
-        return None
-    facts = FileFacts(signature, "sha256:" + hashlib.sha256(data).hexdigest(), _seconds(data))
+        facts = replace(known, checked=now)
+    else:
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError:
+            return None
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        facts = FileFacts(signature, digest, _seconds(data), now)
     memory.files[path] = facts
     return facts
 
