@@ -28,10 +28,11 @@ from bot.storage import audio_uploads
 from bot.storage.tables import audio_upload, erasable, outbox, person, recording
 from tests.audio_samples import opus_bytes
 from tests.conftest import TEST_CURRICULA, Foyer, make_settings, msg_buttons
+from tests.test_couples import invite_partner, partner_joins
 
 WEEK1 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 VOICED = ("fr", "bm")  # the languages with recordings, weeks 1 and 2
-ITEMS = ("prompt", "checkin", "tip")
+ITEMS = ("prompt", "checkin", "tip", "couples_exercise")
 
 
 def _with_audio(toml: str) -> str:
@@ -357,6 +358,22 @@ async def test_both_hears_the_tip_below_its_text(vf: Foyer) -> None:
     assert "Tip of week 1" in (edited.caption or "")
     tip = await vf.emu.wait_for_message(uid, lambda m: m.kind == "voice")
     assert tip.file is not None and tip.file.file_name == "tiny-4.w1.tip.bm.ogg"
+
+
+async def test_both_partners_hear_the_couples_exercise(vf: Foyer) -> None:
+    _gid, code = await vf.create_group(couples_weeks="2")
+    man = await member(vf, code, "Bamanankan")
+    partner = await partner_joins(vf, await invite_partner(vf, man), language="Bamanankan")
+    await vf.advance_to(WEEK1 + timedelta(days=7))
+    await vf.settle()
+    for uid in (man, partner):
+        heard = [
+            m for m in vf.emu.messages(uid) if m.file and "couples" in (m.file.file_name or "")
+        ]
+        assert len(heard) == 1 and heard[0].kind == "voice"
+        assert heard[0].file is not None
+        assert heard[0].file.file_name == "tiny-4.w2.couples_exercise.bm.ogg"
+        assert "Sharing the day" in (heard[0].caption or "")
 
 
 async def test_discreet_voice_starts_neutral_and_is_protected(vf: Foyer) -> None:
