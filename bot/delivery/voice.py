@@ -22,8 +22,7 @@ import hashlib
 import io
 import logging
 import math
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from mutagen.oggopus import OggOpus
 from telegram import Bot, InputFile
 from telegram.error import BadRequest
 
-from bot.domain.audio import AudioKey
+from bot.domain.audio import AudioKey, VoiceMode, voice_mode
 from bot.infra.bot_api import Buttons, call, inline_keyboard, send_for_id
 from bot.runtime import Runtime
 from bot.storage import audio_uploads, recordings
@@ -40,8 +39,9 @@ from bot.storage.audio_uploads import FileFacts, VoiceMemory
 
 log = logging.getLogger(__name__)
 
-# How long a process trusts what it read of the library: a recording approved meanwhile
-# reaches members within this, and a week's fan-out asks the database once, not per member.
+# How long a process trusts what it read of the library and of a curriculum's files (by
+# Foyer's clock): a recording approved (or a file replaced) meanwhile reaches members within
+# this, and a week's fan-out asks the database and the disk once, not per member.
 APPROVED_FRESH_SECONDS = 30.0
 # Telegram's words when a file_id is not (or no longer) this bot's.
 _REFUSED_FILE_ID = "wrong file identifier"
@@ -77,6 +77,12 @@ def curriculum_file(rt: Runtime, key: AudioKey) -> Path | None:
     return None
 
 
+def library_changed(rt: Runtime) -> None:
+    """A recording was approved or withdrawn in this process: members hear the change from the
+    next send (other processes within APPROVED_FRESH_SECONDS)."""
+    rt.voice.approved.clear()
+
+
 async def find_voice(rt: Runtime, key: AudioKey) -> VoiceSource | None:
     """What members hear for ``key``: the approved library recording, else the curriculum's
     file, else None (pending, rejected and replaced recordings never)."""
@@ -92,14 +98,28 @@ async def find_voice(rt: Runtime, key: AudioKey) -> VoiceSource | None:
                 file_id = await _known_file_id(rt, bot_id, source)
             if file_id is not None:
                 return VoiceSource(key, source, file_id, None, recording.duration)
-    path = curriculum_file(rt, key)
+    if key not in memory.paths:
+        memory.paths[key] = curriculum_file(rt, key)
+    path = memory.paths[key]
     if path is None:
         return None
-    facts = await _facts(memory, path)
+    facts = await _facts(memory, path, rt.clock.now().timestamp())
     if facts is None:
         return None
     file_id = await _known_file_id(rt, bot_id, facts.source)
     return VoiceSource(key, facts.source, file_id, path, facts.duration)
+
+
+async def voice_of_member(
+    rt: Runtime, chosen: str | None, key: AudioKey
+) -> tuple[VoiceSource, VoiceMode] | None:
+    """What a member hears for ``key`` (in his language) and how, by the mode he chose
+    (``person.voice_mode``); None when he reads, or when there is no recording."""
+    mode = voice_mode(chosen, key.language)
+    if mode is VoiceMode.READ:
+        return None
+    found = await find_voice(rt, key)
+    return None if found is None else (found, mode)
 
 
 async def send_voice(
@@ -187,7 +207,7 @@ async def _upload(bot: Bot, rt: Runtime, voice: VoiceSource, params: dict[str, A
 
 
 async def _approved(rt: Runtime, key: AudioKey) -> recordings.Recording | None:
-    now = time.monotonic()
+    now = rt.clock.now().timestamp()
     known = rt.voice.approved.get(key)
     if known is not None and known[0] > now:
         return known[1]
@@ -218,21 +238,27 @@ async def _forget(rt: Runtime, source: str, file_id: str) -> None:
         log.warning("voice.forget_failed source=%s error=%s", source, type(exc).__name__)
 
 
-async def _facts(memory: VoiceMemory, path: Path) -> FileFacts | None:
-    """The file's source name and length, read again only when it changed; None when gone."""
+async def _facts(memory: VoiceMemory, path: Path, now: float) -> FileFacts | None:
+    """The file's source name and length, read again only when it changed (looked at once
+    within APPROVED_FRESH_SECONDS); None when it is gone."""
+    known = memory.files.get(path)
+    if known is not None and now - known.checked < APPROVED_FRESH_SECONDS:
+        return known
     try:
         stat = await asyncio.to_thread(path.stat)
     except OSError:
+        memory.files.pop(path, None)
         return None
     signature = (stat.st_mtime_ns, stat.st_size)
-    known = memory.files.get(path)
     if known is not None and known.signature == signature:
-        return known
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError:
-        return None
-    facts = FileFacts(signature, "sha256:" + hashlib.sha256(data).hexdigest(), _seconds(data))
+        facts = replace(known, checked=now)
+    else:
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError:
+            return None
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        facts = FileFacts(signature, digest, _seconds(data), now)
     memory.files[path] = facts
     return facts
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.audio import AudioItem, AudioKey
@@ -130,6 +130,15 @@ def _discreet_offer_text() -> str:
     )
 
 
+async def _show(update: Update, text: str, buttons: Buttons | None = None) -> None:
+    """The next step in place of the screen whose button was pressed; pressed on a screen's
+    recording (its voice message carries the same buttons), the recording stays as it is and
+    the next step comes below it."""
+    query = update.callback_query
+    heard = query is not None and isinstance(query.message, Message) and query.message.voice
+    await (reply if heard else edit)(update, text, buttons)
+
+
 @answers(Join)
 async def on_join_step(update: Update, context: ContextTypes.DEFAULT_TYPE, step: Join) -> None:
     assert update.callback_query is not None
@@ -143,7 +152,7 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
     user = update.effective_user
     assert user is not None
     if s.stage == "decline":
-        await edit(
+        await _show(
             update,
             _(
                 "No problem. Nothing about you has been stored. If you change your mind, "
@@ -153,7 +162,7 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
         return
     check = await check_member_invite(rt(context), s.code, user.id)
     if check.problem is not None or check.group is None or check.curriculum_id is None:
-        await edit(update, _problem_text(check.problem or InviteProblem.UNKNOWN))
+        await _show(update, _problem_text(check.problem or InviteProblem.UNKNOWN))
         return
     no = (label(NO, _("No, thank you")), Join("decline", "", s.lang).pack())
     runtime = rt(context)
@@ -163,11 +172,11 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
         await _ask_voice_mode(update, context, s)
     elif s.stage == "voice":
         hear = await listen_row(runtime, consent, replace(s, stage="hear").pack())
-        await edit(update, _consent_text(), [*_consent_buttons(s, no), *hear])
+        await _show(update, _consent_text(), [*_consent_buttons(s, no), *hear])
     elif s.stage == "hear":
         await _hear(update, context, consent, _consent_buttons(s, no))
     elif s.stage == "consent":
-        await edit(
+        await _show(
             update,
             _(
                 "One more question. You can join whatever you answer. May your answers count in "
@@ -189,7 +198,7 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
             ],
         )
     elif s.stage == "optin":
-        await edit(
+        await _show(
             update,
             _(
                 "May your facilitator see your first name in the list of members? "
@@ -222,7 +231,7 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
             ]
         )
         hear = await listen_row(runtime, conduct, replace(s, stage="hearconduct").pack())
-        await edit(update, text, [*_conduct_buttons(s, no), *hear])
+        await _show(update, text, [*_conduct_buttons(s, no), *hear])
     elif s.stage == "hearconduct":
         await _hear(update, context, conduct, _conduct_buttons(s, no))
     elif s.stage == "accept":
@@ -249,9 +258,9 @@ async def _ask_voice_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, s:
     message carries the same three choices)."""
     buttons = mode_buttons(lambda mode: replace(s, stage="voice", voice=mode).pack())
     if not needs_language_notice(s.lang):
-        await edit(update, modes_text(), buttons)
+        await _show(update, modes_text(), buttons)
         return
-    await edit(update, "\n\n".join([language_notice_text(), modes_text()]), buttons)
+    await _show(update, "\n\n".join([language_notice_text(), modes_text()]), buttons)
     await send_recording(update, context, notice_key(s.lang), buttons)
 
 
@@ -277,7 +286,7 @@ async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -
         voice_mode=s.voice,
     )
     if isinstance(result, InviteProblem):
-        await edit(update, _problem_text(result))
+        await _show(update, _problem_text(result))
         return
     name = html.escape(result.group.name)
     if result.caught_up:
@@ -288,7 +297,7 @@ async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -
         )
     else:
         when = _("This group's programme has ended, so no more weekly messages will come.")
-    await edit(
+    await _show(
         update,
         "\n\n".join(
             [
