@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.commands.audio_parsers import add_audio_parsers
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -346,6 +348,7 @@ def _content_parsers(sub: argparse._SubParsersAction) -> None:
     stats.add_argument("--locales", help=locales_help)
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.set_defaults(func=_cmd("bot.commands.content:stats"))
+    add_audio_parsers(cs, _cmd)
 
 
 def _cmd(target: str) -> Command:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -96,3 +96,54 @@ async def all_approved(conn: AsyncConnection) -> list[Recording]:
 async def get(conn: AsyncConnection, recording_id: int) -> Recording | None:
     row = (await conn.execute(select(recording).where(recording.c.id == recording_id))).first()
     return _recording(row) if row is not None else None
+
+
+async def pending_keys(conn: AsyncConnection) -> set[AudioKey]:
+    """The keys with a recording submitted and waiting for review (coverage)."""
+    rows = await conn.execute(
+        select(recording.c.curriculum_id, recording.c.week, recording.c.item, recording.c.language)
+        .where(recording.c.status == RecordingStatus.PENDING.value)
+        .distinct()
+    )
+    return {AudioKey(c, w, AudioItem(i), lang) for c, w, i, lang in rows}
+
+
+async def add_imported(
+    conn: AsyncConnection,
+    key: AudioKey,
+    *,
+    bot_id: int,
+    file_id: str,
+    file_unique_id: str | None,
+    duration: int,
+    now: datetime,
+) -> int:
+    """A recording from an export (`foyer content audio import`), approved as it was when
+    exported: the key's approved recording, if any, becomes replaced in the same transaction,
+    so one stays approved. Who recorded and approved it is not in an export: both stay NULL."""
+    await conn.execute(
+        update(recording)
+        .where(of_key(key), recording.c.status == RecordingStatus.APPROVED.value)
+        .values(status=RecordingStatus.REPLACED.value)
+    )
+    new_id = (
+        await conn.execute(
+            insert(recording)
+            .values(
+                curriculum_id=key.curriculum,
+                week=key.week,
+                item=key.item.value,
+                language=key.language,
+                status=RecordingStatus.APPROVED.value,
+                bot_id=bot_id,
+                file_id=file_id,
+                file_unique_id=file_unique_id,
+                duration=duration,
+                created_at=now,
+                submitted_at=now,
+                reviewed_at=now,
+            )
+            .returning(recording.c.id)
+        )
+    ).scalar_one()
+    return int(new_id)
