@@ -259,6 +259,25 @@ async def test_list_shows_coverage_per_curriculum_language_and_item(
     assert main(["content", "audio", "list", "--language", "xx"]) == 2
     assert "--language xx: use one of en, fr, es, bm" in capsys.readouterr().err
 
+    # `content stats` counts the same beside the text: what members hear, of the items.
+    assert await asyncio.to_thread(main, ["content", "stats", str(content), "--json"]) == 0
+    stats = {(r["curriculum"], r["language"]): r for r in json.loads(capsys.readouterr().out)}
+    assert (stats[("tiny-4", "bm")]["audio"], stats[("tiny-4", "bm")]["audio_items"]) == (2, 14)
+    assert (stats[("tiny-4", "fr")]["audio"], stats[("tiny-couples-2", "bm")]["audio"]) == (0, 0)
+    assert await asyncio.to_thread(main, ["content", "stats", str(content)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].endswith("  audio")
+    assert any(
+        line.startswith("tiny-4") and " bm " in line and line.endswith(" 2/14") for line in table
+    )
+    # Without a database, the files alone, and stderr says so.
+    monkeypatch.setenv("FOYER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'none.db'}")
+    assert await asyncio.to_thread(main, ["content", "stats", str(content), "--json"]) == 0
+    out, err = capsys.readouterr()
+    stats = {(r["curriculum"], r["language"]): r for r in json.loads(out)}
+    assert stats[("tiny-4", "bm")]["audio"] == 1
+    assert "audio: curriculum files only, not the library (no database at " in err
+
 
 async def _recorded(emu: BotAPIEmulator, seconds: float, pitch: float) -> tuple[str, bytes]:
     """A voice note a recorder sent the bot: its file_id (this bot's) and bytes."""

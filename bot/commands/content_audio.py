@@ -29,16 +29,22 @@ from bot.storage import recordings
 EXIT_PROBLEMS = 1
 
 
-def library_coverage(s: Settings, languages: list[str]) -> list[Coverage]:
-    """Every key's coverage from the database and the curricula (the database must be current)."""
-    found = curricula(s)
+def library_keys(s: Settings) -> tuple[set[AudioKey], set[AudioKey]]:
+    """The keys approved in the library, and those pending review (a CliError when the
+    database is missing or not current)."""
 
     async def read(rt: Runtime) -> tuple[set[AudioKey], set[AudioKey]]:
         async with rt.engine.connect() as conn:
             approved = {r.key for r in await recordings.all_approved(conn)}
             return approved, await recordings.pending_keys(conn)
 
-    approved, pending = on_current_db(read)
+    return on_current_db(read)
+
+
+def library_coverage(s: Settings, languages: list[str]) -> list[Coverage]:
+    """Every key's coverage from the database and the curricula."""
+    found = curricula(s)
+    approved, pending = library_keys(s)
     return coverage(
         [found[c] for c in found.ids()],
         found.root,

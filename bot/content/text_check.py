@@ -145,4 +145,3 @@ def check_texts(
                 if (timing := timing_problem(fld, found.text, lang)) is not None:
                     bucket.append(Problem(str(file), week, fld, f"{lang}: {timing}"))
     return problems, flagged
-
