@@ -147,3 +147,18 @@ async def add_imported(
         )
     ).scalar_one()
     return int(new_id)
+
+
+async def keys_of_files(conn: AsyncConnection, unique_ids: set[str]) -> dict[str, AudioKey]:
+    """The keys of recordings by Telegram's file_unique_id (the sandbox names a voice message
+    it shows; a file_unique_id is the same file for every bot)."""
+    rows = await conn.execute(
+        select(
+            recording.c.file_unique_id,
+            recording.c.curriculum_id,
+            recording.c.week,
+            recording.c.item,
+            recording.c.language,
+        ).where(recording.c.file_unique_id.in_(sorted(unique_ids)))
+    )
+    return {u: AudioKey(c, w, AudioItem(i), lang) for u, c, w, i, lang in rows}
