@@ -30,12 +30,13 @@ def key_of_name(message: Message) -> AudioKey | None:
 def label(key: AudioKey | None, seconds: int) -> str:
     """ "voice bm 0:42 · week 1 prompt"; "voice 0:12" for one that is no recording of the
     programme (a facilitator's broadcast). Call it in the sandbox's language."""
+    word = _("voice")
     if key is None:
-        return f"{_('voice')} {clock(seconds)}"
+        return f"{word} {clock(seconds)}"
     what = key.item.value
     if key.week:
         what = _("week {number} {item}").format(number=key.week, item=what)
-    return f"{_('voice')} {key.language} {clock(seconds)} · {what}"
+    return f"{word} {key.language} {clock(seconds)} · {what}"
 
 
 async def library_keys(rt: Runtime, messages: Iterable[Message]) -> dict[str, AudioKey]:
