@@ -74,6 +74,7 @@ async def foyer(args: argparse.Namespace) -> dict[str, object]:
         http_concurrency=args.concurrency,
         **({"send_concurrency": args.workers} if args.workers else {}),
         rate_limit=args.rate_limit,
+        **({"content_dir": args.content_dir} if args.content_dir else {}),
     )
     clock = OffsetClock(WEEK1_DUE + timedelta(minutes=1))
     app = build_application(settings, clock=clock)
@@ -173,6 +174,7 @@ def main() -> None:
     )
     p.add_argument("--workers", type=int, help="Foyer's FOYER_SEND_CONCURRENCY (its default)")
     p.add_argument("--rate-limit", action="store_true", help="Foyer's rate limiter on")
+    p.add_argument("--content-dir", help="curricula folder (bench.voice_fanout: with audio)")
     p.add_argument("--poll", type=float, default=0.1, help="seconds between outbox checks")
     p.add_argument(
         "--profile-sql", action="store_true", help="each statement's wall time, on stderr"

@@ -17,6 +17,7 @@ from bot.infra.clock import Clock
 from bot.infra.flood_gate import FloodGate
 from bot.infra.metrics import Metrics
 from bot.settings import Settings
+from bot.storage.audio_uploads import VoiceMemory
 from bot.storage.batching import Batcher
 from bot.storage.seen import SeenRecorder
 
@@ -43,6 +44,8 @@ class Runtime:
     )
     # Counted always (cheap); served only with FOYER_METRICS_LISTEN (bot/app.py).
     metrics: Metrics = field(default_factory=Metrics)
+    # The voice files this bot uploaded and the uploads under way (bot/delivery/voice.py).
+    voice: VoiceMemory = field(default_factory=VoiceMemory)
     seen: SeenRecorder = field(init=False)
     _batchers: dict[str, Batcher[Any, Any]] = field(default_factory=dict)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -41,6 +41,9 @@ class Outcome:
     item: Claimed
     sent: tuple[Outgoing, int] | None = None
     settled: Settled | None = None
+    # Messages of the row that went out before its last one (a voice message before its
+    # text), or before the last failed: programme messages, noted for /erase.
+    parts: tuple[int, ...] = ()
 
 
 def label(outcome: Outcome) -> str:
@@ -60,6 +63,13 @@ def untried(item: Claimed) -> Outcome:
 
 def of_error(item: Claimed, exc: Exception, now: datetime) -> Outcome:
     """What an error while rendering or sending means for the row."""
+    if isinstance(exc, outgoing.PartlySent):
+        # The error's meaning for the rest; the row keeps what went out (a retry sends the rest).
+        rest = of_error(item, exc.error, now).settled
+        assert rest is not None
+        return Outcome(
+            item, settled=replace(rest, part_sent=exc.message_id), parts=(exc.message_id,)
+        )
     if isinstance(exc, RetryAfter):
         seconds = _seconds(exc.retry_after)
         log.warning("sender.retry_after outbox=%s seconds=%s", item.id, seconds)
@@ -91,9 +101,13 @@ async def write(
     """One group commit's outcomes, for rows ``worker_id`` claimed (the caller commits)."""
     sent = [(o.item, *o.sent) for o in batch if o.sent is not None]
     await outbox.mark_sent_many(conn, [(item.id, mid) for item, _out, mid in sent], now)
-    await erasable.record_many(
-        conn, [r for i, out, mid in sent if (r := outgoing.erasable_row(i, out, mid, now))]
-    )
+    erasable_rows = [
+        r for i, out, mid in sent if (r := outgoing.erasable_row(i, out.programme, mid, now))
+    ]
+    erasable_rows += [
+        r for o in batch for mid in o.parts if (r := outgoing.erasable_row(o.item, True, mid, now))
+    ]
+    await erasable.record_many(conn, erasable_rows)
     for item, _out, _mid in sent:
         if item.kind == OutboxKind.CONTACT_REQUEST:
             # The handle in a contact request is forgotten once it arrived.

@@ -29,6 +29,9 @@ class Outgoing:
     media: tuple[str, str] | None = None  # (photo | voice | audio, file_id)
     # Whether this is programme content that discreet mode may erase and protect.
     programme: bool = True
+    # The heading, when the text is longer: a voice message's caption for members who listen
+    # (bot/delivery/outgoing.py). None: the text is its own heading.
+    title: str | None = None
 
 
 class NothingToSend(Exception):

@@ -181,14 +181,15 @@ class Sender:
             await self.rt.flood.wait()  # no rendering while Telegram asks everyone to wait
             rendered = await render(item, self.rt, self.renderers)
             out = outgoing.personal(item, rendered, self.rt.settings.default_language)
+            voice = await outgoing.voice_for(self.rt, item)  # None: text, as the person reads
             async with self._wire:
                 called = time.perf_counter()
-                message_id = await outgoing.send(self.bot, item.chat_id, out)
+                *parts, message_id = await outgoing.deliver(self.bot, self.rt, item, out, voice)
         except Exception as exc:
             done = outcomes.of_error(item, exc, self.rt.clock.now())
         else:
             log.debug("sender.sent outbox=%s", item.id)
-            done = Outcome(item, sent=(out, message_id))
+            done = Outcome(item, sent=(out, message_id), parts=tuple(parts))
         took = None if called is None else time.perf_counter() - called
         self.rt.metrics.sent(item.kind, outcomes.label(done), took)
         return done

@@ -48,6 +48,8 @@ ACTIONS = frozenset(
         "limit_per_chat",
         "clear_faults",
         "reset_counters",
+        "forget_files",
+        "uploads",
         "wait_for_message",
         "wait_for_edit",
         "wait_idle",

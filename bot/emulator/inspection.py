@@ -66,6 +66,10 @@ class Inspection:
             return list(self.state.calls)
         return [c for c in self.state.calls if c.method == method]
 
+    def uploads(self, method: str | None = None) -> int:
+        """Requests that carried a file (multipart), optionally one method's, answered or not."""
+        return sum(1 for c in self.calls(method) if c.uploads)
+
     def commands(
         self, scope: Json | str | None = None, language_code: str | None = None
     ) -> list[Json]:

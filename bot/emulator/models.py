@@ -188,6 +188,7 @@ class CallRecord:
     status: int = 200
     description: str | None = None
     duration: float = 0.0
+    uploads: int = 0  # files attached as multipart parts (what a 5,000-member week must not cost)
 
 
 @dataclass(slots=True)

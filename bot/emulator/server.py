@@ -212,6 +212,11 @@ class BotAPIEmulator(SimulatedUsers):
         """The most Bot API calls answered at once (long polls aside) since reset_counters()."""
         return self.state.peak_in_flight
 
+    def forget_files(self) -> None:
+        """Every file_id given so far becomes unknown, as after a new token or files Telegram
+        expired: sending one answers "wrong file identifier"."""
+        self.state.files.clear()
+
     def reset_counters(self) -> None:
         """Forget the call log, the early-call count and the peak of calls in flight."""
         self.state.calls.clear()
@@ -255,6 +260,7 @@ class BotAPIEmulator(SimulatedUsers):
             except (BodyError, UnicodeDecodeError):
                 raise ApiError(400, "Bad Request: can't parse request body") from None
             record.params = params
+            record.uploads = len(files)
             if canonical is None:
                 raise ApiError(404, "Not Found")
             result = await self._run(canonical, params, files, record, request.connection)

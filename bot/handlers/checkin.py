@@ -1,18 +1,27 @@
 """The weekly check-in: Done / Partly / Not yet, stored as a value, never as text (and the
-storing of the couples' check-in too, whose answers partner.py gives)."""
+storing of the couples' check-in too, whose answers partner.py gives). The tip after Partly or
+Not yet comes as voice too for a member who listens, when his language has its recording."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.delivery.voice import VoiceUnavailable, send_voice, voice_of_member
+from bot.domain.audio import AudioItem, AudioKey, VoiceMode
 from bot.domain.buttons.member import CheckIn, CouplesCheckIn
 from bot.domain.curriculum import context_key
 from bot.domain.outbox_kinds import OutboxKind
-from bot.handlers.common import current_person, edit, rt
+from bot.handlers.common import current_person, edit, reply, rt
 from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, content_text
 from bot.services import participation
+from bot.services.privacy import remember_message
+
+log = logging.getLogger(__name__)
 
 
 async def recorded(
@@ -45,7 +54,36 @@ async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE, answer:
     if answer.value == "done":
         await edit(update, _("Well done! Thank you for trying this week's challenge."))
         return
-    week = rt(context).curricula[cur_id].get_week(answer.week)
+    runtime = rt(context)
+    week = runtime.curricula[cur_id].get_week(answer.week)
     tip = content_text(context_key(cur_id, answer.week, "tip"), week.tip or "")
     text = _("Thank you for being honest. Here is an idea that may help:")
-    await edit(update, f"{text}\n\n{tip}" if tip else text)
+    whole = f"{text}\n\n{tip}" if tip else text
+    person = current_person()
+    heard = None
+    if person is not None:
+        key = AudioKey.of_week(cur_id, answer.week, AudioItem.TIP, person.language)
+        heard = await voice_of_member(runtime, person.voice_mode, key)
+    if person is None or heard is None:
+        await edit(update, whole)
+        return
+    voice, mode = heard
+    # Listen: the tip is heard, not read; Both: read above its voice.
+    await edit(update, text if mode is VoiceMode.LISTEN else whole)
+    try:
+        message_id = await send_voice(
+            context.bot,
+            runtime,
+            person.telegram_id,
+            voice,
+            protect_content=person.discreet,
+            disable_notification=person.silent,
+        )
+    except (VoiceUnavailable, TelegramError) as exc:
+        log.warning(
+            "checkin.tip_voice_failed key=%s error=%s", voice.key.text(), type(exc).__name__
+        )
+        if mode is VoiceMode.LISTEN and tip:
+            await reply(update, tip)
+        return
+    await remember_message(runtime, person, person.telegram_id, message_id)

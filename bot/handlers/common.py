@@ -204,7 +204,9 @@ async def edit(
         await reply(update, text, buttons, person=person)
         return
     body, _protect, _quiet = shape(text, person or current_person())
-    params: dict[str, Any] = {"text": body, "parse_mode": ParseMode.HTML}
+    # A voice message's buttons (the check-in, heard): its caption is what changes.
+    media = isinstance(query.message, Message) and query.message.text is None
+    params: dict[str, Any] = {"caption" if media else "text": body, "parse_mode": ParseMode.HTML}
     if query.inline_message_id is not None:
         params["inline_message_id"] = query.inline_message_id
     elif query.message is not None:
@@ -217,7 +219,8 @@ async def edit(
         params["reply_markup"] = keyboard
     try:
         # The edited message is not read: no telegram.Message is built from the answer.
-        await bot_api.call(query.get_bot(), "editMessageText", params)
+        method = "editMessageCaption" if media else "editMessageText"
+        await bot_api.call(query.get_bot(), method, params)
     except TelegramError:
         # Too old to edit, or already showing this text: say it in a new message instead.
         await reply(update, text, buttons, person=person)

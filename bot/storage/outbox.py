@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     String,
     and_,
@@ -181,6 +182,9 @@ class Claimed:
     group_name: str | None
     curriculum_id: str | None
     timezone: str | None
+    voice_mode: str | None = None  # as chosen; None: the language's default (domain/audio.py)
+    # A voice message then its text: the voice's id once it went out alone (a retry sends the rest)
+    part_sent: int | None = None
 
 
 async def expire_stale(
@@ -221,6 +225,8 @@ _CLAIMED = (
     group.c.name.label("group_name"),
     group.c.curriculum_id,
     group.c.timezone,
+    person.c.voice_mode,
+    outbox.c.message_id.label("part_sent"),  # on a row not yet sent: its first part went out
 )
 
 
@@ -354,6 +360,7 @@ _SETTLE = (
             bindparam("b_next", type_=outbox.c.next_attempt_at.type), outbox.c.next_attempt_at
         ),
         attempts=outbox.c.attempts + bindparam("b_attempt", type_=Integer),
+        message_id=func.coalesce(bindparam("b_part", type_=BigInteger), outbox.c.message_id),
     )
 )
 
@@ -368,6 +375,7 @@ class Settled:
     error: str | None = None
     next_attempt_at: datetime | None = None
     attempted: bool = True
+    part_sent: int | None = None  # Claimed.part_sent: a voice message sent before its text failed
 
 
 async def settle_many(conn: AsyncConnection, outcomes: Sequence[Settled], worker_id: int) -> None:
@@ -383,6 +391,7 @@ async def settle_many(conn: AsyncConnection, outcomes: Sequence[Settled], worker
                     "b_next": o.next_attempt_at,
                     "b_attempt": int(o.attempted),
                     "b_worker": worker_id,
+                    "b_part": o.part_sent,
                 }
                 for o in outcomes
             ],

@@ -24,6 +24,7 @@ class PersonRow:
     last_seen_at: datetime | None
     silent: bool = False
     auto_erase_hours: int | None = None
+    voice_mode: str | None = None  # read | listen | both; None: the language's default
 
 
 def _row(r: object) -> PersonRow:
@@ -38,6 +39,7 @@ def _row(r: object) -> PersonRow:
         last_seen_at=m["last_seen_at"],
         silent=m["silent"],
         auto_erase_hours=m["auto_erase_hours"],
+        voice_mode=m["voice_mode"],
     )
 
 

@@ -41,7 +41,7 @@ async def couples_exercise(item: Claimed, rt: Runtime) -> Outgoing:
             minutes,
         ]
     )
-    return Outgoing(text=text, protect_content=item.discreet)
+    return Outgoing(text=text, protect_content=item.discreet, title=f"<b>{heading}</b>")
 
 
 @renderer(OutboxKind.COUPLES_CHECKIN)

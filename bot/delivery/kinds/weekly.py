@@ -42,7 +42,7 @@ async def prompt(item: Claimed, rt: Runtime) -> Outgoing:
             "<b>{}</b>\n{}".format(_("Your challenge this week"), challenge),
         ]
     )
-    return Outgoing(text=text, protect_content=item.discreet)
+    return Outgoing(text=text, protect_content=item.discreet, title=f"<b>{title}</b>")
 
 
 @renderer(OutboxKind.CHECKIN)
