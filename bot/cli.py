@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.commands.audio_parsers import add_audio_parsers
+from bot.commands.recorder_parser import add_recorder_parsers
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -131,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     _content_parsers(sub)
     _staff_role_parsers(sub, _FACILITATOR)
     _staff_role_parsers(sub, _PARTNER_CONTACT)
+    add_recorder_parsers(sub, _cmd)
     return p
 
 

@@ -1,6 +1,7 @@
 """The one way Foyer waits for a person's next typed message: what it answers (a broadcast, an
 attendance count, a time, a step of the /newgroup wizard, a concern's text, a focal point's
-answer to a concern), held as one `Awaiting` per person.
+answer to a concern, a recorder's voice note, a reviewer's reason), held as one `Awaiting` per
+person.
 
 The choices made so far ride in button data; only "the next message answers this" is held
 here, in memory (bot_data, keyed by Telegram user id). Nothing is written to the database
@@ -10,7 +11,8 @@ A forgotten dialogue's buttons answer as stale; it costs a few taps.
 
 One question at a time: asking a new one replaces the last. Help and the safe word drop it
 (bot/handlers/safety.py); the safety questions are answered by concern.py in its own handler
-group, every other one by facilitator_input.py, which authorizes the person again first."""
+group, the audio library's by recording_input.py, every other one by facilitator_input.py;
+both authorize the person again first."""
 
 from __future__ import annotations
 
@@ -42,12 +44,20 @@ class Question(StrEnum):
     NEW_GROUP = "new_group"  # a step of the /newgroup wizard (Awaiting.step)
     CONCERN = "concern"  # a concern's text (Awaiting.value: the choices made so far)
     CONCERN_ANSWER = "concern_answer"  # a focal point's answer (Awaiting.value: concern id)
+    RECORDING = "recording"  # a recorder's voice note (Awaiting.value: the key's file name)
+    REJECT_REASON = "reject_reason"  # why a recording is rejected (Awaiting.value: its id)
 
     @property
     def safety(self) -> bool:
         """A safety dialogue's: the text is checked by its own handler (a distress word in a
         concern is the concern's to read), never by the staff input handler."""
         return self in (Question.CONCERN, Question.CONCERN_ANSWER)
+
+    @property
+    def recording(self) -> bool:
+        """The audio library's: answered by recording_input.py, which authorizes a recorder
+        or reviewer (not a facilitator) and reads a voice note."""
+        return self in (Question.RECORDING, Question.REJECT_REASON)
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,24 @@ class AwaitingStaffInput(filters.MessageFilter):
         if user is None or message.chat.type != "private":
             return False
         found = _current(self._app, user.id)
-        if found is None or found.question.safety:
+        if found is None or found.question.safety or found.question.recording:
+            return False
+        return not (message.text or "").startswith("/")
+
+
+class AwaitingRecorderInput(filters.MessageFilter):
+    """Private messages, not commands, from someone Foyer asked for a recording or a reason."""
+
+    def __init__(self, app: Application) -> None:
+        super().__init__(name="AwaitingRecorderInput")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        if user is None or message.chat.type != "private":
+            return False
+        found = _current(self._app, user.id)
+        if found is None or not found.question.recording:
             return False
         return not (message.text or "").startswith("/")
 
@@ -157,6 +184,7 @@ _TYPED: dict[Question, TypedStep] = {}
 def _add(questions: tuple[Question, ...], step: TypedStep) -> None:
     for question in questions:
         assert not question.safety, f"{question} is answered by concern.py"
+        assert not question.recording, f"{question} is answered by recording_input.py"
         assert question not in _TYPED, f"{question} has two handlers"
         _TYPED[question] = step
 

@@ -14,7 +14,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.member import Join
 from bot.domain.curriculum import context_key
-from bot.handlers import facilitator_roles, partner, partner_staff
+from bot.handlers import facilitator_roles, partner, partner_staff, recording_roles
 from bot.handlers.common import ask_language, current_person, edit, reply, rt
 from bot.handlers.routing import answers
 from bot.i18n import _, content_text, current_language, format_when, use_language
@@ -74,6 +74,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if kind == "facilitator":
         await facilitator_roles.start_facilitator(update, context, code)
+        return
+    if kind == "recorder":
+        await recording_roles.start_recorder(update, context, code)
         return
     check = await check_member_invite(rt(context), code, user.id)
     if check.problem is not None:

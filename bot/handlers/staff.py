@@ -17,6 +17,7 @@ from bot.handlers import (
     facilitator_session,  # noqa: F401
     facilitator_wizard,
     group_chat,
+    recording_input,
 )
 
 
@@ -27,4 +28,5 @@ def register(app: Application) -> None:
     facilitator_broadcast.register(app)
     facilitator_report.register(app)
     facilitator_input.register(app)
+    recording_input.register(app)
     group_chat.register(app)

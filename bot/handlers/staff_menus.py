@@ -1,10 +1,11 @@
 """Which commands each person is shown: in Telegram's command menu and in /help.
 
-Members get the default menu (set for every language at start). Each facilitator, admin and
-safeguarding focal point gets a menu of their own (BotCommandScopeChat, in their language):
-their role's commands first, then the members' ones. It is set at start for everyone who has a
-role, again when a facilitator accepts an invitation or changes language, and taken away at the
-next start once the role is gone (and by `foyer facilitator revoke` when it reaches Telegram).
+Members get the default menu (set for every language at start). Each facilitator, recorder,
+admin and safeguarding focal point gets a menu of their own (BotCommandScopeChat, in their
+language): their role's commands first, then the members' ones. It is set at start for everyone
+who has a role, again when a facilitator or recorder accepts an invitation or changes language,
+and taken away at the next start once the role is gone (and by `foyer facilitator revoke` or
+`foyer recorder revoke` when it reaches Telegram).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from telegram.error import TelegramError
 from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.i18n import _, pick_language, use_language
 from bot.runtime import Runtime
-from bot.services import staff_access
+from bot.services import recorders, staff_access
 from bot.storage import people, staff
+from bot.storage.staff import RECORDER
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,11 @@ class Roles:
     facilitator: bool = False
     admin: bool = False
     focal: bool = False
+    recorder: bool = False
 
     @property
     def any(self) -> bool:
-        return self.facilitator or self.admin or self.focal
+        return self.facilitator or self.admin or self.focal or self.recorder
 
 
 def settings_roles(rt: Runtime, telegram_id: int) -> Roles:
@@ -45,7 +48,10 @@ def settings_roles(rt: Runtime, telegram_id: int) -> Roles:
 async def roles_of(rt: Runtime, telegram_id: int) -> Roles:
     known = settings_roles(rt, telegram_id)
     actor = await staff_access.actor(rt, telegram_id)
-    return Roles(facilitator=actor.facilitator, admin=known.admin, focal=known.focal)
+    records = bool((await recorders.recorder_of(rt, telegram_id)).records)
+    return Roles(
+        facilitator=actor.facilitator, admin=known.admin, focal=known.focal, recorder=records
+    )
 
 
 # --- the commands of each role (one description each, for the menu and for /help) -------------
@@ -75,10 +81,20 @@ def facilitator_commands() -> list[tuple[str, str]]:
     ]
 
 
+def recorder_commands() -> list[tuple[str, str]]:
+    return [
+        ("record", _("Record the programme's voice messages")),
+        ("review", _("Listen to recordings and approve them")),
+        ("cancel", _("Stop the answer Foyer is waiting for")),
+    ]
+
+
 def admin_commands(facilitator: bool) -> list[tuple[str, str]]:
     found = [("newfacilitator", _("Invite a new facilitator, for a group or none yet"))]
     if not facilitator:  # a facilitator's /groups is already in their list
         found.append(("groups", _("Every group, to see how it is going")))
+    found.append(("recorders", _("Invite a recorder of the programme's voice messages")))
+    found.append(("review", _("Listen to recordings and approve them")))
     return found
 
 
@@ -93,11 +109,15 @@ def menu(roles: Roles) -> list[BotCommand]:
         found += focal_commands()
     if roles.facilitator:
         found += facilitator_commands()
+    if roles.recorder:
+        found += recorder_commands()
     if roles.admin:
         found += admin_commands(roles.facilitator)
-    seen = {name for name, _d in found}
-    found += [(name, text) for name, text in member_commands() if name not in seen]
-    help_first = sorted(found, key=lambda c: c[0] != "help")
+    found += member_commands()
+    once: dict[str, str] = {}
+    for name, text in found:
+        once.setdefault(name, text)  # each command once, where its role first names it
+    help_first = sorted(once.items(), key=lambda c: c[0] != "help")
     return [BotCommand(name, text) for name, text in help_first]
 
 
@@ -113,6 +133,10 @@ def help_text(roles: Roles) -> str:
                 "Link the group chat."
             )
         )
+        blocks.append("\n".join(lines))
+    if roles.recorder:
+        lines = [_("As a recorder, you can send:")]
+        lines += [f"/{name}: {text}" for name, text in recorder_commands()]
         blocks.append("\n".join(lines))
     if roles.admin:
         lines = [_("As an admin, you can send:")]
@@ -175,7 +199,7 @@ async def refresh_all(bot: Bot, rt: Runtime) -> None:
     """At start: every facilitator (revoked ones lose their menu), admin and focal point."""
     try:
         async with rt.engine.connect() as conn:
-            rows = await staff.list_all(conn)
+            rows = await staff.list_all(conn) + await staff.list_all(conn, RECORDER)
         ids = {r.telegram_id for r in rows} | rt.settings.admin_ids | rt.settings.safeguarding_ids
         for telegram_id in sorted(ids):
             await refresh(bot, rt, telegram_id)

@@ -30,6 +30,7 @@ class InviteKind(StrEnum):
     FACILITATOR = "facilitator"
     PARTNER_CONTACT = "partner_contact"
     CHAT = "chat"  # links the group's own Telegram chat (/link)
+    RECORDER = "recorder"  # records the programme's voice messages (invite.languages)
 
 
 class Refusal(StrEnum):
@@ -65,6 +66,7 @@ async def issue(
     group_id: int | None,
     membership_id: int | None = None,
     created_by: int | None = None,
+    languages: str | None = None,
 ) -> str:
     """A one-time code of ``kind``, valid for ``lifetime`` from now."""
     return await invites.create(
@@ -76,6 +78,7 @@ async def issue(
         single_use=True,
         membership_id=membership_id,
         created_by=created_by,
+        languages=languages,
     )
 
 

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 
 from bot.infra.log_setup import Throttled
 from bot.runtime import Runtime
-from bot.storage import broadcasts, concerns, erasable, people, personal_data
+from bot.storage import broadcasts, concerns, erasable, people, personal_data, recordings
 from bot.storage.erasable import ErasableRow, deletable_after
 from bot.storage.people import PersonRow
 
@@ -147,8 +147,11 @@ async def forget(rt: Runtime, bot: Bot | None, person: PersonRow) -> bool:
 
 
 async def _erase_person(conn: AsyncConnection, person_id: int) -> bool:
-    """Everything about one person goes; the concerns they raised stay, unlinked from them."""
+    """Everything about one person goes; the concerns they raised and the recordings they
+    submitted stay, unlinked from them."""
     await concerns.unlink_reporter(conn, person_id)
+    # A recorder's drafts (never submitted) go; his submitted recordings stay, unlinked.
+    await recordings.drop_drafts_of(conn, person_id)
     return await personal_data.erase(conn, person_id)
 
 

@@ -28,6 +28,7 @@ class InviteRow:
     used_at: datetime | None
     revoked_at: datetime | None
     membership_id: int | None = None
+    languages: str | None = None  # a recorder invitation's, "bm,fr"
 
     def usable(self, now: datetime) -> bool:
         if self.revoked_at is not None:
@@ -51,6 +52,7 @@ async def create(
     single_use: bool = False,
     membership_id: int | None = None,
     created_by: int | None = None,
+    languages: str | None = None,
 ) -> str:
     code = new_code()
     await conn.execute(
@@ -63,6 +65,7 @@ async def create(
             single_use=single_use,
             membership_id=membership_id,
             created_by=created_by,
+            languages=languages,
         )
     )
     return code
@@ -85,6 +88,7 @@ async def find(conn: AsyncConnection, code: str) -> InviteRow | None:
         used_at=m["used_at"],
         revoked_at=m["revoked_at"],
         membership_id=m["membership_id"],
+        languages=m["languages"],
     )
 
 

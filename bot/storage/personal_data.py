@@ -33,6 +33,7 @@ from bot.storage.tables import (
     outbox,
     partner_contact,
     person,
+    recording,
     staff,
 )
 
@@ -54,6 +55,7 @@ EXPORTED: dict[str, tuple[str, ...]] = {
         "blocked",
         "created_at",
         "last_seen_at",
+        "voice_mode",
     ),
     "membership": ("role", "status", "paused_until", "progress_opt_in", "number", "joined_at"),
     "checkin": ("week", "value", "answered_at"),
@@ -69,10 +71,22 @@ EXPORTED: dict[str, tuple[str, ...]] = {
         "created_at",
         "purge_after",
     ),
-    "staff": ("role", "accepted_conduct_at", "created_at", "revoked_at"),
+    "staff": ("role", "languages", "accepted_conduct_at", "created_at", "revoked_at"),
     "facilitation": ("created_at",),
     "partner_contact": ("created_at", "revoked_at"),
     "broadcast": ("kind", "text", "created_at", "confirmed_at", "send_at"),
+    # The recordings a recorder made (his voice, kept by Telegram): what each is of, and when.
+    "recording": (
+        "curriculum_id",
+        "week",
+        "item",
+        "language",
+        "status",
+        "duration",
+        "created_at",
+        "submitted_at",
+        "reviewed_at",
+    ),
 }
 WITH_GROUP_NAME = ("membership", "facilitation", "partner_contact", "broadcast")
 # A partner's membership number counts the group's joiners before her: about others.
@@ -128,6 +142,16 @@ NOT_EXPORTED: dict[str, dict[str, str]] = {
         "file_id": "Telegram's reference to the file, not its content",
         "summarized_at": "when the delivery summary went out: about the members",
     },
+    "recording": {
+        "id": _INTERNAL,
+        "bot_id": "which of the organisation's bots holds the file",
+        "file_id": "Telegram's reference to the file, not its content",
+        "file_unique_id": "Telegram's reference to the file, not its content",
+        "recorded_by": _INTERNAL,
+        "reviewed_by": "who reviewed it: another person",
+        "reason": "the reviewer's words (sent to the recorder when written): another person's",
+    },
+    "audio_upload": {"*": "the programme's files Foyer uploaded to Telegram, nobody's"},
     # Whole tables that are about a group or someone else, never about the person alone.
     "group": {"*": "a group's settings and schedule"},
     "invite": {"*": "links to give to others; a partner's invitation tells whether she joined"},
@@ -164,6 +188,7 @@ def _rows_of(
         (facilitation, facilitation.c.person_id == pid),
         (partner_contact, partner_contact.c.person_id == pid),
         (broadcast, broadcast.c.author_id == pid),
+        (recording, recording.c.recorded_by == pid),
     ]
 
 

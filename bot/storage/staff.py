@@ -1,4 +1,4 @@
-"""Staff (facilitators) and which groups each one facilitates."""
+"""Staff (facilitators, recorders) and which groups each facilitator facilitates."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.storage.sql import insert_ignore
 from bot.storage.tables import facilitation, group, outbox, person, staff
 
 FACILITATOR = "facilitator"
+RECORDER = "recorder"  # records the programme's voice messages (staff.languages)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class StaffRow:
     accepted_conduct_at: datetime | None
     created_at: datetime
     revoked_at: datetime | None
+    role: str = FACILITATOR
+    languages: tuple[str, ...] = ()  # a recorder's
 
     @property
     def active(self) -> bool:
@@ -38,12 +41,12 @@ def _active_staff() -> tuple[ColumnElement[bool], ...]:
     )
 
 
-async def get(conn: AsyncConnection, person_id: int) -> StaffRow | None:
+async def get(conn: AsyncConnection, person_id: int, role: str = FACILITATOR) -> StaffRow | None:
     row = (
         await conn.execute(
             select(staff, person.c.telegram_id, person.c.first_name)
             .join(person, person.c.id == staff.c.person_id)
-            .where(staff.c.person_id == person_id, staff.c.role == FACILITATOR)
+            .where(staff.c.person_id == person_id, staff.c.role == role)
         )
     ).first()
     return _row(row) if row else None
@@ -59,14 +62,21 @@ def _row(r: object) -> StaffRow:
         accepted_conduct_at=m["accepted_conduct_at"],
         created_at=m["created_at"],
         revoked_at=m["revoked_at"],
+        role=m["role"],
+        languages=split_languages(m["languages"]),
     )
 
 
-async def list_all(conn: AsyncConnection) -> list[StaffRow]:
+def split_languages(stored: str | None) -> tuple[str, ...]:
+    """ "bm,fr" as stored in staff.languages and invite.languages."""
+    return tuple(code for code in (stored or "").split(",") if code)
+
+
+async def list_all(conn: AsyncConnection, role: str = FACILITATOR) -> list[StaffRow]:
     rows = await conn.execute(
         select(staff, person.c.telegram_id, person.c.first_name)
         .join(person, person.c.id == staff.c.person_id)
-        .where(staff.c.role == FACILITATOR)
+        .where(staff.c.role == role)
         .order_by(staff.c.id)
     )
     return [_row(r) for r in rows]
@@ -87,6 +97,47 @@ async def make_facilitator(conn: AsyncConnection, person_id: int, now: datetime)
             .where(staff.c.id == existing.id)
             .values(accepted_conduct_at=now, revoked_at=None)
         )
+
+
+async def make_recorder(
+    conn: AsyncConnection, person_id: int, languages: tuple[str, ...], now: datetime
+) -> tuple[str, ...]:
+    """Create or revive the recorder role with the code of conduct accepted now: an active
+    recorder invited for more languages keeps the ones he had. Returns his languages."""
+    existing = await get(conn, person_id, RECORDER)
+    if existing is None:
+        await conn.execute(
+            staff.insert().values(
+                person_id=person_id,
+                role=RECORDER,
+                languages=",".join(languages),
+                accepted_conduct_at=now,
+                created_at=now,
+            )
+        )
+        return languages
+    kept = existing.languages if existing.active else ()
+    merged = tuple(dict.fromkeys([*kept, *languages]))
+    await conn.execute(
+        update(staff)
+        .where(staff.c.id == existing.id)
+        .values(languages=",".join(merged), accepted_conduct_at=now, revoked_at=None)
+    )
+    return merged
+
+
+async def revoke_recorder(conn: AsyncConnection, person_id: int, now: datetime) -> bool:
+    """End the recorder role (his recordings stay, as who recorded them)."""
+    result = await conn.execute(
+        update(staff)
+        .where(
+            staff.c.person_id == person_id,
+            staff.c.role == RECORDER,
+            staff.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)
 
 
 async def revoke(conn: AsyncConnection, person_id: int, now: datetime) -> bool:
