@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from bot.app import build_application, running
 from bot.delivery import planner
 from bot.domain.schedule import GroupSchedule
+from bot.domain.symbols import words_of
 from bot.emulator import BotAPIEmulator
 from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
@@ -252,12 +253,17 @@ class Foyer:
         language: str = "English",
         opt_in: bool = True,
         show_name: bool = False,
+        voice: str = "Read",
     ) -> int:
         """Walk the whole join journey as a person would; returns the user id."""
         uid = user_id if user_id is not None else self.new_user()
         self.emu.send_text(uid, f"/start {code}")
         msg = await self.last_message(uid)
         await self.press(uid, msg, language)
+        msg = await self.emu.wait_for_edit(uid, msg.message_id)
+        # Read, listen or both in any language: the choice is the data's last letter (r|l|b).
+        choice = {row[0][1][-1]: row[0][1] for row in msg_buttons(msg)}
+        await self.press(uid, msg, choice[voice.lower()[0]])
         msg = await self.emu.wait_for_edit(uid, msg.message_id)
         await self.press(uid, msg, msg_buttons(msg)[0][0][1])  # yes, I agree
         msg = await self.emu.wait_for_edit(uid, msg.message_id)
@@ -275,9 +281,11 @@ def msg_buttons(message: Any) -> list[list[tuple[str, str]]]:
 
 
 def button_data(message: Any, label_or_data: str) -> str:
+    """A button's data, found by its data, its label, or its label's words without the symbol
+    beside them ("Yes, I agree" finds "✅ Yes, I agree")."""
     for row in msg_buttons(message):
         for label, data in row:
-            if label_or_data in (label, data):
+            if label_or_data in (label, data, words_of(label)):
                 return data
     raise AssertionError(f"no button {label_or_data!r} in {msg_buttons(message)}")
 

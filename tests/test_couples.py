@@ -76,9 +76,9 @@ async def test_partner_joins_and_receives_only_the_joint_exercise(foyer: Foyer) 
     await foyer.settle()
     check = await foyer.last_message(partner)
     assert [b[0] for row in msg_buttons(check) for b in row] == [
-        "Done",
-        "Not yet",
-        "It was difficult",
+        "✅ Done",
+        "⏳ Not yet",
+        "😟 It was difficult",
     ]
     member_sees = [m.text for m in foyer.emu.messages(member)]
     await foyer.press(partner, check, "It was difficult")
@@ -103,7 +103,7 @@ async def test_couples_curriculum_sends_both_the_same(foyer: Foyer) -> None:
     await foyer.settle()
     for uid in (member, partner):  # both answer the couples check-in, privately
         buttons = msg_buttons(foyer.emu.messages(uid)[-1])
-        assert buttons[1][0][0] == "It was difficult"
+        assert buttons[1][0][0] == "😟 It was difficult"
 
 
 def week_one_messages(f: Foyer, uid: int) -> list[str]:

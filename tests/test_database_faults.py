@@ -121,7 +121,7 @@ async def test_a_refused_write_says_not_saved_and_changes_nothing(foyer: Foyer) 
     newcomer = foyer.new_user()
     foyer.emu.send_text(newcomer, f"/start {code}")
     conduct = await foyer.last_message(newcomer)
-    for label in ("English", "Yes, I agree", "Yes, count my answers", "No, show a number"):
+    for label in ("English", "Read", "Yes, I agree", "Yes, count my answers", "No, show a number"):
         await foyer.press(newcomer, conduct, label)
         conduct = await foyer.emu.wait_for_edit(newcomer, conduct.message_id)
     foyer.emu.send_text(member, "/forget")

@@ -50,7 +50,7 @@ async def test_week_one_arrives_at_local_delivery_time_then_checkin(foyer: Foyer
     await foyer.advance_to(WEEK1 + timedelta(days=3))
     msg = await foyer.last_message(uid)
     assert "Check-in of week 1" in msg.text
-    assert [b[0] for b in msg_buttons(msg)[0]] == ["Done", "Partly", "Not yet"]
+    assert [b[0] for b in msg_buttons(msg)[0]] == ["✅ Done", "🌓 Partly", "⏳ Not yet"]
 
     await foyer.press(uid, msg, "Partly")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)

@@ -27,7 +27,7 @@ async def _at_consent(f: Foyer, code: str) -> tuple[int, int]:
     msg = await f.last_message(uid)
     await f.press(uid, msg, "English")
     msg = await f.emu.wait_for_edit(uid, msg.message_id)
-    assert msg_buttons(msg)[0][0][0] == "Yes, I want to take part"
+    assert msg_buttons(msg)[0][0][0] == "✅ Yes, I want to take part"
     return uid, msg.message_id
 
 

@@ -20,10 +20,13 @@ async def test_full_join_journey_in_french(foyer: Foyer) -> None:
     foyer.emu.send_text(uid, f"/start {code}")
     msg = await foyer.last_message(uid)
     labels = [row[0][0] for row in msg_buttons(msg)]
-    assert labels[0] == "Français"  # Telegram's language first
-    assert set(labels) == {"English", "Français", "Español", "Bamanankan"}
+    assert labels[0] == "🗣 Français"  # Telegram's language first
+    assert set(labels) == {"🗣 English", "🗣 Français", "🗣 Español", "🗣 Bamanankan"}
 
     await foyer.press(uid, msg, "Français")
+    msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
+    assert [row[0][0] for row in msg_buttons(msg)] == ["📖 Lire", "🔊 Écouter", "📖🔊 Les deux"]
+    await foyer.press(uid, msg, "📖 Lire")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
     assert msg.text is not None
     assert "/help" in msg.text and "urgence" in msg.text  # consent, in French
@@ -57,6 +60,8 @@ async def test_declining_consent_stores_nothing(foyer: Foyer) -> None:
     msg = await foyer.last_message(uid)
     await foyer.press(uid, msg, "English")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
+    await foyer.press(uid, msg, "Read")
+    msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
     await foyer.press(uid, msg, "No, thank you")
     msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
     assert "Nothing about you has been stored" in (msg.text or "")
@@ -68,7 +73,7 @@ async def test_declining_code_of_conduct_stores_nothing(foyer: Foyer) -> None:
     uid = foyer.new_user()
     foyer.emu.send_text(uid, f"/start {code}")
     msg = await foyer.last_message(uid)
-    for label in ("English", "Yes, I agree", "Yes, count my answers", "No, show a number"):
+    for label in ("English", "Read", "Yes, I agree", "Yes, count my answers", "No, show a number"):
         await foyer.press(uid, msg, label)
         msg = await foyer.emu.wait_for_edit(uid, msg.message_id)
     await foyer.press(uid, msg, "No, thank you")

@@ -80,12 +80,12 @@ async def test_distress_words_lead_to_a_question_then_help(sfoyer: Foyer) -> Non
     assert "call <b>17</b>" not in msg.text  # text, not HTML source
     assert "call 17, 18, 15" in msg.text  # emergency: the numbers at once
     assert "Did I understand you?" in msg.text
-    assert [r[0][0] for r in msg_buttons(msg)] == ["Yes, show me help", "No, carry on"]
+    assert [r[0][0] for r in msg_buttons(msg)] == ["✅ Yes, show me help", "❌ No, carry on"]
     await sfoyer.press(uid, msg, "Yes, show me help")
     shown = await sfoyer.emu.wait_for_edit(uid, msg.message_id)
     assert shown.text is not None
     assert shown.text.startswith("Help\n") and "Police: 17" in shown.text
-    assert msg_buttons(shown) == [[("Talk to a person", "zh:t")]]
+    assert msg_buttons(shown) == [[("🙋 Talk to a person", "zh:t")]]
 
     msg = await ask(sfoyer, uid, "my wife hits me sometimes")
     assert "Did I understand you?" in msg.text and "call 17" not in msg.text

@@ -119,7 +119,7 @@ async def test_help_shows_country_resources_and_talk_button(sfoyer: Foyer) -> No
     assert msg.text.startswith("Help\n")
     assert "Police: 17" in msg.text and "SAMU" in msg.text  # Mali's own numbers
     assert "/concern" in msg.text and "/forget" in msg.text
-    assert [row[0][0] for row in msg_buttons(msg)] == ["Talk to a person"]
+    assert [row[0][0] for row in msg_buttons(msg)] == ["🙋 Talk to a person"]
 
 
 async def test_help_in_french_with_generic_fallback_without_a_country(sfoyer: Foyer) -> None:

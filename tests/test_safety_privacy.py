@@ -24,7 +24,7 @@ async def join_discreet(f: Foyer, code: str, uid: int | None = None) -> int:
     f.emu.send_text(uid, f"/start {code}")
     msg = await f.last_message(uid)
     await f.press(uid, msg, "English")
-    for pick in (0, 0, 1):  # consent, count my answers, show a number
+    for pick in (0, 0, 0, 1):  # read, consent, count my answers, show a number
         msg = await f.emu.wait_for_edit(uid, msg.message_id)
         await f.press(uid, msg, msg_buttons(msg)[pick][0][1])
     msg = await f.emu.wait_for_edit(uid, msg.message_id)
@@ -79,7 +79,7 @@ async def test_settings_change_and_forged_values_change_nothing(sfoyer: Foyer) -
     assert menu.text.startswith("A note for you.")
     menu = await press_setting(f, uid, menu, "Automatic deletion…")
     labels = [b[0] for row in msg_buttons(menu) for b in row]
-    assert labels == ["1 hour", "6 hours", "12 hours", "24 hours", "36 hours", "Never"]
+    assert labels == ["⏱ 1 hour", "⏱ 6 hours", "⏱ 12 hours", "⏱ 24 hours", "⏱ 36 hours", "♾ Never"]
     assert "48 hours" in menu.text
     before = await person_row(f, uid)
     for forged in ("zs:e:47", "zs:e:48", "zs:e:99", "zs:d:2", "zs:x"):

@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.delivery.kinds.safety import discreet_text
+from bot.domain import symbols
 from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.handlers.routing import answer_stale
 from bot.i18n import LANGUAGE_NAMES, _
@@ -254,5 +255,13 @@ async def ask_language(
     await reply(
         update,
         _("Welcome! Which language do you want Foyer to use?"),
-        [[(LANGUAGE_NAMES[lang], button(lang))] for lang in order],
+        language_buttons(order, button),
     )
+
+
+def language_buttons(languages: list[str], button: Callable[[str], str]) -> Buttons:
+    """One button per language, its name in its own language beside the speaking symbol."""
+    return [
+        [(symbols.label(symbols.LANGUAGE, LANGUAGE_NAMES[lang]), button(lang))]
+        for lang in languages
+    ]

@@ -25,6 +25,7 @@ from telegram.ext import (
 from bot.delivery.kinds.safety import kind_label
 from bot.domain.buttons.safety import ConcernStep
 from bot.domain.distress import detect
+from bot.domain.symbols import ANONYMOUS, COMPLAINT, FEEDBACK, GROUP, PERSON, PROGRAMME, label
 from bot.handlers.common import Buttons, current_person, edit, is_private, reply, rt
 from bot.handlers.concern_focal import cancel_row, relay_answer
 from bot.handlers.dialogue import Awaiting, Question, deadline, expect, forget, waiting
@@ -110,8 +111,8 @@ async def concern_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         text,
         [
             [
-                (_("Feedback"), ConcernStep("f").pack()),
-                (_("Complaint"), ConcernStep("c").pack()),
+                (label(FEEDBACK, _("Feedback")), ConcernStep("f").pack()),
+                (label(COMPLAINT, _("Complaint")), ConcernStep("c").pack()),
             ],
             cancel_row(),
         ],
@@ -135,9 +136,9 @@ async def on_concern_step(
         await edit(update, _("Cancelled. Nothing was sent or kept."))
     elif len(answers_so_far) == 1:
         buttons: Buttons = [
-            [(_("A facilitator"), ConcernStep(answers_so_far + "f").pack())],
-            [(_("A member"), ConcernStep(answers_so_far + "m").pack())],
-            [(_("The programme"), ConcernStep(answers_so_far + "p").pack())],
+            [(label(PERSON, _("A facilitator")), ConcernStep(answers_so_far + "f").pack())],
+            [(label(GROUP, _("A member")), ConcernStep(answers_so_far + "m").pack())],
+            [(label(PROGRAMME, _("The programme")), ConcernStep(answers_so_far + "p").pack())],
             cancel_row(),
         ]
         await edit(update, _("What is it about?"), buttons)
@@ -149,8 +150,8 @@ async def on_concern_step(
                 "will not know who you are, but they can still answer you here."
             ),
             [
-                [(_("Stay anonymous"), ConcernStep(answers_so_far + "1").pack())],
-                [(_("Give my name"), ConcernStep(answers_so_far + "0").pack())],
+                [(label(ANONYMOUS, _("Stay anonymous")), ConcernStep(answers_so_far + "1").pack())],
+                [(label(PERSON, _("Give my name")), ConcernStep(answers_so_far + "0").pack())],
                 cancel_row(),
             ],
         )

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.delivery.kinds.safety import concern_detail, discreet_text
 from bot.domain.buttons.safety import ConcernStep, FocalAction
+from bot.domain.symbols import NO, label
 from bot.handlers.common import markup, reply, rt
 from bot.handlers.dialogue import Awaiting, Question, deadline, expect
 from bot.handlers.routing import answer_stale, answers
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def cancel_row() -> list[tuple[str, str]]:
     """The Cancel button under every step of the safety dialogues (a concern, an answer)."""
-    return [(_("Cancel"), ConcernStep("x").pack())]
+    return [(label(NO, _("Cancel")), ConcernStep("x").pack())]
 
 
 async def relay_answer(

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.safety import Forget
+from bot.domain.symbols import NO, YES, label
 from bot.handlers.common import current_person, person_confirming, reply, rt, send_file
 from bot.handlers.routing import answers
 from bot.i18n import _, ngettext
@@ -80,8 +81,8 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         update,
         text,
         [
-            [(_("Yes, delete everything"), Forget(yes=True).pack())],
-            [(_("No, keep my data"), Forget(yes=False).pack())],
+            [(label(YES, _("Yes, delete everything")), Forget(yes=True).pack())],
+            [(label(NO, _("No, keep my data")), Forget(yes=False).pack())],
         ],
     )
 

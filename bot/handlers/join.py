@@ -1,4 +1,5 @@
-"""A member's first steps: invite link, language, consent, progress opt-in, name, code of conduct.
+"""A member's first steps: invite link, language, read/listen/both, consent, progress opt-in,
+name, code of conduct.
 
 Every step's state rides in the button data, so nothing is stored until the last "I accept",
 and a restart in the middle of joining loses nothing.
@@ -12,11 +13,16 @@ from dataclasses import replace
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from bot.domain.audio import AudioItem, AudioKey
 from bot.domain.buttons.member import Join
 from bot.domain.curriculum import context_key
+from bot.domain.symbols import DISCREET, NO, NUMBER, YES, label
 from bot.handlers import facilitator_roles, partner, partner_staff, recording_roles
-from bot.handlers.common import ask_language, current_person, edit, reply, rt
+from bot.handlers.common import Buttons, ask_language, current_person, edit, reply, rt
+from bot.handlers.hearing import listen_row, send_recording
+from bot.handlers.language_notice import language_notice_text, needs_language_notice, notice_key
 from bot.handlers.routing import answers
+from bot.handlers.voice_modes import mode_buttons, modes_text
 from bot.i18n import _, content_text, current_language, format_when, use_language
 from bot.services.enrollment import InviteProblem, check_member_invite, enroll, invite_kind
 from bot.storage.invites import CODE_PATTERN
@@ -149,13 +155,17 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
     if check.problem is not None or check.group is None or check.curriculum_id is None:
         await edit(update, _problem_text(check.problem or InviteProblem.UNKNOWN))
         return
-    no = (_("No, thank you"), Join("decline", "", s.lang).pack())
+    no = (label(NO, _("No, thank you")), Join("decline", "", s.lang).pack())
+    runtime = rt(context)
+    consent = AudioKey("", 0, AudioItem.CONSENT, s.lang)
+    conduct = AudioKey(check.curriculum_id, 0, AudioItem.CONDUCT, s.lang)
     if s.stage == "lang":
-        await edit(
-            update,
-            _consent_text(),
-            [[(_("Yes, I agree"), Join("consent", s.code, s.lang).pack())], [no]],
-        )
+        await _ask_voice_mode(update, context, s)
+    elif s.stage == "voice":
+        hear = await listen_row(runtime, consent, replace(s, stage="hear").pack())
+        await edit(update, _consent_text(), [*_consent_buttons(s, no), *hear])
+    elif s.stage == "hear":
+        await _hear(update, context, consent, _consent_buttons(s, no))
     elif s.stage == "consent":
         await edit(
             update,
@@ -164,8 +174,18 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
                 "your group's totals? Your facilitator sees only totals, never your own answers."
             ),
             [
-                [(_("Yes, count my answers"), Join("optin", s.code, s.lang, True).pack())],
-                [(_("No, keep them only for me"), Join("optin", s.code, s.lang, False).pack())],
+                [
+                    (
+                        label(YES, _("Yes, count my answers")),
+                        replace(s, stage="optin", opt_in=True).pack(),
+                    )
+                ],
+                [
+                    (
+                        label(NO, _("No, keep them only for me")),
+                        replace(s, stage="optin", opt_in=False).pack(),
+                    )
+                ],
             ],
         )
     elif s.stage == "optin":
@@ -176,30 +196,71 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Jo
                 "If not, you will be shown as a number."
             ),
             [
-                [(_("Yes, show my first name"), replace(s, stage="name", show_name=True).pack())],
-                [(_("No, show a number"), replace(s, stage="name", show_name=False).pack())],
+                [
+                    (
+                        label(YES, _("Yes, show my first name")),
+                        replace(s, stage="name", show_name=True).pack(),
+                    )
+                ],
+                [
+                    (
+                        label(NUMBER, _("No, show a number")),
+                        replace(s, stage="name", show_name=False).pack(),
+                    )
+                ],
             ],
         )
     elif s.stage == "name":
         cur_id = check.curriculum_id
-        conduct = rt(context).curricula[cur_id].code_of_conduct
+        words = runtime.curricula[cur_id].code_of_conduct
         text = "\n\n".join(
             [
                 _("<b>Our group's code of conduct</b>"),
-                content_text(context_key(cur_id, None, "code_of_conduct"), conduct),
+                content_text(context_key(cur_id, None, "code_of_conduct"), words),
                 _("Do you accept it?"),
                 _discreet_offer_text(),
             ]
         )
-        accept = replace(s, stage="accept", discreet=False).pack()
-        discreet = replace(s, stage="accept", discreet=True).pack()
-        await edit(
-            update,
-            text,
-            [[(_("I accept"), accept)], [(_("I accept, with discreet messages"), discreet)], [no]],
-        )
+        hear = await listen_row(runtime, conduct, replace(s, stage="hearconduct").pack())
+        await edit(update, text, [*_conduct_buttons(s, no), *hear])
+    elif s.stage == "hearconduct":
+        await _hear(update, context, conduct, _conduct_buttons(s, no))
     elif s.stage == "accept":
         await _enroll(update, context, s)
+
+
+def _consent_buttons(s: Join, no: tuple[str, str]) -> Buttons:
+    return [[(label(YES, _("Yes, I agree")), replace(s, stage="consent").pack())], [no]]
+
+
+def _conduct_buttons(s: Join, no: tuple[str, str]) -> Buttons:
+    accept = replace(s, stage="accept", discreet=False).pack()
+    discreet = replace(s, stage="accept", discreet=True).pack()
+    return [
+        [(label(YES, _("I accept")), accept)],
+        [(label(YES + DISCREET, _("I accept, with discreet messages")), discreet)],
+        [no],
+    ]
+
+
+async def _ask_voice_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -> None:
+    """Read, listen or both, right after the language; a man who picked Bamanankan learns
+    first what will come in French, and hears it when the notice is recorded (its voice
+    message carries the same three choices)."""
+    buttons = mode_buttons(lambda mode: replace(s, stage="voice", voice=mode).pack())
+    if not needs_language_notice(s.lang):
+        await edit(update, modes_text(), buttons)
+        return
+    await edit(update, "\n\n".join([language_notice_text(), modes_text()]), buttons)
+    await send_recording(update, context, notice_key(s.lang), buttons)
+
+
+async def _hear(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, key: AudioKey, buttons: Buttons
+) -> None:
+    """The 🔊 of a screen: its recording below it, with the screen's answers."""
+    if not await send_recording(update, context, key, buttons):
+        await reply(update, _("There is no recording of this screen in your language yet."))
 
 
 async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -> None:
@@ -213,6 +274,7 @@ async def _enroll(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Join) -
         progress_opt_in=s.opt_in,
         first_name=(user.first_name[:64] if s.show_name else None),
         discreet=s.discreet,
+        voice_mode=s.voice,
     )
     if isinstance(result, InviteProblem):
         await edit(update, _problem_text(result))

@@ -16,12 +16,21 @@ from telegram.ext import (
 
 from bot.domain.buttons.member import ChooseLanguage, MenuShortcut, Pause, Stop
 from bot.domain.languages import SUPPORTED_LANGUAGES
+from bot.domain.symbols import HELP, NO, PAUSE, PROGRESS, YES, label
 from bot.domain.words import command_for_word
-from bot.handlers import staff_menus
-from bot.handlers.common import current_person, edit, person_confirming, person_pressing, reply, rt
+from bot.handlers import language_notice, staff_menus
+from bot.handlers.common import (
+    current_person,
+    edit,
+    language_buttons,
+    person_confirming,
+    person_pressing,
+    reply,
+    rt,
+)
 from bot.handlers.routing import answers
 from bot.handlers.safety import show_help
-from bot.i18n import LANGUAGE_NAMES, _, current_language, format_day, ngettext, use_language
+from bot.i18n import _, current_language, format_day, ngettext, use_language
 from bot.services import participation
 from bot.storage.people import PersonRow
 
@@ -48,9 +57,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _member_or_explain(update) is None:
         return
-    buttons = [
-        [(LANGUAGE_NAMES[lang], ChooseLanguage(lang).pack())] for lang in SUPPORTED_LANGUAGES
-    ]
+    buttons = language_buttons(list(SUPPORTED_LANGUAGES), lambda lang: ChooseLanguage(lang).pack())
     await reply(update, _("Which language do you want Foyer to use?"), buttons)
 
 
@@ -65,19 +72,21 @@ async def on_language(
     # Staff have a menu of their own, in the language they read.
     await staff_menus.refresh(context.bot, rt(context), person.telegram_id, remove=False)
     with use_language(choice.lang):
-        await edit(update, _("Done. Foyer will write to you in English from now on."))
+        done = _("Done. Foyer will write to you in English from now on.")
+    await language_notice.answer_with_notice(update, context, choice.lang, done)
 
 
 async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _member_or_explain(update) is None:
         return
     weeks = [
-        (ngettext("{n} week", "{n} weeks", n).format(n=n), Pause(n).pack()) for n in range(1, 5)
+        (label(PAUSE, ngettext("{n} week", "{n} weeks", n).format(n=n)), Pause(n).pack())
+        for n in range(1, 5)
     ]
     await reply(
         update,
         _("For how long do you want to pause? Your group stays open for you."),
-        [weeks[:2], weeks[2:], [(_("Until I send /resume"), Pause(0).pack())]],
+        [weeks[:2], weeks[2:], [(label(PAUSE, _("Until I send /resume")), Pause(0).pack())]],
     )
 
 
@@ -122,8 +131,8 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         _("Do you want to stop receiving Foyer's messages?"),
         [
             [
-                (_("Yes, stop"), Stop(yes=True).pack()),
-                (_("No, keep going"), Stop(yes=False).pack()),
+                (label(YES, _("Yes, stop")), Stop(yes=True).pack()),
+                (label(NO, _("No, keep going")), Stop(yes=False).pack()),
             ]
         ],
     )
@@ -225,10 +234,10 @@ async def media_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     lines.append(_("Here is what you can do:"))
     buttons = [
         [
-            (_("My progress"), MenuShortcut("progress").pack()),
-            (_("Take a break"), MenuShortcut("pause").pack()),
+            (label(PROGRESS, _("My progress")), MenuShortcut("progress").pack()),
+            (label(PAUSE, _("Take a break")), MenuShortcut("pause").pack()),
         ],
-        [(_("Help"), MenuShortcut("help").pack())],
+        [(label(HELP, _("Help")), MenuShortcut("help").pack())],
     ]
     await reply(update, "\n\n".join(lines), buttons)
 

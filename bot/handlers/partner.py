@@ -10,8 +10,11 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.member import CouplesCheckIn, PartnerStep
 from bot.domain.outbox_kinds import OutboxKind
+from bot.domain.symbols import NO, YES, label
 from bot.handlers.checkin import recorded
-from bot.handlers.common import ask_language, current_person, edit, reply, rt
+from bot.handlers.common import Buttons, ask_language, current_person, edit, reply, rt
+from bot.handlers.hearing import send_recording
+from bot.handlers.language_notice import language_notice_text, needs_language_notice, notice_key
 from bot.handlers.routing import answers
 from bot.i18n import _, current_language, format_day, use_language
 from bot.services import couples
@@ -135,14 +138,21 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Pa
         if check.problem is not None:
             await edit(update, _problem_text(check.problem))
             return
-        await edit(
-            update,
-            _partner_consent_text(),
+        buttons: Buttons = [
             [
-                [(_("Yes, I want to take part"), PartnerStep("accept", s.code, s.lang).pack())],
-                [(_("No, thank you"), PartnerStep("decline", "", s.lang).pack())],
+                (
+                    label(YES, _("Yes, I want to take part")),
+                    PartnerStep("accept", s.code, s.lang).pack(),
+                )
             ],
-        )
+            [(label(NO, _("No, thank you")), PartnerStep("decline", "", s.lang).pack())],
+        ]
+        if not needs_language_notice(s.lang):
+            await edit(update, _partner_consent_text(), buttons)
+            return
+        # Told first, in French, that written messages come in French; heard when recorded.
+        await edit(update, "\n\n".join([language_notice_text(), _partner_consent_text()]), buttons)
+        await send_recording(update, context, notice_key(s.lang), buttons)
         return
     result = await couples.enroll_partner(
         rt(context), code=s.code, telegram_id=user.id, language=s.lang

@@ -22,6 +22,7 @@ from telegram.ext import (
 from bot.domain.buttons.safety import DistressCheck, HelpOffer
 from bot.domain.distress import DistressCategory, detect, fold
 from bot.domain.resources import Category, Entry
+from bot.domain.symbols import NO, PERSON, YES, label
 from bot.domain.words import command_for_word
 from bot.handlers import staff_menus
 from bot.handlers.common import Buttons, current_person, edit, is_private, reply, rt
@@ -107,7 +108,7 @@ def _commands_text() -> str:
 def _talk_button(context: ContextTypes.DEFAULT_TYPE) -> Buttons | None:
     if not safety.focal_points(rt(context)):
         return None
-    return [[(_("Talk to a person"), HelpOffer("t").pack())]]
+    return [[(label(PERSON, _("Talk to a person")), HelpOffer("t").pack())]]
 
 
 async def _roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> staff_menus.Roles:
@@ -203,8 +204,8 @@ async def offer_help(
         update,
         "\n\n".join(lines),
         [
-            [(_("Yes, show me help"), DistressCheck(yes=True).pack())],
-            [(_("No, carry on"), DistressCheck(yes=False).pack())],
+            [(label(YES, _("Yes, show me help")), DistressCheck(yes=True).pack())],
+            [(label(NO, _("No, carry on")), DistressCheck(yes=False).pack())],
         ],
     )
     log.info("safety.distress_offered")
@@ -245,8 +246,8 @@ async def on_help_button(
                 "and nothing else: not your answers, not what you wrote."
             ),
             [
-                [(_("Yes, tell them"), HelpOffer("y").pack())],
-                [(_("No, not now"), HelpOffer("n").pack())],
+                [(label(YES, _("Yes, tell them")), HelpOffer("y").pack())],
+                [(label(NO, _("No, not now")), HelpOffer("n").pack())],
             ],
         )
     elif offer.choice == "n":

@@ -19,6 +19,7 @@ from babel.dates import get_day_names
 
 from bot.app import build_application, running
 from bot.delivery import due, planner
+from bot.domain.symbols import words_of
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import Message
 from bot.i18n import LANGUAGE_NAMES, _, format_clock, format_day_short
@@ -256,7 +257,9 @@ class Sandbox:
                 break
             self.screen.seen_silently(persona)
             wanted = LANGUAGE_NAMES.get(self.lang)
-            _label, data = next(((lb, d) for lb, d in choices if lb == wanted), choices[0])
+            _label, data = next(
+                ((lb, d) for lb, d in choices if words_of(lb) == wanted), choices[0]
+            )
             self.emu.press_button(persona.user_id, current.message_id, data)
             await self.settle()
             if self.emu.message(persona.user_id, current.message_id).revision == current.revision:

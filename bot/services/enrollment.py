@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.delivery.due import schedule_for
+from bot.domain.audio import VoiceMode
 from bot.domain.outbox_kinds import OutboxKind
 from bot.runtime import Runtime
 from bot.services import invitations
@@ -88,6 +89,7 @@ async def enroll(
     progress_opt_in: bool,
     first_name: str | None,
     discreet: bool = False,
+    voice_mode: VoiceMode | None = None,
 ) -> Enrolled | InviteProblem:
     now = rt.clock.now()
     async with rt.engine.begin() as conn:
@@ -108,6 +110,7 @@ async def enroll(
             first_name=first_name,
             now=now,
             discreet=discreet,
+            voice_mode=voice_mode.value if voice_mode is not None else None,
         )
         m = await memberships.enroll(
             conn,

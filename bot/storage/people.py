@@ -24,7 +24,7 @@ class PersonRow:
     last_seen_at: datetime | None
     silent: bool = False
     auto_erase_hours: int | None = None
-    voice_mode: str | None = None  # read | listen | both; None: the language's default
+    voice_mode: str | None = None  # read | listen | both; None: not chosen (the language's)
 
 
 def _row(r: object) -> PersonRow:
@@ -64,7 +64,9 @@ async def get_or_create(
     first_name: str | None,
     now: datetime,
     discreet: bool | None = None,
+    voice_mode: str | None = None,
 ) -> PersonRow:
+    """The person, created or updated; a choice given as None leaves his earlier one."""
     found = await by_telegram_id(conn, telegram_id)
     if found is not None:
         values: dict[str, object] = {"language": language, "blocked": False, "last_seen_at": now}
@@ -72,6 +74,8 @@ async def get_or_create(
             values["first_name"] = first_name
         if discreet is not None:
             values["discreet"] = discreet
+        if voice_mode is not None:
+            values["voice_mode"] = voice_mode
         await conn.execute(update(person).where(person.c.id == found.id).values(**values))
         refreshed = await by_telegram_id(conn, telegram_id)
         assert refreshed is not None
@@ -82,6 +86,7 @@ async def get_or_create(
             language=language,
             first_name=first_name,
             discreet=bool(discreet),
+            voice_mode=voice_mode,
             blocked=False,
             created_at=now,
             last_seen_at=now,
@@ -94,6 +99,14 @@ async def get_or_create(
 
 async def set_language(conn: AsyncConnection, person_id: int, language: str) -> None:
     await conn.execute(update(person).where(person.c.id == person_id).values(language=language))
+
+
+async def set_voice_mode(conn: AsyncConnection, person_id: int, mode: str) -> bool:
+    """Read, listen or both; False when the person is gone."""
+    done = await conn.execute(
+        update(person).where(person.c.id == person_id).values(voice_mode=mode)
+    )
+    return bool(done.rowcount)
 
 
 async def touch(conn: AsyncConnection, person_id: int, now: datetime) -> None:

@@ -11,6 +11,7 @@ from bot.delivery.render import NothingToSend, Outgoing, renderer
 from bot.domain.buttons.member import CouplesCheckIn
 from bot.domain.curriculum import context_key
 from bot.domain.outbox_kinds import OutboxKind
+from bot.domain.symbols import HARD, NOT_YET, YES, label
 from bot.i18n import _, content_text, ngettext
 from bot.runtime import Runtime
 from bot.storage.outbox import Claimed
@@ -56,9 +57,9 @@ async def couples_checkin(item: Claimed, rt: Runtime) -> Outgoing:
     m = item.membership_id
     buttons = [
         [
-            (_("Done"), CouplesCheckIn(m, n, "done").pack()),
-            (_("Not yet"), CouplesCheckIn(m, n, "notyet").pack()),
+            (label(YES, _("Done")), CouplesCheckIn(m, n, "done").pack()),
+            (label(NOT_YET, _("Not yet")), CouplesCheckIn(m, n, "notyet").pack()),
         ],
-        [(_("It was difficult"), CouplesCheckIn(m, n, "hard").pack())],
+        [(label(HARD, _("It was difficult")), CouplesCheckIn(m, n, "hard").pack())],
     ]
     return Outgoing(text=text, buttons=buttons, protect_content=item.discreet)

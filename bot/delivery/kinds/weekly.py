@@ -6,6 +6,7 @@ from bot.delivery.render import NothingToSend, Outgoing, renderer
 from bot.domain.buttons.member import CheckIn
 from bot.domain.curriculum import Week, context_key
 from bot.domain.outbox_kinds import OutboxKind
+from bot.domain.symbols import NOT_YET, PARTLY, YES, label
 from bot.i18n import _, content_text
 from bot.runtime import Runtime
 from bot.storage.outbox import Claimed
@@ -53,8 +54,8 @@ async def checkin(item: Claimed, rt: Runtime) -> Outgoing:
     text = _text(cur_id, week.number, "checkin", week.checkin)
     m, n = item.membership_id, week.number
     row = [
-        (_("Done"), CheckIn(m, n, "done").pack()),
-        (_("Partly"), CheckIn(m, n, "partly").pack()),
-        (_("Not yet"), CheckIn(m, n, "notyet").pack()),
+        (label(YES, _("Done")), CheckIn(m, n, "done").pack()),
+        (label(PARTLY, _("Partly")), CheckIn(m, n, "partly").pack()),
+        (label(NOT_YET, _("Not yet")), CheckIn(m, n, "notyet").pack()),
     ]
     return Outgoing(text=text, buttons=[row], protect_content=item.discreet)

@@ -6,21 +6,38 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal, Self, cast
 
+from bot.domain.audio import VoiceMode
 from bot.domain.buttons.base import CODE, LANG, Button, YesNo, flag, joined
 
-JoinStage = Literal["lang", "consent", "optin", "name", "accept", "decline"]
+JoinStage = Literal[
+    "lang", "voice", "hear", "consent", "optin", "name", "hearconduct", "accept", "decline"
+]
 _JOIN_LETTERS: dict[JoinStage, str] = {
-    "lang": "l", "consent": "c", "optin": "p", "name": "n", "accept": "a", "decline": "x",
+    "lang": "l", "voice": "v", "hear": "h", "consent": "c", "optin": "p", "name": "n",
+    "hearconduct": "k", "accept": "a", "decline": "x",
 }  # fmt: skip
 _JOIN_STAGES = {v: k for k, v in _JOIN_LETTERS.items()}
 # How many yes/no flags each stage carries. Accept carries a third, discreet mode, chosen on
 # the same screen; an accept with two (from before discreet mode) still works: not discreet.
-_JOIN_FLAGS = {"l": (0,), "c": (0,), "p": (1,), "n": (2,), "a": (3, 2), "x": (0,)}
+_JOIN_FLAGS = {
+    "l": (0,), "v": (0,), "h": (0,), "c": (0,), "p": (1,), "n": (2,), "k": (2,), "a": (3, 2),
+    "x": (0,),
+}  # fmt: skip
+# How the member wants the programme (read, listen, both), chosen right after the language
+# and carried to the end: a letter after the flags. Buttons from before the choice existed
+# carry none (None: the language's default), and still work.
+VOICE_LETTERS: dict[VoiceMode, str] = {
+    VoiceMode.READ: "r",
+    VoiceMode.LISTEN: "l",
+    VoiceMode.BOTH: "b",
+}
+_VOICE_MODES = {v: k for k, v in VOICE_LETTERS.items()}
 
 
 @dataclass(frozen=True)
 class Join(Button):
-    """One step of joining a group with an invite code: jl|jc|jp|jn|ja|jx:<code>:<lang>[:flags]."""
+    """One step of joining a group with an invite code:
+    j<stage>:<code>:<lang>[:flags][:<r|l|b>]."""
 
     stage: JoinStage
     code: str
@@ -28,15 +45,18 @@ class Join(Button):
     opt_in: bool = False
     show_name: bool = False
     discreet: bool = False
+    voice: VoiceMode | None = None
 
     PATTERN = re.compile(
-        rf"j(?P<s>[lcpnax]):(?P<code>{CODE})?:(?P<lang>{LANG})(?P<flags>(?::[01]){{0,3}})"
+        rf"j(?P<s>[lvhcpnkax]):(?P<code>{CODE})?:(?P<lang>{LANG})(?P<flags>(?::[01]){{0,3}})"
+        r"(?::(?P<voice>[rlb]))?"
     )
 
     def pack(self) -> str:
         letter = _JOIN_LETTERS[self.stage]
         flags = [flag(b) for b in (self.opt_in, self.show_name, self.discreet)]
-        return joined(f"j{letter}", self.code, self.lang, *flags[: _JOIN_FLAGS[letter][0]])
+        voice = [VOICE_LETTERS[self.voice]] if self.voice is not None else []
+        return joined(f"j{letter}", self.code, self.lang, *flags[: _JOIN_FLAGS[letter][0]], *voice)
 
     @classmethod
     def from_match(cls, m: re.Match[str]) -> Join | None:
@@ -44,9 +64,12 @@ class Join(Button):
         flags = [f == "1" for f in m["flags"].split(":")[1:]]
         if len(flags) not in _JOIN_FLAGS[letter] or (letter != "x" and not m["code"]):
             return None
+        voice = _VOICE_MODES[m["voice"]] if m["voice"] else None
+        if (letter == "v" and voice is None) or (letter == "l" and voice is not None):
+            return None  # the choice is what "v" carries; the language screen precedes it
         opt_in, show_name, discreet = [*flags, False, False, False][:3]
         stage = _JOIN_STAGES[letter]
-        return cls(stage, m["code"] or "", m["lang"], opt_in, show_name, discreet)
+        return cls(stage, m["code"] or "", m["lang"], opt_in, show_name, discreet, voice)
 
 
 @dataclass(frozen=True)
@@ -195,3 +218,33 @@ class ContactRegistration(Button):
     @classmethod
     def from_match(cls, m: re.Match[str]) -> ContactRegistration:
         return cls(m[1])
+
+
+@dataclass(frozen=True)
+class VoiceModeChoice(Button):
+    """/settings: how he receives the programme: vm (show the choice) or vm:<r|l|b>."""
+
+    mode: VoiceMode | None
+
+    PATTERN = re.compile(r"vm(?::([rlb]))?")
+
+    def pack(self) -> str:
+        return joined("vm", VOICE_LETTERS[self.mode]) if self.mode is not None else "vm"
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> VoiceModeChoice:
+        return cls(_VOICE_MODES[m[1]] if m[1] else None)
+
+
+@dataclass(frozen=True)
+class LanguageMenu(Button):
+    """/settings: show the languages to choose from (the same choice as /language): lm."""
+
+    PATTERN = re.compile(r"lm")
+
+    def pack(self) -> str:
+        return "lm"
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> LanguageMenu:
+        return cls()
