@@ -161,8 +161,6 @@ NOT_EXPORTED: dict[str, dict[str, str]] = {
     "worker": {"*": "Foyer's own running senders"},
     "handled_update": {"*": "Telegram's ids of the updates handled, for a day, nobody's"},
     "service_mark": {"*": "when Foyer's own jobs last ran"},
-    "recording": {"*": "the programme read aloud by staff: the organisation's, no member data"},
-    "audio_upload": {"*": "Telegram's references to the programme's audio files, nobody's"},
 }
 
 
