@@ -165,5 +165,4 @@ def _audio(s: Settings, loaded: list[Curriculum], root: Path) -> list[Coverage]:
         SUPPORTED_LANGUAGES,
         approved=approved,
         pending=pending,
-        falls_back=frozenset(s.language_fallbacks),
     )

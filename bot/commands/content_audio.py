@@ -20,9 +20,9 @@ from bot.content.audio_export import export as export_files
 from bot.content.audio_import import CannotUpload, Imported, Target, import_folder
 from bot.domain.audio import AudioKey
 from bot.domain.languages import SUPPORTED_LANGUAGES
-from bot.domain.recordable import curriculum_keys, foyer_keys
 from bot.infra.log_setup import redacted
 from bot.runtime import Runtime
+from bot.services.recordings import curriculum_keys, foyer_keys
 from bot.settings import Settings
 from bot.storage import recordings
 
@@ -51,7 +51,6 @@ def library_coverage(s: Settings, languages: list[str]) -> list[Coverage]:
         languages,
         approved=approved,
         pending=pending,
-        falls_back=frozenset(s.language_fallbacks),
     )
 
 
@@ -122,7 +121,7 @@ def _known(s: Settings) -> frozenset[AudioKey]:
     for lang in SUPPORTED_LANGUAGES:
         for cur_id in found.ids():
             keys += curriculum_keys(found[cur_id], lang)
-        keys += foyer_keys(lang, falls_back=lang in s.language_fallbacks)
+        keys += foyer_keys(lang)
     return frozenset(keys)
 
 

@@ -12,7 +12,11 @@ from typing import Any
 
 from bot.domain.audio import AudioKey
 from bot.domain.curriculum import Curriculum
-from bot.domain.recordable import curriculum_keys, folder_of, foyer_keys
+from bot.services.recordings import curriculum_keys, foyer_keys
+
+# The folder of an export that holds Foyer's own screens (a curriculum's are in a folder named
+# by its id). Files are known by their names alone, so a folder never decides a key.
+FOYER_FOLDER = "foyer"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,11 @@ class Total:
         return f"{self.folder} {self.language}: {self.heard} of {self.items} items"
 
 
+def folder_of(key: AudioKey) -> str:
+    """The folder of an export the key's file goes in: its curriculum's id, or foyer/."""
+    return key.curriculum or FOYER_FOLDER
+
+
 def _files(cur: Curriculum, root: Path) -> dict[tuple[int, str, str], str]:
     """(week, language, item) -> the path the curriculum names, for the files that exist."""
     return {
@@ -79,7 +88,6 @@ def coverage(
     *,
     approved: set[AudioKey],
     pending: set[AudioKey],
-    falls_back: frozenset[str],
 ) -> list[Coverage]:
     """Every recordable key in ``languages``: each curriculum's (files relative to ``root``,
     the curricula's folder), then Foyer's own screens."""
@@ -92,7 +100,7 @@ def coverage(
                 found = files.get((key.week, lang, key.item.value))
                 out.append(Coverage(key, key in approved, key in pending, found))
     for lang in langs:
-        for key in foyer_keys(lang, falls_back=lang in falls_back):
+        for key in foyer_keys(lang):
             out.append(Coverage(key, key in approved, key in pending, None))
     return out
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.content.audio_coverage import folder_of
 from bot.domain.audio import AudioItem, AudioKey
-from bot.domain.recordable import folder_of
 from bot.storage.recordings import Recording
 
 
