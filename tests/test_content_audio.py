@@ -21,7 +21,7 @@ from bot import i18n
 from bot.cli import main
 from bot.domain.audio import AudioItem, AudioKey, RecordingStatus
 from bot.emulator import BotAPIEmulator
-from bot.storage import recordings
+from bot.storage import audio_uploads, recordings
 from bot.storage.db import make_engine
 from bot.storage.tables import recording
 from tests.audio_samples import opus_bytes
@@ -279,6 +279,13 @@ async def test_list_shows_coverage_per_curriculum_language_and_item(
     assert "audio: curriculum files only, not the library (no database at " in err
 
 
+def _sent_file_id(emu: BotAPIEmulator, chat_id: int) -> str:
+    """The file_id of the last voice the bot sent to the chat (deleted since, as import does)."""
+    sent = [m for m in emu.state.bot_messages(chat_id, include_deleted=True) if m.kind == "voice"]
+    assert sent[-1].file is not None
+    return sent[-1].file.file_id
+
+
 async def _recorded(emu: BotAPIEmulator, seconds: float, pitch: float) -> tuple[str, bytes]:
     """A voice note a recorder sent the bot: its file_id (this bot's) and bytes."""
     data = opus_bytes(seconds, pitch)
@@ -406,7 +413,7 @@ async def test_export_names_what_cannot_be_downloaded_and_goes_on(
     assert 'audio.bm = { prompt = "tiny-4/tiny-4.w1.prompt.bm.ogg" }' in capsys.readouterr().out
 
 
-async def test_import_checks_each_file_and_replaces_another_bots_recording(
+async def test_import_checks_each_file_and_keeps_another_bots_recording_with_its_people(
     db_url: str,
     emu: BotAPIEmulator,
     tmp_path: Path,
@@ -422,27 +429,41 @@ async def test_import_checks_each_file_and_replaces_another_bots_recording(
     (folder / "tiny-4" / "tiny-4.w1.tip.bm.ogg").write_bytes(b"")
     (folder / "tiny-4" / "tiny-4.w9.tip.bm.ogg").write_bytes(opus_bytes(1))
     (folder / "tiny-4" / "tiny-4.w1.checkin.bm.ogg").write_bytes(_vorbis())
-    # The same key under an old token's bot: this bot cannot send it, the import replaces it.
+    # The same key approved through an old token's bot: this bot cannot send its file_id.
     await _add(db_url, _key(1, AudioItem.PROMPT), "VOICE-000001-999", RecordingStatus.APPROVED, 999)
     _env(monkeypatch, db_url, content, emu)
 
     code = await asyncio.to_thread(main, ["content", "audio", "import", str(folder)])
     out, err = capsys.readouterr()
     assert code == 1
-    assert out.splitlines() == ["tiny-4:w1:prompt:bm: imported"]
+    assert out.splitlines() == [
+        "tiny-4:w1:prompt:bm: uploaded for this bot (the approved recording kept)"
+    ]
     assert f"{folder}/tiny-4/tiny-4.w1.tip.bm.ogg: empty file: not imported" in err
     assert f"{folder}/tiny-4/tiny-4.w9.tip.bm.ogg: no tiny-4:w9:tip:bm in this deployment" in err
     assert "tiny-4.w1.checkin.bm.ogg: an OGG file without an Opus stream" in err
-    assert len(emu.calls("sendVoice")) == 1
+    (upload,) = emu.calls("sendVoice")
+    # The recording stays, with whoever recorded and approved it; delivery finds this bot's
+    # upload of it (bot/delivery/voice.py, "recording:<id>").
     rows = await _rows(db_url)
-    assert [r[4] for r in rows] == ["replaced", "approved"]
+    assert [(r[4], r[5]) for r in rows] == [("approved", "VOICE-000001-999")]
     engine = make_engine(db_url)
     try:
         async with engine.connect() as conn:
             found = await recordings.approved(conn, _key(1, AudioItem.PROMPT))
+            assert found is not None
+            uploaded = await audio_uploads.file_id_of(conn, 123456, f"recording:{found.id}")
     finally:
         await engine.dispose()
-    assert found is not None and found.bot_id == 123456 and found.recorded_by is None
+    assert uploaded is not None and uploaded == _sent_file_id(emu, upload.params["chat_id"])
+
+    # Imported again: this bot has it, nothing goes up. --replace makes it a new recording.
+    assert await asyncio.to_thread(main, ["content", "audio", "import", str(good.parent)]) == 1
+    assert "tiny-4:w1:prompt:bm: kept the approved recording" in capsys.readouterr().out
+    assert len(emu.calls("sendVoice")) == 1
+    await asyncio.to_thread(main, ["content", "audio", "import", str(folder), "--replace"])
+    assert "tiny-4:w1:prompt:bm: imported" in capsys.readouterr().out
+    assert [r[4] for r in await _rows(db_url)] == ["replaced", "approved"]
 
     # No admin and no --chat: nowhere to upload, said in one line.
     monkeypatch.delenv("FOYER_ADMIN_IDS")

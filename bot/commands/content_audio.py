@@ -152,8 +152,11 @@ def import_files(args: argparse.Namespace) -> int:
         print(f"{key.text()}: kept the approved recording (--replace replaces it)")
     for key in done.imported:
         print(f"{key.text()}: imported")
+    for key in done.uploaded_for:
+        print(f"{key.text()}: uploaded for this bot (the approved recording kept)")
     print(
-        f"imported {len(done.imported)}, kept {len(done.kept)}, {len(done.problems)} not imported",
+        f"imported {len(done.imported) + len(done.uploaded_for)}, kept {len(done.kept)}, "
+        f"{len(done.problems)} not imported",
         file=sys.stderr,
     )
     return EXIT_PROBLEMS if done.problems else 0

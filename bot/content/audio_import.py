@@ -1,6 +1,9 @@
 """`foyer content audio import DIR`: an export's files back into the library of this bot, after
 a new token or on a new deployment. An export holds approved recordings only, so what comes
-back is approved at once (no second review); who recorded and approved it is not carried.
+back is approved at once (no second review); who recorded and approved it is not carried. A
+key whose approved recording was made through another bot (the old token) keeps that
+recording, with its recorder and reviewer: the file is uploaded for this bot as an
+`audio_upload` "recording:<id>" row, which delivery sends (bot/delivery/voice.py).
 
 Telegram takes a file only with a message: each file is sent once, silently, to one staff chat
 (`--chat`, or the first FOYER_ADMIN_IDS), as a voice message named by its key, and the message
@@ -22,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.content.audio_check import BadRecording, read
 from bot.domain.audio import AudioKey
-from bot.storage import recordings
+from bot.storage import audio_uploads, recordings
 
 
 class CannotUpload(Exception):
@@ -33,6 +36,8 @@ class CannotUpload(Exception):
 class Imported:
     imported: list[AudioKey] = field(default_factory=list)
     kept: list[AudioKey] = field(default_factory=list)  # an approved one was there (--replace)
+    # Approved through another bot (an old token): uploaded for this one, the row kept.
+    uploaded_for: list[AudioKey] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # files not named as a recording
     problems: list[str] = field(default_factory=list)  # bad or refused files, one line each
 
@@ -111,8 +116,13 @@ async def import_folder(
             continue
         async with engine.connect() as conn:
             current = await recordings.approved(conn, key)
-        # A recording of another bot cannot be sent by this one: the import takes its place.
-        if current is not None and current.bot_id == target.bot_id and not target.replace:
+            # The approved recording of another bot (an old token), as delivery finds it.
+            source = f"recording:{current.id}" if current is not None else ""
+            ours = current is not None and (
+                current.bot_id == target.bot_id
+                or await audio_uploads.file_id_of(conn, target.bot_id, source) is not None
+            )
+        if ours and not target.replace:
             out.kept.append(key)
             continue
         try:
@@ -123,6 +133,12 @@ async def import_folder(
             out.problems.append(f"{path}: Telegram refused it: {exc.message}")
             continue
         async with engine.begin() as conn:
+            if current is not None and not target.replace:
+                # This bot cannot send the other bot's file_id: it sends this upload in its
+                # place, and the recording keeps who recorded and who approved it.
+                await audio_uploads.remember(conn, target.bot_id, source, file_id, now())
+                out.uploaded_for.append(key)
+                continue
             await recordings.add_imported(
                 conn,
                 key,
