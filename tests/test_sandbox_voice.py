@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from mutagen.oggopus import OggOpus
+from sqlalchemy import text
 from telegram import InputFile
 
 from bot.content.audio_check import inspect
@@ -20,9 +21,17 @@ from bot.sandbox.session import Sandbox, open_sandbox
 from bot.sandbox.terminal import Terminal
 from bot.sandbox.voice_notes import voice_note
 from bot.sandbox.world import Options, database_url
-from bot.storage import migrate, recordings
+from bot.storage import migrate, people, recordings
 
-MEMBER_1 = 100001
+MEMBER_1, MEMBER_2, ADMIN_ID = 100001, 100002, 400001
+DEMOS = Path(__file__).resolve().parent.parent / "conversations"
+
+
+async def _person_ids(sandbox: Sandbox, telegram_id: int) -> int:
+    async with sandbox.rt.engine.connect() as conn:
+        found = await people.by_telegram_id(conn, telegram_id)
+    assert found is not None
+    return found.id
 
 
 async def _perform(sandbox: Sandbox, *lines: str) -> None:
@@ -120,3 +129,41 @@ async def test_a_recording_shows_its_language_length_and_item_and_is_saved(
     assert "[voice 0:05, saved as " in printed
     assert prompt.read_bytes() == data
     assert recorded.data is not None and checkin.read_bytes() == recorded.data
+
+
+async def test_the_voice_demo_a_bambara_member_who_listens(tmp_path: Path) -> None:
+    """conversations/demo.voice.sandbox: recorded and approved in Telegram, heard by a member."""
+    options = _options(tmp_path)
+    out = io.StringIO()
+    async with open_sandbox(options, Terminal(out, colour=False)) as sandbox:
+        sandbox.banner(interactive=False)
+        for line in script.load_script(DEMOS / "demo.voice.sandbox"):
+            assert await sandbox.perform(line.action), line
+        async with sandbox.rt.engine.connect() as conn:
+            approved = await recordings.all_approved(conn)
+            mode = (
+                await conn.execute(
+                    text("SELECT voice_mode FROM person WHERE telegram_id = :t"), {"t": MEMBER_2}
+                )
+            ).scalar_one()
+            answers = (await conn.execute(text("SELECT value FROM checkin"))).scalars().all()
+        recorder, admin = (
+            await _person_ids(sandbox, RECORDER.user_id),
+            await _person_ids(sandbox, ADMIN_ID),
+        )
+    printed = out.getvalue()
+    assert "\n! " not in printed
+    assert sorted(r.key.text() for r in approved) == [
+        "consent:bm",
+        "men-groups-12:w1:checkin:bm",
+        "men-groups-12:w1:prompt:bm",
+    ]
+    assert {(r.recorded_by, r.reviewed_by) for r in approved} == {(recorder, admin)}
+    assert mode == "listen" and answers == ["done"]
+    files = options.files_dir
+    assert files is not None
+    heard = files / "006-member2-men-groups-12.w1.prompt.bm.ogg"
+    assert f"[member 2] <- Foyer:\n    [voice bm 0:42 · week 1 prompt, saved as {heard}]" in printed
+    assert "[voice bm 0:35 · consent, saved as " in printed
+    assert "[voice bm 0:20 · week 1 checkin, saved as " in printed
+    assert inspect(heard.read_bytes()).seconds == 42
