@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from bot.app import build_application, running
 from bot.delivery.kinds.safety import neutral_first_line
-from bot.delivery.voice import VoiceUnavailable, find_voice, send_voice
+from bot.delivery.voice import VoiceUnavailable, find_voice, library_changed, send_voice
 from bot.domain.audio import AudioItem, AudioKey, RecordingStatus
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import Message
@@ -197,7 +197,7 @@ async def test_the_library_wins_and_only_its_approved_recording_counts(vf: Foyer
     rid = await add_recording(
         vf, k, RecordingStatus.APPROVED, file_id=emu_file.file_id, bot_id=bot_id
     )
-    vf.rt.voice.approved.clear()  # what a process learns within APPROVED_FRESH_SECONDS
+    library_changed(vf.rt)  # as approving in this process does
     voice = await find_voice(vf.rt, k)
     assert voice is not None and voice.source == f"recording:{rid}"
     assert voice.file_id == emu_file.file_id and voice.duration == 7
@@ -205,6 +205,18 @@ async def test_the_library_wins_and_only_its_approved_recording_counts(vf: Foyer
     await send_voice(vf.app.bot, vf.rt, to, voice)
     assert vf.emu.uploads() == 0
     assert vf.emu.last_message(to).file.file_id == emu_file.file_id  # type: ignore[union-attr]
+
+
+async def test_an_approval_elsewhere_is_heard_within_half_a_minute(vf: Foyer) -> None:
+    k = key(AudioItem.TIP, "fr")
+    before = await find_voice(vf.rt, k)
+    assert before is not None and before.source.startswith("sha256:")
+    rid = await add_recording(vf, k, RecordingStatus.APPROVED, file_id="F", bot_id=vf.app.bot.id)
+    vf.clock.advance(timedelta(seconds=20))
+    assert await find_voice(vf.rt, k) == before  # one look at the library per 30 s
+    vf.clock.advance(timedelta(seconds=11))
+    after = await find_voice(vf.rt, k)
+    assert after is not None and after.source == f"recording:{rid}"
 
 
 async def test_a_recording_of_another_bot_gives_way_to_the_curriculum_file(vf: Foyer) -> None:

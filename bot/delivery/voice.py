@@ -22,7 +22,6 @@ import hashlib
 import io
 import logging
 import math
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -40,9 +39,9 @@ from bot.storage.audio_uploads import FileFacts, VoiceMemory
 
 log = logging.getLogger(__name__)
 
-# How long a process trusts what it read of the library and of a curriculum's files: a
-# recording approved (or a file replaced) meanwhile reaches members within this, and a week's
-# fan-out asks the database and the disk once, not per member.
+# How long a process trusts what it read of the library and of a curriculum's files (by
+# Foyer's clock): a recording approved (or a file replaced) meanwhile reaches members within
+# this, and a week's fan-out asks the database and the disk once, not per member.
 APPROVED_FRESH_SECONDS = 30.0
 # Telegram's words when a file_id is not (or no longer) this bot's.
 _REFUSED_FILE_ID = "wrong file identifier"
@@ -78,6 +77,12 @@ def curriculum_file(rt: Runtime, key: AudioKey) -> Path | None:
     return None
 
 
+def library_changed(rt: Runtime) -> None:
+    """A recording was approved or withdrawn in this process: members hear the change from the
+    next send (other processes within APPROVED_FRESH_SECONDS)."""
+    rt.voice.approved.clear()
+
+
 async def find_voice(rt: Runtime, key: AudioKey) -> VoiceSource | None:
     """What members hear for ``key``: the approved library recording, else the curriculum's
     file, else None (pending, rejected and replaced recordings never)."""
@@ -98,7 +103,7 @@ async def find_voice(rt: Runtime, key: AudioKey) -> VoiceSource | None:
     path = memory.paths[key]
     if path is None:
         return None
-    facts = await _facts(memory, path)
+    facts = await _facts(memory, path, rt.clock.now().timestamp())
     if facts is None:
         return None
     file_id = await _known_file_id(rt, bot_id, facts.source)
@@ -202,7 +207,7 @@ async def _upload(bot: Bot, rt: Runtime, voice: VoiceSource, params: dict[str, A
 
 
 async def _approved(rt: Runtime, key: AudioKey) -> recordings.Recording | None:
-    now = time.monotonic()
+    now = rt.clock.now().timestamp()
     known = rt.voice.approved.get(key)
     if known is not None and known[0] > now:
         return known[1]
@@ -233,10 +238,9 @@ async def _forget(rt: Runtime, source: str, file_id: str) -> None:
         log.warning("voice.forget_failed source=%s error=%s", source, type(exc).__name__)
 
 
-async def _facts(memory: VoiceMemory, path: Path) -> FileFacts | None:
+async def _facts(memory: VoiceMemory, path: Path, now: float) -> FileFacts | None:
     """The file's source name and length, read again only when it changed (looked at once
     within APPROVED_FRESH_SECONDS); None when it is gone."""
-    now = time.monotonic()
     known = memory.files.get(path)
     if known is not None and now - known.checked < APPROVED_FRESH_SECONDS:
         return known

@@ -55,7 +55,7 @@ async def forget(conn: AsyncConnection, bot_id: int, source: str, file_id: str) 
 @dataclass(frozen=True)
 class FileFacts:
     """A curriculum file as it was read: its size and time (to notice a change), its source
-    name, its length in seconds, and when it was last looked at (time.monotonic())."""
+    name, its length in seconds, and when it was last looked at (Foyer's clock, a timestamp)."""
 
     signature: tuple[int, int]
     source: str
@@ -71,9 +71,9 @@ class VoiceMemory:
     ``file_ids``: a source's file_id for this bot (None: looked up, not uploaded yet);
     ``uploading``: the upload under way per source, which the other senders wait for;
     ``approved``: the approved recording of a key (or None) and when that answer goes stale
-    (time.monotonic()); ``paths``: the file a curriculum names for a key (curricula are loaded
-    once); ``files``: what was read of each; ``refused``: library recordings whose file_id
-    Telegram refused for this bot (no bytes to upload again)."""
+    (Foyer's clock, a timestamp); ``paths``: the file a curriculum names for a key (curricula
+    are loaded once); ``files``: what was read of each; ``refused``: library recordings whose
+    file_id Telegram refused for this bot (no bytes to upload again)."""
 
     file_ids: dict[str, str | None] = field(default_factory=dict)
     uploading: dict[str, asyncio.Future[None]] = field(default_factory=dict)
