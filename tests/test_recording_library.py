@@ -19,7 +19,13 @@ from sqlalchemy import select, text
 
 from bot.app import build_application, running
 from bot.domain.audio import AudioItem, AudioKey
-from bot.domain.buttons.recording import DraftAction, RecordItem, ReviewAction
+from bot.domain.buttons.recording import (
+    DraftAction,
+    RecordHome,
+    RecordItem,
+    RecordList,
+    ReviewAction,
+)
 from bot.emulator import BotAPIEmulator
 from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
@@ -311,8 +317,17 @@ async def test_too_long_or_not_a_voice_note_keeps_nothing(f: Foyer) -> None:
     assert "Please send a voice note" in (await f.last_message(r1)).content
     assert await count(f, recording) == 0
     # Still waiting for it: a good one is kept.
-    assert "kept as a draft" in (await record(f, r1, 299)).content
+    draft = await record(f, r1, 299)
+    assert "kept as a draft" in draft.content
     assert await status_of(f) == [("draft", 299)]
+    # Cancelled, it is gone, and its buttons are stale.
+    (rid,) = [r for (r,) in await rows(f, select(recording.c.id))]
+    await f.press(r1, draft, "❌ Cancel")
+    assert "Nothing was kept" in (await f.emu.wait_for_edit(r1, draft.message_id)).content
+    assert await count(f, recording) == 0
+    qid = f.emu.press_button(r1, draft.message_id, DraftAction(rid, "s").pack())
+    assert "no longer works" in (await f.emu.wait_for_callback_answer(qid))["text"]
+    assert await count(f, recording) == 0
 
 
 async def test_members_facilitators_and_other_languages_cannot_record_or_review(
@@ -335,6 +350,7 @@ async def test_members_facilitators_and_other_languages_cannot_record_or_review(
     assert "only for" in (await f.last_message(member)).content
 
     forged = [
+        RecordList("bm", "tiny-4").pack(),
         RecordItem(PROMPT_1).pack(),
         DraftAction(rid, "s").pack(),
         DraftAction(rid, "x").pack(),
@@ -345,7 +361,8 @@ async def test_members_facilitators_and_other_languages_cannot_record_or_review(
     for uid in (member, facilitator, french):
         f.emu.send_text(uid, "/help")
         anchor = anchors[uid] = await f.last_message(uid)
-        for data in forged:
+        home = [] if uid == french else [RecordHome().pack()]  # his own languages' overview
+        for data in [*home, *forged]:
             qid = f.emu.press_button(uid, anchor.message_id, data)
             answer = await f.emu.wait_for_callback_answer(qid)
             assert "no longer works" in answer["text"], (uid, data)

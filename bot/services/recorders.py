@@ -120,10 +120,6 @@ class Recorder:
     def reviews(self) -> tuple[str, ...]:
         return SUPPORTED_LANGUAGES if self.is_admin else self.records
 
-    @property
-    def any(self) -> bool:
-        return bool(self.records) or self.is_admin
-
 
 async def recorder_of(rt: Runtime, telegram_id: int) -> Recorder:
     """Read fresh for each action: a revoked recorder records and reviews nothing."""
