@@ -59,6 +59,7 @@ POSTGRES_MODULES = frozenset(
         "test_schema_parity",
         "test_sender_faults",
         "test_status",
+        "test_voice_choice",
         "test_voice_delivery",
         "test_webhook_dedupe",
     }

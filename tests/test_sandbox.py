@@ -112,10 +112,10 @@ async def test_shipped_demo_walks_two_weeks(name: str, lang: str, tmp_path: Path
             "[member 1] <- Foyer:\n    Week 1: Our group agreement",
             "Sandbox group, week 1: did the session take place?",
             "[member 1] <- Foyer:\n    Message from your facilitator\n\n    Next Thursday we meet",
-            "How did it go?\n    [1] Done  [2] Partly  [3] Not yet",
-            "[member 1] -> [1] Done",
+            "How did it go?\n    [1] ✅ Done  [2] 🌓 Partly  [3] ⏳ Not yet",
+            "[member 1] -> [1] ✅ Done",
             "Well done!",
-            "[member 2] -> [2] Partly",
+            "[member 2] -> [2] 🌓 Partly",
             "[member 3] -> [voice note, 12 s]",
             "[member 3] -> [photo] our yard, swept",
             "Week 2: The man box",
@@ -379,13 +379,14 @@ def test_refuses_every_database_it_did_not_create(
 def test_terminal_chat_over_a_pipe(tmp_path: Path) -> None:
     result = _foyer(
         "sandbox",
-        stdin="1\n:as chief\n:advance soon\n:as facilitator\n/help\n:now\n",  # then EOF
+        stdin="1\n1\n:as chief\n:advance soon\n:as facilitator\n/help\n:now\n",  # then EOF
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Welcome! Which language do you want Foyer to use?" in out  # member 1 opened the link
-    assert "[member 1] -> [1] English" in out
+    assert "[member 1] -> [1] 🗣 English" in out
+    assert "[member 1] -> [1] 📖 Read" in out
     assert "Before you join, please read this." in out
     assert "! unknown person 'chief'" in out  # a problem is shown and the chat goes on
     assert "! bad time 'soon'" in out
