@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.commands.audio_parsers import add_audio_parsers
 from bot.commands.recorder_parser import add_recorder_parsers
 
 Command = Callable[[argparse.Namespace], int]
@@ -349,6 +350,7 @@ def _content_parsers(sub: argparse._SubParsersAction) -> None:
     stats.add_argument("--locales", help=locales_help)
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.set_defaults(func=_cmd("bot.commands.content:stats"))
+    add_audio_parsers(cs, _cmd)
 
 
 def _cmd(target: str) -> Command:

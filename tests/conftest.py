@@ -46,6 +46,7 @@ POSTGRES_MODULES = frozenset(
         "test_batching",
         "test_broadcast_retention",
         "test_campaigns",
+        "test_content_audio",
         "test_delivery",
         "test_facilitator_report",
         "test_member_commands",

@@ -314,12 +314,13 @@ def test_stats_counts_translated_fuzzy_and_missing(
     locales = write_catalogs(tmp_path, CLEAN, edit)
     assert main(["content", "stats", str(CLEAN), "--locales", str(locales)]) == 0
     total = len(list(translatable_strings(load_curriculum(CLEAN))))
+    # Audio beside the text: clean-2 names no recording (its code of conduct, 2 weeks x 3).
     assert capsys.readouterr().out.splitlines() == [
-        "curriculum  language     translated  fuzzy  missing",
-        f"clean-2     en (source)  {total:>10}  {0:>5}  {0:>7}",
-        f"clean-2     fr           {total:>10}  {0:>5}  {0:>7}",
-        f"clean-2     es           {total - 1:>10}  {0:>5}  {1:>7}",
-        f"clean-2     bm           {1:>10}  {2:>5}  {total - 3:>7}",
+        "curriculum  language     translated  fuzzy  missing  audio",
+        f"clean-2     en (source)  {total:>10}  {0:>5}  {0:>7}    0/7",
+        f"clean-2     fr           {total:>10}  {0:>5}  {0:>7}    0/7",
+        f"clean-2     es           {total - 1:>10}  {0:>5}  {1:>7}    0/7",
+        f"clean-2     bm           {1:>10}  {2:>5}  {total - 3:>7}    0/7",
     ]
 
 

@@ -27,6 +27,7 @@ def test_wheel_carries_content_and_compiled_catalogs(tmp_path: Path) -> None:
     assert "bot/_data/conversations/men-groups-12.toml" in names
     assert "bot/_data/conversations/couples-8.toml" in names
     assert "bot/emulator/api_spec.json" in names
+    assert "bot/sandbox/samples/tone-1s.ogg" in names  # the sandbox's voice notes (no codec)
     for lang in ("fr", "es", "bm"):
         assert f"bot/_data/locales/{lang}/LC_MESSAGES/content.mo" in names
         assert f"bot/_data/locales/{lang}/LC_MESSAGES/foyer.mo" in names

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from bot import i18n
 from bot.commands.common import curricula, settings
+from bot.commands.content_audio import library_keys
 from bot.commands.errors import CliError
+from bot.content.audio_coverage import Coverage, coverage
 from bot.content.catalogs import CatalogError, Catalogs
 from bot.content.check import UnreadablePath, check_path
 from bot.content.offline import FixedCurricula
@@ -19,9 +21,11 @@ from bot.content.preview import PreviewError, format_preview
 from bot.content.preview import preview as build_preview
 from bot.content.problems import Problem
 from bot.content.schema_check import load
-from bot.content.stats import format_table
+from bot.content.stats import format_table, with_audio
 from bot.content.stats import stats as count
 from bot.domain.curricula import Curricula
+from bot.domain.curriculum import Curriculum
+from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.paths import conversations_dir, locales_dir
 from bot.settings import Settings
 
@@ -139,8 +143,26 @@ def stats(args: argparse.Namespace) -> int:
         rows = count(loaded, Catalogs(_locales(args)))
     except CatalogError as exc:
         raise CliError(str(exc)) from None
+    rows = with_audio(rows, _audio(s, loaded, files[0].parent))
     if args.json:
         print(json.dumps([asdict(r) for r in rows], indent=2))
     else:
         print(format_table(rows))
     return 0
+
+
+def _audio(s: Settings, loaded: list[Curriculum], root: Path) -> list[Coverage]:
+    """The curricula's audio coverage: their files, and the library when the database is there
+    (authors often count without one: then the files alone, said on stderr)."""
+    try:
+        approved, pending = library_keys(s)
+    except CliError as exc:
+        print(f"audio: curriculum files only, not the library ({exc})", file=sys.stderr)
+        approved, pending = set(), set()
+    return coverage(
+        loaded,
+        root,
+        SUPPORTED_LANGUAGES,
+        approved=approved,
+        pending=pending,
+    )

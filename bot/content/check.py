@@ -12,7 +12,8 @@ Checked, for each curriculum file:
 - the rendered messages: what the renderers of ``bot/delivery/kinds`` really produce for each
   week and language fits Telegram's limits (4096 characters per text, 1024 per caption) and is
   valid HTML;
-- audio files named by ``audio`` exist.
+- the recordings named by ``audio`` and ``code_of_conduct_audio``: OGG/Opus files, not empty,
+  at most five minutes (over two: flagged).
 
 A folder also gets duplicate ids checked and, when it has a ``resources/`` folder, the referral
 resources (``bot.domain.resources.check``).
@@ -24,11 +25,12 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
+from bot.content.audio_check import check_audio
 from bot.content.catalogs import TRANSLATED_LANGUAGES, CatalogError, Catalogs
 from bot.content.problems import Problem, Report, problem_from_line, sort_key
 from bot.content.rendered_check import check_rendered
 from bot.content.schema_check import load
-from bot.content.text_check import check_audio, check_texts
+from bot.content.text_check import check_texts
 from bot.domain import distress, resources
 from bot.domain.curriculum import Curriculum
 from bot.infra.clock import SystemClock
@@ -80,7 +82,9 @@ def check_path(
             continue
         report.problems += problems
         report.flagged += flagged
-        report.problems += check_audio(file, cur)
+        audio_problems, long_recordings = check_audio(file, cur)
+        report.problems += audio_problems
+        report.flagged += long_recordings
         report.problems += asyncio.run(
             check_rendered(file, cur, locales, settings, problems + flagged)
         )

@@ -1,10 +1,14 @@
 """`foyer content stats`: per curriculum and language, how many strings are translated, fuzzy
-(awaiting review, or translated for an older English text) and missing."""
+(awaiting review, or translated for an older English text) and missing, and beside them how
+many of its items members can hear (a recording approved in the library or a curriculum file;
+bot/content/audio_coverage.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
+from bot.content.audio_coverage import Coverage, totals
 from bot.content.catalogs import SOURCE_LANGUAGE, TRANSLATED_LANGUAGES, Catalogs, State
 from bot.domain.curriculum import Curriculum, translatable_strings
 
@@ -16,6 +20,8 @@ class Row:
     translated: int
     fuzzy: int
     missing: int
+    audio: int = 0  # items with a recording members hear
+    audio_items: int = 0  # items that can be recorded
 
     @property
     def total(self) -> int:
@@ -44,8 +50,18 @@ def stats(curricula: list[Curriculum], catalogs: Catalogs) -> list[Row]:
     return rows
 
 
+def with_audio(rows: list[Row], covered: Iterable[Coverage]) -> list[Row]:
+    """The rows with their curriculum and language's audio coverage."""
+    found = {(t.folder, t.language): t for t in totals(covered)}
+    out = []
+    for r in rows:
+        total = found.get((r.curriculum, r.language))
+        out.append(replace(r, audio=total.heard, audio_items=total.items) if total else r)
+    return out
+
+
 def format_table(rows: list[Row]) -> str:
-    header = ("curriculum", "language", "translated", "fuzzy", "missing")
+    header = ("curriculum", "language", "translated", "fuzzy", "missing", "audio")
     body = [
         (
             r.curriculum,
@@ -53,6 +69,7 @@ def format_table(rows: list[Row]) -> str:
             str(r.translated),
             str(r.fuzzy),
             str(r.missing),
+            f"{r.audio}/{r.audio_items}",
         )
         for r in rows
     ]

@@ -1,7 +1,7 @@
 """Each text and translation of a curriculum: valid HTML for Telegram's parse mode, the same
 tags, placeholders and line breaks as the English, the length rule, no "today" in what is
 delivered later, and French and Spanish complete and reviewed (a language that falls back to
-another may be partial: its drafts are flagged, not failures). And the audio files named."""
+another may be partial: its drafts are flagged, not failures). Recordings: audio_check.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 from bot.content.catalogs import TRANSLATED_LANGUAGES, Catalogs, State
 from bot.content.problems import Problem
 from bot.domain.curriculum import MESSAGE_GUIDELINE, TEXT_LIMIT, Curriculum, translatable_strings
-from bot.domain.languages import SUPPORTED_LANGUAGES
 from bot.emulator.formatting import EntityParseError, parse_html
 
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -146,14 +145,3 @@ def check_texts(
                 if (timing := timing_problem(fld, found.text, lang)) is not None:
                     bucket.append(Problem(str(file), week, fld, f"{lang}: {timing}"))
     return problems, flagged
-
-
-def check_audio(file: Path, cur: Curriculum) -> list[Problem]:
-    out = []
-    for week, lang, item, rel in cur.audio_files():
-        where = str(week) if week else "-"
-        if lang not in SUPPORTED_LANGUAGES:
-            out.append(Problem(str(file), where, f"audio.{lang}.{item}", "unknown language"))
-        elif not (file.parent / rel).is_file():
-            out.append(Problem(str(file), where, f"audio.{lang}.{item}", f"no file {rel}"))
-    return out

@@ -13,6 +13,7 @@ _BASE = {
     "facilitator": 300_000,
     "admin": 400_000,
     "focal": 500_000,  # the safeguarding focal point: receives concerns and help requests
+    "recorder": 600_000,  # records the programme as voice (issue 21); "recorder 2" approves
 }
 _NAMES = {
     "member": ("Amadou", "Bakary", "Moussa", "Oumar", "Seydou", "Ibrahim", "Modibo", "Drissa"),
@@ -20,9 +21,10 @@ _NAMES = {
     "facilitator": ("Salif", "Assitan"),
     "admin": ("Ramata",),
     "focal": ("Fatoumata",),
+    "recorder": ("Nana", "Sekou"),
 }
 # Roles that come in numbers; the others are one person ("facilitator 2" is still allowed).
-_PATTERN = re.compile(r"^(member|partner|facilitator|admin|focal)(?:\s+(\d+))?$")
+_PATTERN = re.compile(r"^(member|partner|facilitator|admin|focal|recorder)(?:\s+(\d+))?$")
 ROLES = tuple(_BASE)
 
 
@@ -45,7 +47,10 @@ class Persona:
     @property
     def label(self) -> str:
         """How the terminal names this person: "member 2", "facilitator", "partner"."""
-        if self.role in ("facilitator", "admin", "partner", "focal") and self.number == 1:
+        if (
+            self.role in ("facilitator", "admin", "partner", "focal", "recorder")
+            and self.number == 1
+        ):
             return self.role
         return f"{self.role} {self.number}"
 
@@ -55,7 +60,8 @@ def parse_persona(text: str) -> Persona:
     m = _PATTERN.match(" ".join(text.lower().split()))
     if m is None:
         raise ValueError(
-            f"unknown person {text.strip()!r}: use facilitator, member N, partner N, admin or focal"
+            f"unknown person {text.strip()!r}: use facilitator, member N, partner N, admin, focal "
+            "or recorder N"
         )
     number = int(m.group(2) or 1)
     if not 1 <= number <= MAX_NUMBER:
@@ -75,3 +81,4 @@ MEMBER_1 = Persona("member", 1)
 FACILITATOR = Persona("facilitator", 1)
 ADMIN = Persona("admin", 1)
 FOCAL = Persona("focal", 1)
+RECORDER = Persona("recorder", 1)

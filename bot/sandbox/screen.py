@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.domain.audio import AudioKey
 from bot.emulator import BotAPIEmulator
 from bot.emulator.models import Message
 from bot.i18n import _
+from bot.sandbox import voices
 from bot.sandbox.personas import Persona
 from bot.sandbox.terminal import Terminal
 
@@ -25,6 +27,10 @@ class Screen:
         self._noticed: dict[int, int] = {}  # chat -> unread count already announced
         self._saved: dict[tuple[int, int], Path] = {}  # (chat, message) -> the file saved
         self._file_number = 0
+        # The library's recordings among the voice messages, by file_unique_id (the session
+        # looks them up before showing: unnamed_voices, learn).
+        self._voice_keys: dict[str, AudioKey] = {}
+        self._looked_up: set[str] = set()
 
     def _news(self, persona: Persona) -> list[tuple[Message, str]]:
         """Messages not shown yet to this persona: ("new" | "edited" | "deleted", message)."""
@@ -42,14 +48,48 @@ class Screen:
                 out.append((m, "edited"))
         return out
 
+    def unnamed_voices(self) -> list[Message]:
+        """Voice messages about to be shown whose recording has not been looked up."""
+        return [
+            m
+            for persona in self.known.values()
+            for m, what in self._news(persona)
+            if what != "deleted"
+            and m.kind == "voice"
+            and m.file is not None
+            and m.file.file_unique_id not in self._looked_up
+        ]
+
+    def learn(self, asked: list[Message], keys: dict[str, AudioKey]) -> None:
+        self._voice_keys.update(keys)
+        self._looked_up.update(m.file.file_unique_id for m in asked if m.file is not None)
+
+    def _voice_key(self, m: Message) -> AudioKey | None:
+        if m.kind != "voice" or m.file is None:
+            return None
+        return voices.key_of_name(m) or self._voice_keys.get(m.file.file_unique_id)
+
+    def _voice_label(self, m: Message) -> str | None:
+        if m.kind != "voice" or m.file is None:
+            return None
+        with self.term.speaking():
+            return voices.label(self._voice_key(m), m.file.duration or 0)
+
     def _save_file(self, persona: Persona, m: Message) -> Path | None:
-        """The file Foyer sent in this message, written to the files folder once."""
+        """The file Foyer sent in this message, written to the files folder once (a recording
+        under its key's name, so a trainer knows what plays)."""
         key = (m.chat_id, m.message_id)
         if key in self._saved:
             return self._saved[key]
         if self.files_dir is None or m.file is None or m.file.data is None:
             return None
-        name = m.file.file_name or Path(m.file.file_path).name or f"{m.kind}.bin"
+        recording = self._voice_key(m)
+        name = (
+            (recording.file_name() if recording else None)
+            or m.file.file_name
+            or Path(m.file.file_path).name
+            or f"{m.kind}.bin"
+        )
         safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or m.kind
         label = persona.label.replace(" ", "")
         try:
@@ -107,7 +147,9 @@ class Screen:
                 self.term.deleted(current)
             else:
                 saved = self._save_file(current, m)
-                self.term.bot_message(current, m, edited=what == "edited", saved=saved)
+                self.term.bot_message(
+                    current, m, edited=what == "edited", saved=saved, voice=self._voice_label(m)
+                )
         self._noticed.pop(current.user_id, None)
         for persona in sorted(self.known.values(), key=lambda p: p.user_id):
             if persona == current:

@@ -26,6 +26,8 @@ _DURATION = re.compile(r"^(?:\d+[wdhm])+$")
 _PART = re.compile(r"(\d+)([wdhm])")
 MAX_ADVANCE = timedelta(weeks=60)
 # ":" then a letter starts a sandbox command; ":)" is only a smile, sent as text.
+_LENGTH = re.compile(r"^(?:(?P<min>\d{1,2}):(?=\d\d$))?(?P<sec>\d{1,3})$")
+MAX_VOICE_SECONDS = 600
 _COMMAND = re.compile(r"^:([A-Za-z][A-Za-z-]*)(?:\s+(.*))?$")
 
 
@@ -136,12 +138,13 @@ Type as the person you play; Foyer answers as it would on Telegram.
   text or /command    sent to Foyer as this person (e.g. /help, /pause, /start {invite})
   a number            presses that button of Foyer's latest message with buttons
                       (typed here, a number no button has is sent as text)
-  :as WHO             play someone else: facilitator, member 2, partner, admin, focal
+  :as WHO             play someone else: facilitator, member 2, partner, admin, focal,
+                      recorder (records the programme in a language; an admin approves)
   :join               this person joins the demo group (the whole join dialogue, quickly)
   :next-week          move Foyer's clock one week on (messages arrive as time passes)
   :advance 3d         move the clock: w weeks, d days, h hours, m minutes (e.g. 1d12h)
   :now                the simulated time where the group meets
-  :photo [caption]    send a photo;  :voice [seconds]  send a voice note
+  :photo [caption]    send a photo;  :voice [0:42]  send a voice note that long
   :say TEXT           send TEXT even if it looks like a number or a :command
   :lang fr            Telegram language of people who appear from now on (en fr es bm)
   :files              the files Foyer sent (charts, CSV, /mydata), saved on this computer
@@ -165,6 +168,18 @@ def parse_duration(text: str) -> timedelta:
     if delta > MAX_ADVANCE:
         raise ScriptError(f"bad time {text.strip()!r}: at most 60 weeks at once")
     return delta
+
+
+def parse_length(text: str) -> int:
+    """A voice note's length: seconds (42) or m:ss (0:42), from 1 s to 10 minutes."""
+    m = _LENGTH.match(text)
+    seconds = (int(m["min"] or 0) * 60 + int(m["sec"])) if m else 0
+    if not 1 <= seconds <= MAX_VOICE_SECONDS:
+        raise ScriptError(
+            f"bad voice note length {text!r}: give seconds (42) or minutes:seconds (0:42), "
+            "from 1 second to 10:00"
+        )
+    return seconds
 
 
 def parse_line(text: str) -> Action | None:
@@ -198,9 +213,7 @@ def _command(name: str, arg: str) -> Action:
     if name == "photo":
         return Photo(arg or None)
     if name == "voice":
-        if arg and not (arg.isdigit() and 1 <= int(arg) <= 600):
-            raise ScriptError(f"bad voice note length {arg!r}: give seconds from 1 to 600")
-        return Voice(int(arg) if arg else 5)
+        return Voice(parse_length(arg) if arg else 5)
     if name == "lang":
         if arg not in SUPPORTED_LANGUAGES:
             raise ScriptError(f"bad language {arg!r}: use one of {', '.join(SUPPORTED_LANGUAGES)}")

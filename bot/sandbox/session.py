@@ -25,11 +25,12 @@ from bot.emulator.models import Message
 from bot.i18n import LANGUAGE_NAMES, _, format_clock, format_day_short
 from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
-from bot.sandbox import script, waiting
+from bot.sandbox import script, voices, waiting
 from bot.sandbox.personas import MEMBER_1, Persona
 from bot.sandbox.problem import SandboxProblem
 from bot.sandbox.screen import Screen
 from bot.sandbox.terminal import Terminal, is_link
+from bot.sandbox.voice_notes import voice_note
 from bot.sandbox.waiting import SETTLE_TIMEOUT
 from bot.sandbox.world import GROUP_NAME, TIMEZONE, Options, sandbox_settings, seed, start_moment
 from bot.storage import groups
@@ -82,6 +83,8 @@ class Sandbox:
     async def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
         """Every update handled, every due outbox row sent, and the emulator quiet."""
         await waiting.settle(self.emu, self.app, self.rt, timeout)
+        if asked := self.screen.unnamed_voices():
+            self.screen.learn(asked, await voices.library_keys(self.rt, asked))
 
     def show(self, heading: str | None = None) -> bool:
         """Print what the current person received; a one-line notice for anyone else."""
@@ -189,7 +192,7 @@ class Sandbox:
             else:
                 seconds = _("voice note, {n} s").format(n=action.seconds)
                 self.term.sent(self.current, f"[{seconds}]")
-                self.emu.send_voice(uid, action.seconds)
+                self.emu.send_voice(uid, action.seconds, data=voice_note(action.seconds))
         await self.settle()
         self.show()
 

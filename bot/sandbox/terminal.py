@@ -21,7 +21,13 @@ from bot.i18n import _, ngettext, use_language
 from bot.sandbox.personas import Persona
 
 _RESET, _BOLD, _ITALIC = "\x1b[0m", "\x1b[1m", "\x1b[3m"
-_ROLE_COLOURS = {"facilitator": "35", "partner": "33", "admin": "31", "focal": "95"}
+_ROLE_COLOURS = {
+    "facilitator": "35",
+    "partner": "33",
+    "admin": "31",
+    "focal": "95",
+    "recorder": "93",
+}
 _MEMBER_COLOURS = ("36", "32", "34", "96", "92", "94")
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
 
@@ -128,13 +134,19 @@ class Terminal:
     # --- bot messages --------------------------------------------------------------------
 
     def bot_message(
-        self, persona: Persona, message: Message, *, edited: bool, saved: Path | None = None
+        self,
+        persona: Persona,
+        message: Message,
+        *,
+        edited: bool,
+        saved: Path | None = None,
+        voice: str | None = None,  # a voice message's line: "voice bm 0:42 · week 1 prompt"
     ) -> None:
         with self.speaking():
             state = " " + _("(edited)") if edited else ""
             media = _media_name(message.kind)
-            details = media or ""
-            if media is not None and message.file is not None and message.file.duration:
+            details = voice or media or ""
+            if voice is None and media is not None and message.file and message.file.duration:
                 details += ", " + _("{n} s").format(n=message.file.duration)
             if media is not None and saved is not None:
                 details += ", " + _("saved as {path}").format(path=saved)

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -268,3 +268,72 @@ async def statuses(conn: AsyncConnection, language: str) -> dict[AudioKey, set[R
         key = AudioKey(cur, week, AudioItem(item), language)
         found.setdefault(key, set()).add(RecordingStatus(status))
     return found
+
+
+# --- the organisation's copies (`foyer content audio`) and the sandbox ------------------------
+
+
+async def pending_keys(conn: AsyncConnection) -> set[AudioKey]:
+    """The keys with a recording submitted and waiting for review (coverage)."""
+    rows = await conn.execute(
+        select(recording.c.curriculum_id, recording.c.week, recording.c.item, recording.c.language)
+        .where(recording.c.status == RecordingStatus.PENDING.value)
+        .distinct()
+    )
+    return {AudioKey(c, w, AudioItem(i), lang) for c, w, i, lang in rows}
+
+
+async def add_imported(
+    conn: AsyncConnection,
+    key: AudioKey,
+    *,
+    bot_id: int,
+    file_id: str,
+    file_unique_id: str | None,
+    duration: int,
+    now: datetime,
+) -> int:
+    """A recording from an export (`foyer content audio import`), approved as it was when
+    exported: the key's approved recording, if any, becomes replaced in the same transaction,
+    so one stays approved. Who recorded and approved it is not in an export: both stay NULL."""
+    await conn.execute(
+        update(recording)
+        .where(of_key(key), recording.c.status == RecordingStatus.APPROVED.value)
+        .values(status=RecordingStatus.REPLACED.value)
+    )
+    new_id = (
+        await conn.execute(
+            insert(recording)
+            .values(
+                curriculum_id=key.curriculum,
+                week=key.week,
+                item=key.item.value,
+                language=key.language,
+                status=RecordingStatus.APPROVED.value,
+                bot_id=bot_id,
+                file_id=file_id,
+                file_unique_id=file_unique_id,
+                duration=duration,
+                created_at=now,
+                submitted_at=now,
+                reviewed_at=now,
+            )
+            .returning(recording.c.id)
+        )
+    ).scalar_one()
+    return int(new_id)
+
+
+async def keys_of_files(conn: AsyncConnection, unique_ids: set[str]) -> dict[str, AudioKey]:
+    """The keys of recordings by Telegram's file_unique_id (the sandbox names a voice message
+    it shows; a file_unique_id is the same file for every bot)."""
+    rows = await conn.execute(
+        select(
+            recording.c.file_unique_id,
+            recording.c.curriculum_id,
+            recording.c.week,
+            recording.c.item,
+            recording.c.language,
+        ).where(recording.c.file_unique_id.in_(sorted(unique_ids)))
+    )
+    return {u: AudioKey(c, w, AudioItem(i), lang) for u, c, w, i, lang in rows}
