@@ -489,3 +489,12 @@ async def test_cli_lists_and_revokes_an_accepted_recorder(f: Foyer) -> None:
     assert (row.telegram_id, row.languages, row.active) == (uid, ("fr", "bm"), True)
     assert await recorders.revoke(f.rt, uid) and not await recorders.revoke(f.rt, uid)
     assert await rows(f, select(staff.c.revoked_at.is_not(None))) == [(True,)]
+
+
+async def test_the_language_notice_is_recorded_from_its_own_text(foyer: Foyer) -> None:
+    """The recorder reads the notice members are shown (in French) and says it in Bambara."""
+    from bot.handlers.language_notice import language_notice_text
+    from bot.handlers.recording_texts import item_text
+
+    shown = await item_text(foyer.rt, AudioKey("", 0, AudioItem.LANGUAGE_NOTICE, "bm"))
+    assert shown == language_notice_text() and "français" in shown

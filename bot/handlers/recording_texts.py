@@ -14,6 +14,7 @@ from bot.domain.audio import AudioItem, AudioKey
 from bot.domain.curriculum import context_key
 from bot.domain.outbox_kinds import OutboxKind
 from bot.handlers.join import _consent_text
+from bot.handlers.language_notice import language_notice_text
 from bot.i18n import LANGUAGE_NAMES, _, content_text, use_language
 from bot.runtime import Runtime
 from bot.storage.outbox import Claimed
@@ -79,11 +80,6 @@ async def _rendered(rt: Runtime, key: AudioKey) -> str:
     return (await render(item, rt)).text
 
 
-def _placeholder_notice() -> str:
-    # The notice itself is written with the members' side of issue 21; until then, its gist.
-    return _("(Say that written messages come in French, and voice messages in Bambara.)")
-
-
 async def item_text(rt: Runtime, key: AudioKey) -> str:
     """The text to read for ``key`` (HTML), as members of its language read it."""
     with use_language(key.language):
@@ -103,5 +99,5 @@ async def item_text(rt: Runtime, key: AudioKey) -> str:
         except (NothingToSend, KeyError):
             return ""
     if key.item is AudioItem.LANGUAGE_NOTICE:
-        return _placeholder_notice()
+        return language_notice_text()  # written in French: the recording says it in Bambara
     return ""
