@@ -488,6 +488,11 @@ async def test_every_indicator_matches_the_hand_count(db_url: str, kind: PeriodK
         report.count(Indicator.ENROLLED, "groups", "1", "2026-01") == 4 if kind == "month" else True
     )
     assert report.total(Indicator.PARTNERS) == 2
+    # Only help and concerns have a row for people in no group: an empty row in the other
+    # tables would be hidden, and its complements with it.
+    for indicator, table in report.tables.items():
+        with_row = ("groups", NO_GROUP_ROW, TOTAL) in table.cells
+        assert with_row == (indicator in (Indicator.HELP_SHOWN, Indicator.CONCERNS)), indicator
     assert report.count(Indicator.HELP_SHOWN, "groups", NO_GROUP_ROW) == 1
     assert report.total(Indicator.CONCERNS) == 6
 
