@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 
 from bot.domain.curricula import Curricula
 from bot.domain.indicators import Indicator, PeriodKind, period_of, periods
@@ -37,7 +37,8 @@ from bot.storage.tables import (
     person,
     session_log,
 )
-from tests.test_settings_and_cli import foyer
+from tests.conftest import T0, Foyer
+from tests.test_settings_and_cli import foyer as foyer_cli
 
 CONVERSATIONS = Path(__file__).resolve().parent.parent / "conversations"
 START, END = date(2026, 1, 1), date(2026, 6, 30)
@@ -557,7 +558,7 @@ async def test_the_command_prints_the_key_numbers_in_the_readers_language(db_url
     await seed(db_url, f)
     hand = Hand(f, "month", GROUPS, no_group=False).all()
     args = ("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30")
-    done = await asyncio.to_thread(foyer, *args, "--lang", "fr", env=_cli_env(db_url, 1))
+    done = await asyncio.to_thread(foyer_cli, *args, "--lang", "fr", env=_cli_env(db_url, 1))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "1 janvier 2026" in lines[0]  # dates in the reader's language
@@ -569,7 +570,9 @@ async def test_the_command_prints_the_key_numbers_in_the_readers_language(db_url
     assert not any("help" in line.lower() for line in lines)  # no safeguarding figure
     # Admins' and focal points' view adds help and concerns: May's help shown 1 + 5 times.
     may = ("report", "programme", "--from", "2026-05-01", "--to", "2026-05-31")
-    safeguarding = await asyncio.to_thread(foyer, *may, "--safeguarding", env=_cli_env(db_url, 1))
+    safeguarding = await asyncio.to_thread(
+        foyer_cli, *may, "--safeguarding", env=_cli_env(db_url, 1)
+    )
     assert safeguarding.returncode == 0, safeguarding.stderr
     help_line = next(ln for ln in safeguarding.stdout.splitlines() if ln.startswith("Times the"))
     assert help_line.split()[-2:] == ["6", "6"]
@@ -588,8 +591,47 @@ def test_bad_inputs_are_one_line_and_change_nothing(
     tmp_path: Path, args: tuple[str, ...], said: str
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    done = foyer("report", "programme", *args, env=_cli_env(url, 3))
+    done = foyer_cli("report", "programme", *args, env=_cli_env(url, 3))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"foyer: {done.stderr.strip()[7:]}"]
     assert said in done.stderr
     assert not (tmp_path / "cli.db").exists()  # refused before the database is opened
+
+
+# ----- the help counter, through the real app ---------------------------------------------------
+
+
+async def _help_counts(f: Foyer, total: int) -> dict[tuple[int, str], int]:
+    """The counters once they add up to ``total`` (written just after the help answer)."""
+    deadline = asyncio.get_running_loop().time() + 5
+    while True:
+        async with f.rt.engine.connect() as conn:
+            rows = [tuple(r) for r in await conn.execute(select(help_count))]
+        if sum(n for _, _, _, n in rows) >= total:
+            return {(g, lang): n for day, g, lang, n in rows if day == T0.date()}
+        assert asyncio.get_running_loop().time() < deadline, rows
+        await asyncio.sleep(0.02)
+
+
+async def test_help_shown_is_counted_by_group_and_language_never_by_person(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group()
+    member = await foyer.join(code)
+    stranger = foyer.new_user(language_code="fr")
+    for uid, text in ((member, "/help"), (stranger, "/help"), (member, "/help")):
+        foyer.emu.send_text(uid, text)
+        await foyer.last_message(uid)
+    assert await _help_counts(foyer, 3) == {(gid, "en"): 2, (0, "fr"): 1}
+    assert {c.name for c in help_count.columns} == {"day", "group_id", "language", "count"}
+    report = await build(
+        foyer.rt.engine,
+        foyer.rt.curricula,
+        start=T0.date(),
+        end=T0.date(),
+        country=None,
+        period_kind="month",
+        min_count=0,
+        audience="safeguarding",
+    )
+    assert report.count(Indicator.HELP_SHOWN, "groups", str(gid)) == 2
+    assert report.count(Indicator.HELP_SHOWN, "groups", NO_GROUP_ROW) == 1
+    assert report.count(Indicator.HELP_SHOWN, "language", "fr") == 1
