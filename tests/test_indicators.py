@@ -12,6 +12,9 @@ week, and the totals; on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, insert, select
 
+from bot.cli import main as cli_main
 from bot.domain.curricula import Curricula
 from bot.domain.indicators import Indicator, PeriodKind, period_of, periods
 from bot.domain.suppression import SHARED, TOTAL
@@ -588,13 +592,16 @@ async def test_the_command_prints_the_key_numbers_in_the_readers_language(db_url
     ],
 )
 def test_bad_inputs_are_one_line_and_change_nothing(
-    tmp_path: Path, args: tuple[str, ...], said: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
+    said: str,
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    done = foyer_cli("report", "programme", *args, env=_cli_env(url, 3))
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [f"foyer: {done.stderr.strip()[7:]}"]
-    assert said in done.stderr
+    monkeypatch.setenv("FOYER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    assert cli_main(["report", "programme", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("foyer: ") and said in err, err
     assert not (tmp_path / "cli.db").exists()  # refused before the database is opened
 
 
@@ -635,3 +642,36 @@ async def test_help_shown_is_counted_by_group_and_language_never_by_person(foyer
     assert report.count(Indicator.HELP_SHOWN, "groups", str(gid)) == 2
     assert report.count(Indicator.HELP_SHOWN, "groups", NO_GROUP_ROW) == 1
     assert report.count(Indicator.HELP_SHOWN, "language", "fr") == 1
+
+
+# ----- a group's region --------------------------------------------------------------------------
+
+
+def test_a_groups_region_is_set_at_creation_or_later_and_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "r.db"
+    monkeypatch.setenv("FOYER_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+
+    def regions() -> list[tuple[int, str | None]]:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            return conn.execute('SELECT id, region FROM "group" ORDER BY id').fetchall()
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli_main(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    assert run("db", "upgrade")[0] == 0
+    create = [*("group", "create", "--name", "Kati", "--curriculum", "men-groups-12")]
+    create += [*("--timezone", "Africa/Bamako", "--meets", "thu 17:00", "--starts", "2027-01-07")]
+    code, _, err = run(*create, "--region", "x" * 81)
+    assert (code, "at most 80 characters" in err) == (2, True)
+    assert regions() == []  # nothing created
+    code, out, err = run(*create, "--region", "  Ségou ", "--json")
+    assert code == 0, err
+    gid = json.loads(out)["id"]
+    assert regions() == [(gid, "Ségou")]
+    assert run("group", "set-region", str(gid), "Kayes")[0] == 0
+    assert regions() == [(gid, "Kayes")]
+    assert run("group", "set-region", "99", "") == (2, "", "foyer: there is no group 99\n")
