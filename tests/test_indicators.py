@@ -565,13 +565,16 @@ async def test_the_command_prints_the_key_numbers_in_the_readers_language(db_url
     done = await asyncio.to_thread(foyer_cli, *args, "--lang", "fr", env=_cli_env(db_url, 1))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert "1 janvier 2026" in lines[0]  # dates in the reader's language
-    enrolled = next(line for line in lines if line.startswith("Members enrolled"))
+    assert (
+        lines[0]
+        == "Rapport du programme, du 1 janvier 2026 au 30 juin 2026 (tous les pays), 4 groupes"
+    )
+    enrolled = next(line for line in lines if line.startswith("Membres inscrits"))
     # The whole report's 15, and June's none: zero is under FOYER_MIN_COUNT=1, so hidden.
     assert hand[Indicator.ENROLLED][SHARED, TOTAL, TOTAL] == 15
     assert hand[Indicator.ENROLLED].get((SHARED, TOTAL, "2026-06"), 0) == 0
     assert enrolled.split()[2:] == ["15", "–"]
-    assert not any("help" in line.lower() for line in lines)  # no safeguarding figure
+    assert not any("aide" in line or "Signalements" in line for line in lines)  # safeguarding
     # Admins' and focal points' view adds help and concerns: May's help shown 1 + 5 times.
     may = ("report", "programme", "--from", "2026-05-01", "--to", "2026-05-31")
     safeguarding = await asyncio.to_thread(
