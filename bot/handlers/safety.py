@@ -138,13 +138,13 @@ async def show_help(
     text = "\n\n".join(part for part in (resources_text(res), _commands_text(), staff) if part)
     buttons = _talk_button(context)
     await (edit if in_place else reply)(update, text, buttons)
-    log.info("safety.help_shown")
-    await _count_help(context)
+    # One line either way (a full disk refuses every count: no line more per update).
+    log.info("safety.help_shown counted=%s", await _count_help(context))
 
 
-async def _count_help(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _count_help(context: ContextTypes.DEFAULT_TYPE) -> str:
     """The programme's counter (no person in it), after the answer: a failure loses a count,
-    never the help."""
+    never the help. Says how it went, for the log."""
     runtime = rt(context)
     person = current_person()
     shown = help_counts.HelpShown(
@@ -157,7 +157,8 @@ async def _count_help(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await count(shown)
     except Exception as exc:
-        log.warning("safety.help_count_failed error=%s", type(exc).__name__)
+        return f"no error={type(exc).__name__}"
+    return "yes"
 
 
 # --- the interceptor -----------------------------------------------------------------------
