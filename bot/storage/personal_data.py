@@ -161,6 +161,7 @@ NOT_EXPORTED: dict[str, dict[str, str]] = {
     "worker": {"*": "Foyer's own running senders"},
     "handled_update": {"*": "Telegram's ids of the updates handled, for a day, nobody's"},
     "service_mark": {"*": "when Foyer's own jobs last ran"},
+    "help_count": {"*": "how often help was shown, per day, group and language: nobody's"},
 }
 
 
