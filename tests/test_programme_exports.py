@@ -1,0 +1,386 @@
+"""The programme report's exports: the tidy CSV (bot/reports/programme_csv.py) and the DHIS2
+data value set with its mapping file (bot/reports/dhis2.py, bot/reports/dhis2_mapping.py).
+
+The report is built as the indicators engineer's builder builds it: a ProgrammeReport whose
+tables are ``protect(Tables(...))`` of known counts, so every hidden count is known here and
+each test can check it never leaves, neither as its value nor as a 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.domain.indicators import DEFINITIONS, PARTITIONS, Indicator, periods
+from bot.domain.suppression import SHARED, TOTAL, Grid, Tables, protect
+from bot.reports.dhis2 import HEADER, dhis2_period, render_dhis2
+from bot.reports.dhis2_mapping import Dhis2Mapping, MappingError, load_mapping, problems
+from bot.reports.programme import GroupInfo, ProgrammeReport
+from bot.reports.programme_csv import (
+    BOM,
+    COLUMNS,
+    delimiter_for,
+    render_csv,
+    spreadsheet_safe,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "docs" / "examples" / "dhis2-mapping.toml"
+MIN = 5
+
+GROUPS = (
+    GroupInfo(1, "Kati Men", "ML", "Koulikoro", "men-groups-12", "fr"),
+    GroupInfo(2, '=HYPERLINK("http://x","Ségou")', "ML", "Ségou", "men-groups-12", "bm"),
+    GroupInfo(3, "Couples de Ségou", "ML", "Ségou", "couples-8", "fr"),
+    GroupInfo(4, "Kita", "ML", "Kayes", "men-groups-12", "bm"),
+)
+PROGRAMME = [i for i in Indicator if DEFINITIONS[i].audience == "programme"]
+
+
+def _counts(indicator: Indicator, months: tuple[str, ...]) -> dict[tuple[str, str], int]:
+    """Known counts: some small (hidden), some large; group 4 starts in the second period."""
+    base = 3 + PROGRAMME.index(indicator) if indicator in PROGRAMME else 2
+    out: dict[tuple[str, str], int] = {}
+    for i, g in enumerate(GROUPS):
+        for j, p in enumerate(months):
+            if g.id == 4 and j == 0:
+                continue  # not running yet: not applicable
+            out[str(g.id), p] = (base + 7 * i + 5 * j) % 23
+    return out
+
+
+def _tables(indicator: Indicator, months: tuple[str, ...]) -> Tables:
+    counts = _counts(indicator, months)
+    rows = tuple(str(g.id) for g in GROUPS)
+    partitions = {name: {str(g.id): getattr(g, name) for g in GROUPS} for name in PARTITIONS}
+    languages = sorted({g.language for g in GROUPS})
+    language_of = {str(g.id): g.language for g in GROUPS}
+    side: dict[tuple[str, str], int] = {}
+    for (row, p), n in counts.items():
+        side[language_of[row], p] = side.get((language_of[row], p), 0) + n
+    return Tables(
+        Grid(rows, months, counts),
+        partitions,
+        {"language": Grid(tuple(languages), months, side)},
+    )
+
+
+def report(kind: str = "month", with_safeguarding: bool = False) -> ProgrammeReport:
+    start, end = (date(2026, 10, 1), date(2026, 12, 31))
+    if kind == "week":
+        start, end = date(2026, 11, 23), date(2026, 12, 6)
+    labels = periods(start, end, kind)  # type: ignore[arg-type]
+    chosen = list(Indicator) if with_safeguarding else PROGRAMME
+    return ProgrammeReport(
+        start=start,
+        end=end,
+        country=None,
+        period_kind=kind,  # type: ignore[arg-type]
+        periods=labels,
+        groups=GROUPS,
+        min_count=MIN,
+        tables={i: protect(_tables(i, labels), MIN) for i in chosen},
+    )
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(BOM.encode("utf-8"))
+    text = data.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+# -- the tidy CSV ----------------------------------------------------------------------------
+
+
+def test_the_csv_has_one_row_per_indicator_disaggregation_unit_and_period() -> None:
+    r = report(with_safeguarding=True)
+    data = render_csv(r, delimiter=";")
+    assert data.decode("utf-8-sig").splitlines()[0] == ";".join(COLUMNS)
+    got = _csv_rows(data)
+    columns = [*r.periods, "total"]
+    expected: dict[tuple[str, str, str, str], int | None] = {}
+    for indicator in PROGRAMME:
+        p = r.tables[indicator]
+        for col in [*r.periods, TOTAL]:
+            label = "total" if col == TOTAL else col
+            expected[indicator.value, "programme", "", label] = p.cells[SHARED, TOTAL, col]
+            for g in GROUPS:
+                expected[indicator.value, "group", str(g.id), label] = p.cells[
+                    "groups", str(g.id), col
+                ]
+            for name, units in (
+                ("country", ["ML"]),
+                ("region", ["Kayes", "Koulikoro", "Ségou"]),
+                ("curriculum", ["couples-8", "men-groups-12"]),
+                ("language", ["bm", "fr"]),
+            ):
+                for unit in units:
+                    expected[indicator.value, name, unit, label] = p.cells[name, unit, col]
+    # 10 indicators x (1 + 4 groups + 1 country + 3 regions + 2 curricula + 2 languages) x 4
+    assert len(got) == len(expected) == 10 * 13 * len(columns)
+    seen = {}
+    for row in got:
+        key = (row["indicator"], row["disaggregation"], row["unit"], row["period"])
+        if row["disaggregation"] == "group" and row["unit"] == "2":
+            assert row["unit_name"].startswith("'=")  # the injection, defused (below)
+        seen[key] = None if row["hidden"] == "true" else int(row["value"])
+        assert row["hidden"] in ("true", "false")
+        if row["hidden"] == "true":
+            assert row["value"] == ""
+    assert seen == expected
+    # Safeguarding counts never leave in a programme export, even if a report held them.
+    assert {row["indicator"] for row in got} == {i.value for i in PROGRAMME}
+    # The protection is real: counts were hidden among groups and among regions.
+    hidden = {k[1] for k, v in seen.items() if v is None}
+    assert hidden >= {"group", "region"}
+    # A group not yet running is a shown zero, not a hidden count.
+    assert seen["enrolled", "group", "4", r.periods[0]] == 0
+
+
+def test_a_hidden_count_never_appears_in_the_csv() -> None:
+    r = report()
+    text = render_csv(r, delimiter=",").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    hidden = [row for row in rows if row["hidden"] == "true"]
+    assert hidden and all(row["value"] == "" for row in hidden)
+    assert "<" not in text
+
+
+def test_excel_in_french_and_spanish_splits_on_semicolons() -> None:
+    assert delimiter_for("fr") == delimiter_for("es") == delimiter_for("bm") == ";"
+    assert delimiter_for("en") == ","
+    data = render_csv(report(), delimiter=";")
+    # The byte-order mark Excel needs to read UTF-8, then accents intact.
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "Ségou" in data.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+33 6 12", "'+33 6 12"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=cmd", "'\t=cmd"),
+        ("＝1+1", "'＝1+1"),
+        ("Kati Men", "Kati Men"),
+        ("Ségou = Koulikoro", "Ségou = Koulikoro"),
+    ],
+)
+def test_formula_injection_is_written_as_text(name: str, written: str) -> None:
+    assert spreadsheet_safe(name) == written
+    region_named = GroupInfo(9, name, "ML", name, "men-groups-12", "fr")
+    labels = ("2026-12",)
+    t = Tables(
+        Grid(("9", "10"), labels, {("9", "2026-12"): 7, ("10", "2026-12"): 8}),
+        {"country": {"9": "ML", "10": "ML"}, "region": {"9": name, "10": "Kayes"},
+         "curriculum": {"9": "men-groups-12", "10": "men-groups-12"}},
+    )  # fmt: skip
+    r = ProgrammeReport(
+        date(2026, 12, 1), date(2026, 12, 31), None, "month", labels,
+        (region_named, GroupInfo(10, "Kita", "ML", "Kayes", "men-groups-12", "fr")),
+        MIN, {Indicator.ENROLLED: protect(t, MIN)},
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(render_csv(r).decode("utf-8-sig"), newline="")))
+    assert {row["unit_name"] for row in rows if row["unit"] == "9"} == {written}
+    assert {row["unit"] for row in rows if row["disaggregation"] == "region"} == {
+        written,
+        "Kayes",
+    }
+
+
+# -- DHIS2 -----------------------------------------------------------------------------------
+
+UIDS = iter(f"Uid{n:08d}" for n in range(1000))
+
+
+def _mapping_toml(level: str = "group", skip: tuple[str, ...] = ()) -> str:
+    lines = [f'level = "{level}"', ""]
+    for i in PROGRAMME:
+        if i.value in skip:
+            continue
+        lines += [f"[indicators.{i.value}]", f'data_element = "{next(UIDS)}"', ""]
+    lines.append("[org_units.groups]")
+    lines += [f'{g.id} = "{next(UIDS)}"' for g in GROUPS]
+    lines += ["", "[org_units.regions]"]
+    lines += [f'"{r}" = "{next(UIDS)}"' for r in ("Kayes", "Koulikoro", "Ségou")]
+    lines += ["", "[org_units.countries]", f'ML = "{next(UIDS)}"']
+    return "\n".join(lines) + "\n"
+
+
+def _mapping(tmp_path: Path, text: str) -> Dhis2Mapping:
+    path = tmp_path / "mapping.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_mapping(path)
+
+
+def _dhis2_rows(data: bytes) -> list[list[str]]:
+    assert not data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert tuple(rows[0]) == HEADER
+    return rows[1:]
+
+
+@pytest.mark.parametrize("level", ["group", "region", "country"])
+def test_dhis2_rows_are_the_shown_counts_at_the_mapped_level(tmp_path: Path, level: str) -> None:
+    r = report()
+    m = _mapping(tmp_path, _mapping_toml(level))
+    rows = _dhis2_rows(render_dhis2(r, m))
+    table = {"group": "groups", "region": "region", "country": "country"}[level]
+    element_of = {m.indicators[i.value].data_element: i for i in PROGRAMME}
+    unit_of = {uid: unit for unit, uid in m.level_units().items()}
+    got = {}
+    for de, period, ou, coc, aoc, value in rows:
+        assert (coc, aoc) == ("", "")  # DHIS2's default combos
+        got[element_of[de], period, unit_of[ou]] = int(value)
+    expected = {}
+    for i in PROGRAMME:
+        p = r.tables[i]
+        for (t, unit, col), v in p.cells.items():
+            if t == table and col != TOTAL and (t, unit, col) not in p.not_applicable:
+                if v is not None:
+                    expected[i, dhis2_period(col), unit] = v
+    assert got == expected
+    assert {period for _, period, *_ in rows} <= {"202610", "202611", "202612"}
+    hidden = [
+        (i, c)
+        for i in PROGRAMME
+        for c, v in r.tables[i].cells.items()
+        if v is None and c[0] == table
+    ]
+    if level != "country":  # one country alone: its counts are the totals, all large here
+        assert hidden  # so "absent" above really left rows out
+    # A group not yet running sends nothing for that month (not reported, not 0).
+    if level == "group":
+        assert not [row for row in rows if row[2] == m.org_unit("4") and row[1] == "202610"]
+
+
+def test_dhis2_periods_for_iso_weeks(tmp_path: Path) -> None:
+    assert dhis2_period("2026-12") == "202612"
+    assert dhis2_period("2026-W49") == "2026W49"
+    assert dhis2_period("2027-W01") == "2027W1"  # DHIS2 writes weeks unpadded
+    r = report("week")
+    assert r.periods == ("2026-W48", "2026-W49")
+    rows = _dhis2_rows(render_dhis2(r, _mapping(tmp_path, _mapping_toml("region"))))
+    assert {row[1] for row in rows} == {"2026W48", "2026W49"}
+
+
+def test_a_hidden_count_is_no_row_in_dhis2_never_a_zero(tmp_path: Path) -> None:
+    r = report()
+    m = _mapping(tmp_path, _mapping_toml("group"))
+    rows = _dhis2_rows(render_dhis2(r, m))
+    sent = {(row[0], row[1], row[2]) for row in rows}
+    for i in PROGRAMME:
+        de = m.indicators[i.value].data_element
+        for (t, unit, col), v in r.tables[i].cells.items():
+            if t == "groups" and col != TOTAL and v is None:
+                assert (de, dhis2_period(col), m.org_unit(unit)) not in sent
+
+
+def test_safeguarding_indicators_are_never_sent_to_dhis2(tmp_path: Path) -> None:
+    r = report(with_safeguarding=True)
+    text = _mapping_toml() + '\n[indicators.concerns]\ndata_element = "Concerns001"\n'
+    m = _mapping(tmp_path, text)
+    with pytest.raises(MappingError) as caught:
+        render_dhis2(r, m)
+    assert caught.value.problems == [
+        "indicators.concerns: a safeguarding count, never sent to DHIS2: take it out"
+    ]
+    rows = _dhis2_rows(render_dhis2(r, _mapping(tmp_path, _mapping_toml())))
+    assert "Concerns001" not in {row[0] for row in rows}
+    assert len({row[0] for row in rows}) == len(PROGRAMME)
+
+
+def test_leave_out_sends_an_indicator_nowhere(tmp_path: Path) -> None:
+    text = _mapping_toml(skip=("checkin_partly",))
+    text = 'leave_out = ["checkin_partly"]\n' + text
+    m = _mapping(tmp_path, text)
+    rows = _dhis2_rows(render_dhis2(report(), m))
+    assert len({row[0] for row in rows}) == len(PROGRAMME) - 1
+
+
+def test_every_mapping_problem_is_listed_at_once(tmp_path: Path) -> None:
+    text = _mapping_toml("region", skip=("enrolled", "attendance"))
+    text = text.replace('"Koulikoro" = ', '"Koulikoroo" = ')  # a typing mistake
+    text = text.replace(
+        '[indicators.reached]\ndata_element = "', '[indicators.reached]\ndata_element = "9'
+    )
+    text += '\n[indicators.enroled]\ndata_element = "Abcdefghijk"\n'
+    text = text.replace(
+        "[indicators.partners]",
+        '[indicators.partners]\ncategory_option_combo = "short"',
+    )
+    m = _mapping(tmp_path, text)
+    found = problems(m, report())
+    reached = m.indicators["reached"].data_element
+    assert found == [
+        "indicators.enroled: no such indicator (Foyer's are enrolled, reached, retained, "
+        "checkin_answered, checkin_done, checkin_partly, checkin_notyet, meetings_held, "
+        "attendance, partners)",
+        "indicator enrolled: not mapped: add [indicators.enrolled] with its data_element, "
+        "or list it in leave_out",
+        "indicator attendance: not mapped: add [indicators.attendance] with its data_element, "
+        "or list it in leave_out",
+        f"indicators.reached.data_element: {reached!r} is not a UID (a DHIS2 UID is 11 "
+        "letters or digits, the first a letter)",
+        "indicators.partners.category_option_combo: 'short' is not a UID (a DHIS2 UID is 11 "
+        "letters or digits, the first a letter)",
+        "region Koulikoro: no org unit: add it under [org_units.regions]",
+    ]
+
+
+def test_units_without_a_level_and_shared_org_units_are_refused(tmp_path: Path) -> None:
+    base = report()
+    groups = (*GROUPS[:3], GroupInfo(4, "Kita", "ML", "", "men-groups-12", "bm"))
+    r = dataclasses.replace(base, groups=groups)
+    text = _mapping_toml("group").replace('3 = "', '3 = "Uid00000000"\nx3 = "', 1)
+    text = text.replace(
+        '[org_units.groups]\n1 = "', '[org_units.groups]\n1 = "Uid00000000"\nz = "', 1
+    )
+    m = _mapping(tmp_path, text)
+    found = problems(m, r)
+    assert "org_units.groups.x3: a group is named by its number (foyer group list)" in found
+    assert "org_units.groups: 1 and 3 have the same org unit: DHIS2 would keep only one of " \
+        "their values" in found  # fmt: skip
+    m_region = _mapping(tmp_path, _mapping_toml("region"))
+    assert problems(m_region, r) == [
+        "groups 4 have no region: give them one, or report at another level"
+    ]
+
+
+def test_a_mapping_with_unknown_keys_is_refused(tmp_path: Path) -> None:
+    text = _mapping_toml().replace('level = "group"', 'level = "district"\norgunit_level = 3')
+    text = text.replace("[indicators.reached]\n", '[indicators.reached]\ndataelement = "x"\n')
+    with pytest.raises(MappingError) as caught:
+        _mapping(tmp_path, text)
+    where = str(tmp_path / "mapping.toml")
+    assert sorted(caught.value.problems) == [
+        f"{where}: indicators.reached.dataelement: unknown key (a typing mistake?): take it "
+        "out or correct it",
+        f"{where}: level: must be group, region or country",
+        f"{where}: orgunit_level: unknown key (a typing mistake?): take it out or correct it",
+    ]
+
+
+def test_a_mapping_that_is_not_toml_or_missing_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(MappingError) as caught:
+        load_mapping(tmp_path / "absent.toml")
+    assert caught.value.problems == [f"{tmp_path / 'absent.toml'}: no such file"]
+    with pytest.raises(MappingError) as caught:
+        _mapping(tmp_path, "level = group\n")
+    (line,) = caught.value.problems
+    assert line.startswith(f"{tmp_path / 'mapping.toml'}: not valid TOML: ")
+
+
+def test_the_documented_example_mapping_parses_and_covers_every_indicator() -> None:
+    m = load_mapping(EXAMPLE)
+    assert {*m.indicators, *m.leave_out} == {i.value for i in PROGRAMME}
+    assert m.level == "region"
+    docs = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    assert EXAMPLE.read_text(encoding="utf-8").strip() in docs
