@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands.errors import CliError
+from bot.commands.output_files import write_all
 from bot.domain.indicators import DEFINITIONS, PARTITIONS, Indicator, periods
 from bot.domain.suppression import SHARED, TOTAL, Grid, Tables, protect
 from bot.reports.dhis2 import HEADER, dhis2_period, render_dhis2
@@ -384,3 +386,33 @@ def test_the_documented_example_mapping_parses_and_covers_every_indicator() -> N
     assert m.level == "region"
     docs = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
     assert EXAMPLE.read_text(encoding="utf-8").strip() in docs
+
+
+# -- writing the files -----------------------------------------------------------------------
+
+
+def test_outputs_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    csv_file, other = tmp_path / "programme.csv", tmp_path / ("d" * 250 + ".csv")
+    # The second file cannot be written (its temporary name is too long for the file
+    # system): the first, ready, is not published either, and nothing is left behind.
+    with pytest.raises(CliError) as caught:
+        write_all({csv_file: b"a,b\n", other: b"x\n"}, force=False)
+    assert str(caught.value).startswith("could not write ")
+    assert list(tmp_path.iterdir()) == []
+    write_all({csv_file: b"a,b\n"}, force=False)
+    with pytest.raises(CliError) as caught:
+        write_all({csv_file: b"new\n", tmp_path / "new.csv": b"x\n"}, force=False)
+    assert str(caught.value) == (
+        f"{csv_file} exists: choose another name, or add --force to replace it"
+    )
+    assert csv_file.read_bytes() == b"a,b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["programme.csv"]
+    write_all({csv_file: b"new\n"}, force=True)
+    assert csv_file.read_bytes() == b"new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["programme.csv"]
+    with pytest.raises(CliError) as caught:
+        write_all({tmp_path / "nowhere" / "x.csv": b"", csv_file: b"", tmp_path: b""}, True)
+    assert str(caught.value).splitlines() == [
+        f"{tmp_path / 'nowhere' / 'x.csv'}: the folder {tmp_path / 'nowhere'} does not exist",
+        f"{tmp_path} is a folder: give a file name",
+    ]
