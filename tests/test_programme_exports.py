@@ -8,6 +8,7 @@ each test can check it never leaves, neither as its value nor as a 0.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import dataclasses
 import io
@@ -30,6 +31,7 @@ from bot.reports.programme_csv import (
     render_csv,
     spreadsheet_safe,
 )
+from tests import test_indicators as ti
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "dhis2-mapping.toml"
@@ -416,3 +418,127 @@ def test_outputs_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
         f"{tmp_path / 'nowhere' / 'x.csv'}: the folder {tmp_path / 'nowhere'} does not exist",
         f"{tmp_path} is a folder: give a file name",
     ]
+
+
+# -- foyer report programme --csv --dhis2, on a seeded database ------------------------------
+
+E2E_MIN = 3
+E2E_REGIONS = {"Ségou": "SegouRegn01", "Kayes": "KayesRegn01", "Dakar": "DakarRegn01"}
+
+
+def _e2e_mapping(path: Path, regions: dict[str, str], extra: str = "") -> Path:
+    lines = ['level = "region"', 'leave_out = ["checkin_notyet"]', extra, ""]
+    for n, i in enumerate(PROGRAMME):
+        if i is not Indicator.CHECKIN_NOTYET:
+            lines += [f"[indicators.{i.value}]", f'data_element = "DataElmt{n:03d}"', ""]
+    lines.append("[org_units.regions]")
+    lines += [f'"{name}" = "{uid}"' for name, uid in regions.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def test_the_command_writes_the_csv_and_the_dhis2_file(db_url: str, tmp_path: Path) -> None:
+    f = ti.facts()
+    await ti.seed(db_url, f)
+    hand = ti.Hand(f, "month", ti.GROUPS, no_group=False).all()
+    built = await ti.report_of(db_url, kind="month", min_count=E2E_MIN, audience="programme")
+    out_csv, out_dhis2 = tmp_path / "programme.csv", tmp_path / "dhis2.csv"
+    mapping = _e2e_mapping(tmp_path / "mapping.toml", E2E_REGIONS)
+    args = ("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30", "--lang", "fr")
+    files = ("--csv", str(out_csv), "--dhis2", str(out_dhis2), "--mapping", str(mapping))
+    env = ti._cli_env(db_url, E2E_MIN)
+    done = await asyncio.to_thread(ti.foyer, *args, *files, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"wrote {out_csv}", f"wrote {out_dhis2}"]
+
+    # The CSV: each figure the hand count's, or hidden exactly where the report hides it.
+    rows = _csv_rows(out_csv.read_bytes())  # French: ';' and a BOM
+    tables = {"programme": SHARED, "group": "groups"}
+    compared = hidden = 0
+    for row in rows:
+        indicator = Indicator(row["indicator"])
+        table = tables.get(row["disaggregation"], row["disaggregation"])
+        unit = TOTAL if row["disaggregation"] == "programme" else row["unit"]
+        period = TOTAL if row["period"] == "total" else row["period"]
+        shown = built.tables[indicator].cells[table, unit, period]
+        if shown is None:
+            assert (row["value"], row["hidden"]) == ("", "true")
+            hidden += 1
+        else:
+            assert int(row["value"]) == hand[indicator].get((table, unit, period), 0)
+            assert row["hidden"] == "false"
+            compared += 1
+    assert compared > 100 and hidden > 10
+    assert {r["indicator"] for r in rows} == {i.value for i in PROGRAMME}
+
+    # DHIS2: by region and month, the shown counts only.
+    element = {f"DataElmt{n:03d}": i for n, i in enumerate(PROGRAMME)}
+    region_of = {uid: name for name, uid in E2E_REGIONS.items()}
+    sent = {}
+    for de, period, ou, coc, aoc, value in _dhis2_rows(out_dhis2.read_bytes()):
+        assert coc == aoc == ""
+        label = f"{period[:4]}-{period[4:]}"
+        sent[element[de], region_of[ou], label] = int(value)
+        assert value == str(hand[element[de]].get(("region", region_of[ou], label), 0))
+    expected = {
+        (i, region, p)
+        for i in PROGRAMME
+        if i is not Indicator.CHECKIN_NOTYET
+        for region in E2E_REGIONS
+        for p in built.periods
+        if built.tables[i].cells["region", region, p] is not None
+        and ("region", region, p) not in built.tables[i].not_applicable
+    }
+    assert set(sent) == expected
+    assert any(
+        built.tables[i].cells["region", r, p] is None
+        for i in PROGRAMME for r in E2E_REGIONS for p in built.periods
+    )  # fmt: skip
+
+    # Again: the files exist, refused before anything is counted; --force replaces them.
+    again = await asyncio.to_thread(ti.foyer, *args, *files, env=env)
+    assert again.returncode == 2
+    assert f"{out_csv} exists: choose another name, or add --force" in again.stderr
+    assert f"{out_dhis2} exists" in again.stderr
+    out_csv.write_bytes(b"old")
+    forced = await asyncio.to_thread(ti.foyer, *args, *files, "--force", env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert out_csv.read_bytes().startswith(BOM.encode("utf-8"))
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("foyer.db-"))
+
+
+async def test_a_mapping_that_does_not_fit_writes_no_file(db_url: str, tmp_path: Path) -> None:
+    await ti.seed(db_url, ti.facts())
+    out_csv, out_dhis2 = tmp_path / "programme.csv", tmp_path / "dhis2.csv"
+    regions = {"Ségou": "SegouRegn01", "Kayes": "1nvalid"}  # Dakar left out
+    mapping = _e2e_mapping(tmp_path / "mapping.toml", regions)
+    text = mapping.read_text(encoding="utf-8").replace("[indicators.enrolled]\n", "", 1)
+    mapping.write_text(text.replace('data_element = "DataElmt000"\n', ""), encoding="utf-8")
+    done = await asyncio.to_thread(
+        ti.foyer,
+        *("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30"),
+        *("--csv", str(out_csv), "--dhis2", str(out_dhis2), "--mapping", str(mapping)),
+        env=ti._cli_env(db_url, E2E_MIN),
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"foyer: the DHIS2 mapping {mapping}: 3 problems to fix, no file written",
+        "  indicator enrolled: not mapped: add [indicators.enrolled] with its data_element, "
+        "or list it in leave_out",
+        "  org_units.regions.Kayes: '1nvalid' is not a UID (a DHIS2 UID is 11 letters or "
+        "digits, the first a letter)",
+        "  region Dakar: no org unit: add it under [org_units.regions]",
+    ]
+    database = ["foyer.db"] if db_url.startswith("sqlite") else []
+    assert _names(tmp_path) == [*database, "mapping.toml"]  # no CSV, no DHIS2 file
+    # A missing --mapping is said before anything is counted.
+    alone = ti.foyer(
+        *("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30"),
+        *("--dhis2", str(out_dhis2)),
+        env=ti._cli_env(db_url, E2E_MIN),
+    )
+    assert alone.returncode == 2
+    assert alone.stderr.strip() == "foyer: --dhis2 needs --mapping FILE"
