@@ -505,6 +505,14 @@ async def test_the_command_writes_the_csv_and_the_dhis2_file(db_url: str, tmp_pa
     assert forced.returncode == 0, forced.stderr
     assert out_csv.read_bytes().startswith(BOM.encode("utf-8"))
 
+    # The admins' view holds help and concerns; its CSV still does not, and says so.
+    guarded = tmp_path / "guarded.csv"
+    more = ("--safeguarding", "--csv", str(guarded))
+    done = await asyncio.to_thread(ti.foyer, *args, *more, env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"{guarded}: help shown and concerns left out (never exported)" in done.stderr
+    assert {r["indicator"] for r in _csv_rows(guarded.read_bytes())} == {i.value for i in PROGRAMME}
+
 
 def _names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("foyer.db-"))
