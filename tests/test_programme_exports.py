@@ -354,8 +354,12 @@ def test_units_without_a_level_and_shared_org_units_are_refused(tmp_path: Path) 
         "their values" in found  # fmt: skip
     m_region = _mapping(tmp_path, _mapping_toml("region"))
     assert problems(m_region, r) == [
-        "groups 4 have no region: give them one, or report at another level"
+        "group 4 has no region: give it one, or report at another level"
     ]
+    unmapped = _mapping(tmp_path, _mapping_toml("group").replace("\n2 = ", "\nx2 = ", 1))
+    assert f"group 2 ({GROUPS[1].name}): no org unit: add it under [org_units.groups]" in (
+        problems(unmapped, r)
+    )
 
 
 def test_a_mapping_with_unknown_keys_is_refused(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def problems(mapping: Dhis2Mapping, report: ProgrammeReport) -> list[str]:
             out.append(f"{where}: no such indicator (Foyer's are {known})")
         elif DEFINITIONS[Indicator(name)].audience != "programme":
             out.append(f"{where}: a safeguarding count, never sent to DHIS2: take it out")
-    for name in set(mapping.indicators) & set(mapping.leave_out):
+    for name in sorted(set(mapping.indicators) & set(mapping.leave_out)):
         out.append(f"indicators.{name}: both mapped and in leave_out: keep one")
     for indicator in exported(report):
         if mapping.element(indicator) is None and indicator.value not in mapping.leave_out:
@@ -176,13 +176,15 @@ def _unit_problems(mapping: Dhis2Mapping, groups: tuple[GroupInfo, ...]) -> list
             if not _UID.fullmatch(uid):
                 out.append(f"org_units.{kind}.{key}: {uid!r} is not a UID ({_UID_RULE})")
     for unit, members in units(level, groups).items():
-        numbers = ", ".join(str(g.id) for g in members)
         if unit == "":
-            out.append(
-                f"groups {numbers} have no {level}: give them one, or report at another level"
-            )
+            numbers = ", ".join(str(g.id) for g in members)
+            many = len(members) > 1
+            which = f"groups {numbers} have" if many else f"group {numbers} has"
+            them = "them" if many else "it"
+            out.append(f"{which} no {level}: give {them} one, or report at another level")
         elif mapping.org_unit(unit) is None:
-            what = f"group {unit} ({members[0].name})" if level == "group" else f"{level} {unit}"
+            name = " ".join(members[0].name.split())  # one line, whatever the name holds
+            what = f"group {unit} ({name})" if level == "group" else f"{level} {unit}"
             out.append(f"{what}: no org unit: add it under [{table}]")
     reported = {_key(level, u) for u in units(level, groups)}
     out += _clashes(
