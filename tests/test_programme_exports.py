@@ -32,6 +32,7 @@ from bot.reports.programme_csv import (
     spreadsheet_safe,
 )
 from tests import test_indicators as ti
+from tests.test_settings_and_cli import foyer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "dhis2-mapping.toml"
@@ -451,7 +452,7 @@ async def test_the_command_writes_the_csv_and_the_dhis2_file(db_url: str, tmp_pa
     args = ("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30", "--lang", "fr")
     files = ("--csv", str(out_csv), "--dhis2", str(out_dhis2), "--mapping", str(mapping))
     env = ti._cli_env(db_url, E2E_MIN)
-    done = await asyncio.to_thread(ti.foyer, *args, *files, env=env)
+    done = await asyncio.to_thread(foyer, *args, *files, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"wrote {out_csv}", f"wrote {out_dhis2}"]
 
@@ -500,19 +501,19 @@ async def test_the_command_writes_the_csv_and_the_dhis2_file(db_url: str, tmp_pa
     )  # fmt: skip
 
     # Again: the files exist, refused before anything is counted; --force replaces them.
-    again = await asyncio.to_thread(ti.foyer, *args, *files, env=env)
+    again = await asyncio.to_thread(foyer, *args, *files, env=env)
     assert again.returncode == 2
     assert f"{out_csv} exists: choose another name, or add --force" in again.stderr
     assert f"{out_dhis2} exists" in again.stderr
     out_csv.write_bytes(b"old")
-    forced = await asyncio.to_thread(ti.foyer, *args, *files, "--force", env=env)
+    forced = await asyncio.to_thread(foyer, *args, *files, "--force", env=env)
     assert forced.returncode == 0, forced.stderr
     assert out_csv.read_bytes().startswith(BOM.encode("utf-8"))
 
     # The admins' view holds help and concerns; its CSV still does not, and says so.
     guarded = tmp_path / "guarded.csv"
     more = ("--safeguarding", "--csv", str(guarded))
-    done = await asyncio.to_thread(ti.foyer, *args, *more, env=env)
+    done = await asyncio.to_thread(foyer, *args, *more, env=env)
     assert done.returncode == 0, done.stderr
     assert f"{guarded}: help shown and concerns left out (never exported)" in done.stderr
     assert {r["indicator"] for r in _csv_rows(guarded.read_bytes())} == {i.value for i in PROGRAMME}
@@ -530,7 +531,7 @@ async def test_a_mapping_that_does_not_fit_writes_no_file(db_url: str, tmp_path:
     text = mapping.read_text(encoding="utf-8").replace("[indicators.enrolled]\n", "", 1)
     mapping.write_text(text.replace('data_element = "DataElmt000"\n', ""), encoding="utf-8")
     done = await asyncio.to_thread(
-        ti.foyer,
+        foyer,
         *("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30"),
         *("--csv", str(out_csv), "--dhis2", str(out_dhis2), "--mapping", str(mapping)),
         env=ti._cli_env(db_url, E2E_MIN),
@@ -547,7 +548,7 @@ async def test_a_mapping_that_does_not_fit_writes_no_file(db_url: str, tmp_path:
     database = ["foyer.db"] if db_url.startswith("sqlite") else []
     assert _names(tmp_path) == [*database, "mapping.toml"]  # no CSV, no DHIS2 file
     # A missing --mapping is said before anything is counted.
-    alone = ti.foyer(
+    alone = foyer(
         *("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30"),
         *("--dhis2", str(out_dhis2)),
         env=ti._cli_env(db_url, E2E_MIN),
