@@ -55,6 +55,7 @@ POSTGRES_MODULES = frozenset(
         "test_partner_privacy",
         "test_planner_start",
         "test_recording_library",
+        "test_programme_exports",
         "test_safety_journey",
         "test_safety_privacy",
         "test_schema_parity",

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.errors import CliError
+from bot.commands.output_files import refuse_existing
 
 if TYPE_CHECKING:
     from bot.reports.programme import ProgrammeReport
@@ -40,12 +41,26 @@ class Writer:
     flag: Flag  # the file to write, e.g. Flag("--html", "FILE", "...")
     target: str
     extra: tuple[Flag, ...] = ()
+    # "module:function", called as ``function(report, args)`` for every output asked for
+    # before any is written: a problem of one (a DHIS2 mapping) leaves no file at all.
+    check: str = ""
 
 
 WriteFunction = Callable[["ProgrammeReport", Path, argparse.Namespace], None]
 
 # The outputs, one line each (the HTML, CSV and DHIS2 writers add theirs here).
-WRITERS: tuple[Writer, ...] = ()
+WRITERS: tuple[Writer, ...] = (
+    Writer(
+        Flag("--csv", "FILE", "write every figure as a tidy CSV (docs/indicators.md)"),
+        "bot.commands.report_exports:write_csv",
+    ),
+    Writer(
+        Flag("--dhis2", "FILE", "write a DHIS2 data value set (CSV) for the Import/Export app"),
+        "bot.commands.report_exports:write_dhis2",
+        (Flag("--mapping", "FILE", "the DHIS2 mapping (TOML): docs/indicators.md"),),
+        check="bot.commands.report_exports:check_dhis2",
+    ),
+)
 
 
 def dest(flag: Flag) -> str:
@@ -86,6 +101,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     for w in WRITERS:
         for f in (w.flag, *w.extra):
             prog.add_argument(f.name, dest=dest(f), metavar=f.metavar, help=f.help)
+    prog.add_argument("--force", action="store_true", help="replace output files that exist")
     prog.set_defaults(func=programme)
 
 
@@ -99,9 +115,13 @@ def _day(text: str, flag: str) -> date:
 
 
 def _writer(w: Writer) -> WriteFunction:
-    module, _, name = w.target.partition(":")
-    func: WriteFunction = getattr(importlib.import_module(module), name)
+    func: WriteFunction = _load(w.target)
     return func
+
+
+def _load(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def programme(args: argparse.Namespace) -> int:
@@ -116,6 +136,8 @@ def programme(args: argparse.Namespace) -> int:
             for f in w.extra:
                 if not getattr(args, dest(f)):
                     raise CliError(f"{w.flag.name} needs {f.name} {f.metavar}")
+    asked = [w for w in WRITERS if getattr(args, dest(w.flag))]
+    refuse_existing([Path(getattr(args, dest(w.flag))) for w in asked], args.force)
     # The heavy parts only now, so `foyer --help` stays instant.
     from bot.commands.common import on_current_db
     from bot.i18n import use_language
@@ -136,6 +158,9 @@ def programme(args: argparse.Namespace) -> int:
     )
     wrote = False
     with use_language(args.lang):
+        for w in asked:
+            if w.check:
+                _load(w.check)(report, args)
         for w in WRITERS:
             path = getattr(args, dest(w.flag))
             if path:
