@@ -47,6 +47,7 @@ POSTGRES_MODULES = frozenset(
         "test_campaigns",
         "test_delivery",
         "test_facilitator_report",
+        "test_indicators",
         "test_member_commands",
         "test_outbox_kinds",
         "test_partner_privacy",

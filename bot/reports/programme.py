@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.domain.indicators import Indicator, PeriodKind
+from bot.domain.indicators import Audience, Indicator, PeriodKind
 from bot.domain.suppression import SHARED, TOTAL, Protected
+
+NO_GROUP_ROW = "0"  # the "groups" row of help and concerns from people in no group
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class ProgrammeReport:
     # holds no safeguarding indicator). Rows: str(group id) in "groups"; the partitions'
     # values (country code, region, curriculum id) in theirs; language codes in "language".
     tables: dict[Indicator, Protected]
+    # "safeguarding" (admins and focal points) adds help_shown and concerns, and a row
+    # NO_GROUP_ROW ("0") in "groups" for those of people in no group (never in a country's).
+    audience: Audience = "programme"
 
     def total(self, indicator: Indicator, period: str = TOTAL) -> int | None:
         """The programme's count for a period (or the whole report), None when hidden."""

@@ -86,6 +86,7 @@ group = Table(
     Column("paused", Boolean, nullable=False, default=False),
     Column("chat_id", BigInteger),  # the group's own Telegram group chat, once linked
     Column("country", String(2)),  # ISO 3166 code, picks the referral resources
+    Column("region", String(80)),  # free text ("Ségou"): the programme report's disaggregation
     Column("reminder_24h", Boolean, nullable=False, default=True),
     Column("reminder_1h", Boolean, nullable=False, default=True),
     Column("guide_hours_before", Integer, nullable=False, default=24),
@@ -355,4 +356,16 @@ audio_upload = Table(
     Column("source", String(80), primary_key=True),
     Column("file_id", String(256), nullable=False),
     Column("uploaded_at", UTCDateTime, nullable=False),
+)
+
+# How often the help screen was shown, per day, group (0: a person in no group) and the
+# language it was shown in: a counter for the programme's safeguarding figures that holds no
+# person (bot/storage/help_counts.py; the help path only adds to it).
+help_count = Table(
+    "help_count",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("group_id", Integer, primary_key=True, autoincrement=False),
+    Column("language", String(8), primary_key=True),
+    Column("count", Integer, nullable=False),
 )
