@@ -30,11 +30,12 @@ from babel.numbers import format_decimal
 from PIL import Image
 
 from bot.domain.indicators import DEFINITIONS, Indicator, periods
-from bot.domain.suppression import Grid, Tables, protect
+from bot.domain.suppression import SHARED, TOTAL, Grid, Tables, protect
 from bot.i18n import use_language
 from bot.reports.programme import GroupInfo, ProgrammeReport
 from bot.reports.programme_html import render_html
 from bot.reports.programme_words import indicator_name
+from tests import test_indicators as seeded  # its seeded database and hand count
 
 MONTHS = ("2026-10", "2026-11", "2026-12")
 GROUPS = (
@@ -408,3 +409,38 @@ def test_a_year_of_weeks_is_cut_into_printable_tables() -> None:
     axis = [t.text() for t in dom.by_id("chart-checkins").find_all("text")]
     labels = [t for t in axis if re.fullmatch(r"W\d+", t)]
     assert labels == [f"W{n}" for n in range(1, 54, 4)]  # every 4th week: 14 labels, not 53
+
+
+def test_a_safeguarding_report_is_refused() -> None:
+    with pytest.raises(ValueError, match="programme audience"):
+        render_html(replace(monthly_report(), audience="safeguarding"), "en")
+
+
+# -- end to end: a seeded database --------------------------------------------------------
+
+
+async def test_a_seeded_database_in_the_browser(db_url: str, tmp_path: Path) -> None:
+    """Six months of four groups (tests/test_indicators.py's facts), built from the database,
+    shown in French: every key number is the hand count, or "–" where the report hides it."""
+    f = seeded.facts()
+    await seeded.seed(db_url, f)
+    report = await seeded.report_of(db_url, kind="month", min_count=2, audience="programme")
+    hand = seeded.Hand(f, "month", seeded.GROUPS, no_group=False).all()
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report, "fr"), encoding="utf-8")
+    seen = visit(page, tmp_path, "--dump-dom")
+    assert seen.console == [] and seen.requests == []
+    dom = parse(seen.dom)
+    cards = {c.attrs["data-indicator"]: c for c in dom.find_all("div", **{"class": "card"})}
+    shown = 0
+    for indicator in PROGRAMME:
+        big = cards[indicator.value].find_all("p")[0].text()
+        want = hand[indicator].get((SHARED, TOTAL, TOTAL), 0)
+        if report.total(indicator) is None:
+            assert big == "–"
+        else:
+            shown += 1
+            assert big == format_decimal(want, locale="fr"), indicator
+    assert shown >= 5
+    for g in seeded.GROUPS:  # every group has its table, named as staff named it
+        assert dom.by_id(f"group-{g.id}").find_all("h3")[0].text() == f"Group {g.id}"

@@ -8,8 +8,9 @@ forbids the browser to fetch anything even if the file is edited.
 Every count is already protected (bot/domain/suppression.py). A hidden count is shown as "–",
 the same whether it was hidden for being small or to protect a small one (telling them apart
 would point at the small ones), never as "<N". No person appears: group names and counts.
-Safeguarding indicators (help shown, concerns) are left out even if given: this report goes to
-donors. Every name staff typed is escaped.
+Safeguarding counts (help shown, concerns) never go in: this file is made to be shared, with
+donors too; a safeguarding report is refused, and its indicators are left out if given.
+Every name staff typed is escaped.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def e(text: str) -> str:
 
 
 def render_html(report: ProgrammeReport, language: str) -> str:
+    if report.audience != "programme":  # the file is made to be shared: never safeguarding
+        raise ValueError("the HTML report is the programme audience's only")
     with use_language(language):
         return "".join(_document(report))
 
