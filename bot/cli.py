@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.commands import report
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -127,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _group_parsers(sub)
     _content_parsers(sub)
+    report.add_parsers(sub)
     _staff_role_parsers(sub, _FACILITATOR)
     _staff_role_parsers(sub, _PARTNER_CONTACT)
     return p

@@ -11,6 +11,7 @@ week, and the totals; on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from bot.storage.tables import (
     person,
     session_log,
 )
+from tests.test_settings_and_cli import foyer
 
 CONVERSATIONS = Path(__file__).resolve().parent.parent / "conversations"
 START, END = date(2026, 1, 1), date(2026, 6, 30)
@@ -532,3 +534,57 @@ async def test_small_counts_are_hidden_with_their_complements(db_url: str) -> No
     assert report.count(Indicator.MEETINGS_HELD, "groups", "3", "2026-01") == 0
     # Two concerns from group 1 in February: hidden.
     assert report.count(Indicator.CONCERNS, "groups", "1", "2026-02") is None
+
+
+# ----- foyer report programme -----------------------------------------------------------------
+
+
+def _cli_env(db_url: str, min_count: int) -> dict[str, str]:
+    return {
+        "FOYER_DATABASE_URL": db_url,
+        "FOYER_CONTENT_DIR": str(CONVERSATIONS),
+        "FOYER_MIN_COUNT": str(min_count),
+    }
+
+
+async def test_the_command_prints_the_key_numbers_in_the_readers_language(db_url: str) -> None:
+    f = facts()
+    await seed(db_url, f)
+    hand = Hand(f, "month", GROUPS, no_group=False).all()
+    args = ("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30")
+    done = await asyncio.to_thread(foyer, *args, "--lang", "fr", env=_cli_env(db_url, 1))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "1 janvier 2026" in lines[0]  # dates in the reader's language
+    enrolled = next(line for line in lines if line.startswith("Members enrolled"))
+    # The whole report's 15, and June's none: zero is under FOYER_MIN_COUNT=1, so hidden.
+    assert hand[Indicator.ENROLLED][SHARED, TOTAL, TOTAL] == 15
+    assert hand[Indicator.ENROLLED].get((SHARED, TOTAL, "2026-06"), 0) == 0
+    assert enrolled.split()[2:] == ["15", "–"]
+    assert not any("help" in line.lower() for line in lines)  # no safeguarding figure
+    # Admins' and focal points' view adds help and concerns: May's help shown 1 + 5 times.
+    may = ("report", "programme", "--from", "2026-05-01", "--to", "2026-05-31")
+    safeguarding = await asyncio.to_thread(foyer, *may, "--safeguarding", env=_cli_env(db_url, 1))
+    assert safeguarding.returncode == 0, safeguarding.stderr
+    help_line = next(ln for ln in safeguarding.stdout.splitlines() if ln.startswith("Times the"))
+    assert help_line.split()[-2:] == ["6", "6"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--from", "2026-1-1", "--to", "2026-06-30"), "--from '2026-1-1': give a date"),
+        (("--from", "2026-02-30", "--to", "2026-06-30"), "not a date in the calendar"),
+        (("--from", "2026-06-30", "--to", "2026-01-01"), "is before --from"),
+        (("--from", "2026-01-01", "--to", "2026-06-30", "--country", "Mali"), "two-letter"),
+    ],
+)
+def test_bad_inputs_are_one_line_and_change_nothing(
+    tmp_path: Path, args: tuple[str, ...], said: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    done = foyer("report", "programme", *args, env=_cli_env(url, 3))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"foyer: {done.stderr.strip()[7:]}"]
+    assert said in done.stderr
+    assert not (tmp_path / "cli.db").exists()  # refused before the database is opened

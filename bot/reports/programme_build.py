@@ -30,6 +30,8 @@ from bot.domain.suppression import Grid, Tables, protect
 from bot.reports.programme import NO_GROUP_ROW, GroupInfo, ProgrammeReport
 from bot.storage.indicators import NO_GROUP, Cells, count_all, group_rows
 
+SAFEGUARDING = frozenset(i for i, d in DEFINITIONS.items() if d.audience == "safeguarding")
+
 
 def indicators_for(audience: Audience) -> tuple[Indicator, ...]:
     """The programme audience never holds a safeguarding indicator; safeguarding holds all."""
@@ -153,7 +155,9 @@ async def build_on(
     # Help and concerns of people in no group belong to no country: left out of a country's.
     with_no_group = audience == "safeguarding" and country is None
     tables = {
-        i: protect(_tables(i, counted[i], groups, labels, with_no_group), min_count)
+        i: protect(
+            _tables(i, counted[i], groups, labels, with_no_group and i in SAFEGUARDING), min_count
+        )
         for i in indicators
     }
     return ProgrammeReport(
