@@ -105,9 +105,24 @@ def _header(report: ProgrammeReport, title: str, when: str) -> Iterator[str]:
         if not (report.country and table == "country"):
             sections.append((f"by-{table}", w.table_title(table)))
     sections += [("groups", _("Groups")), ("definitions", _("What the indicators mean"))]
-    yield f"<nav aria-label='{e(_('Contents'))}'><ol>"
+    contents = _("Contents")
+    yield f"<nav aria-label='{e(contents)}'><ol>"
     yield "".join(f'<li><a href="#{anchor}">{e(name)}</a></li>' for anchor, name in sections)
     yield "</ol></nav></header>"
+
+
+# Small pieces of markup; every text through e(). gettext calls stay outside f-strings, where
+# the catalog extractor would not see them.
+def _section(anchor: str, title: str) -> str:
+    return f'<section id="{anchor}" class="major"><h2>{e(title)}</h2>'
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{e(text)}</p>'
+
+
+def _column_head(text: str) -> str:
+    return f"<th scope='col'>{e(text)}</th>"
 
 
 def _shown(value: int | None) -> str:
@@ -115,7 +130,7 @@ def _shown(value: int | None) -> str:
 
 
 def _key_numbers(report: ProgrammeReport) -> Iterator[str]:
-    yield f'<section id="key" class="major"><h2>{e(_("Key numbers"))}</h2><div class="cards">'
+    yield _section("key", _("Key numbers")) + '<div class="cards">'
     for ind in _indicators(report):
         value = report.total(ind)
         yield f'<div class="card" data-indicator="{ind.value}"><h3>{e(w.indicator_name(ind))}</h3>'
@@ -135,7 +150,7 @@ def _key_numbers(report: ProgrammeReport) -> Iterator[str]:
 
 
 def _charts(report: ProgrammeReport) -> Iterator[str]:
-    yield f'<section id="charts" class="major"><h2>{e(_("Over time"))}</h2>'
+    yield _section("charts", _("Over time"))
     axis = [w.period_axis(p, report.period_kind) for p in report.periods]
     titles = {
         "enrolled-reached": _("Members enrolled and reached"),
@@ -154,11 +169,11 @@ def _charts(report: ProgrammeReport) -> Iterator[str]:
         yield f"<figure><figcaption>{e(label)}</figcaption>"
         yield bar_chart(f"chart-{chart_id}", label, axis, series, w.number)
         yield "</figure>"
-    yield f'<p class="note">{e(_("No bar, only “–”: the count is hidden."))}</p></section>'
+    yield _note(_("No bar, only “–”: the count is hidden.")) + "</section>"
 
 
 def _programme_table(report: ProgrammeReport) -> Iterator[str]:
-    yield f'<section id="programme" class="major"><h2>{e(_("Whole programme"))}</h2>'
+    yield _section("programme", _("Whole programme"))
     yield from _table(report, SHARED, TOTAL, _("Whole programme"))
     yield "</section>"
 
@@ -170,7 +185,7 @@ def _parts(report: ProgrammeReport, table: str) -> Iterator[str]:
         key=lambda row: w.part_name(table, row).casefold(),
     )
     if not rows:
-        yield f"<p>{e(_('Nothing to show.'))}</p>"
+        yield _note(_("Nothing to show."))
     for row in rows:
         name = w.part_name(table, row)
         yield f'<div class="block"><h3>{e(name)}</h3>'
@@ -180,9 +195,9 @@ def _parts(report: ProgrammeReport, table: str) -> Iterator[str]:
 
 
 def _groups(report: ProgrammeReport) -> Iterator[str]:
-    yield f'<section id="groups" class="major"><h2>{e(_("Groups"))}</h2>'
+    yield _section("groups", _("Groups"))
     if not report.groups:
-        yield f"<p>{e(_('No group in this report.'))}</p>"
+        yield _note(_("No group in this report."))
     for g in sorted(report.groups, key=lambda g: (g.name.casefold(), g.id)):
         yield f'<div class="block group" id="group-{g.id}"><h3>{e(g.name)}</h3>'
         yield f'<p class="meta">{_group_facts(g)}</p>'
@@ -226,10 +241,10 @@ def _table(report: ProgrammeReport, table: str, row: str, name: str) -> Iterator
     for n, chunk in enumerate(chunks):
         columns = chunk + ([TOTAL] if n == len(chunks) - 1 else [])
         yield f"<table><caption>{e(name)}</caption><thead><tr>"
-        yield f"<th scope='col'>{e(_('Indicator'))}</th>"
+        yield _column_head(_("Indicator"))
         for c in columns:
             if c == TOTAL:
-                yield f"<th scope='col'>{e(_('Total'))}</th>"
+                yield _column_head(_("Total"))
             else:
                 detail = w.period_detail(c, report.period_kind)
                 head = w.period_title(c, report.period_kind)
@@ -255,12 +270,10 @@ def _table(report: ProgrammeReport, table: str, row: str, name: str) -> Iterator
 
 
 def _definitions(report: ProgrammeReport) -> Iterator[str]:
-    yield f'<section id="definitions" class="major"><h2>{e(_("What the indicators mean"))}</h2>'
-    yield (
-        f"<table class='definitions'><thead><tr><th scope='col'>{e(_('Indicator'))}</th>"
-        f"<th scope='col'>{e(_('Meaning'))}</th><th scope='col'>{e(_('Counted in'))}</th>"
-        f"<th scope='col'>{e(_('Shown out of'))}</th></tr></thead><tbody>"
-    )
+    yield _section("definitions", _("What the indicators mean"))
+    heads = (_("Indicator"), _("Meaning"), _("Counted in"), _("Shown out of"))
+    yield "<table class='definitions'><thead><tr>"
+    yield "".join(_column_head(h) for h in heads) + "</tr></thead><tbody>"
     for ind in _indicators(report):
         d = DEFINITIONS[ind]
         yield (
@@ -269,4 +282,4 @@ def _definitions(report: ProgrammeReport) -> Iterator[str]:
             f"<td>{e(w.denominator_name(ind) or '')}</td></tr>"
         )
     yield "</tbody></table>"
-    yield f'<p class="note">{e(_("The total of a row is the sum of its periods."))}</p></section>'
+    yield _note(_("The total of a row is the sum of its periods.")) + "</section>"
