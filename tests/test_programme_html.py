@@ -15,6 +15,7 @@ The reports are built by hand from protect(Tables(...)): the real input of the r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -34,8 +35,10 @@ from bot.domain.suppression import SHARED, TOTAL, Grid, Tables, protect
 from bot.i18n import use_language
 from bot.reports.programme import GroupInfo, ProgrammeReport
 from bot.reports.programme_html import render_html
-from bot.reports.programme_words import indicator_name
+from bot.reports.programme_text import indicator_name
+from bot.storage import migrate
 from tests import test_indicators as seeded  # its seeded database and hand count
+from tests.test_settings_and_cli import foyer
 
 MONTHS = ("2026-10", "2026-11", "2026-12")
 GROUPS = (
@@ -271,7 +274,9 @@ def test_the_report_in_headless_chromium(tmp_path: Path) -> None:
     group = dom.by_id("group-2")
     cells = table_cells(group.find_all("table")[0])
     assert report.count(Indicator.REACHED, "groups", "2", "2026-10") is None
-    assert cells["Members reached", "Oct 2026"] == "–"
+    with use_language("en"):
+        reached_row = indicator_name(Indicator.REACHED)
+    assert cells[reached_row, "Oct 2026"] == "–"
     assert not re.search(r"<\s*\d", dom.by_id("groups").text())
     # A name typed by staff is text, not markup.
     assert dom.find_all("script") == []
@@ -386,7 +391,8 @@ def test_names_typed_by_staff_are_escaped() -> None:
 def test_safeguarding_counts_never_reach_the_report() -> None:
     """Help shown and concerns go to admins and focal points only, never to a donor."""
     html = render_html(monthly_report([*PROGRAMME, Indicator.HELP_SHOWN]), "en")
-    assert "Help screen shown" not in html
+    with use_language("en"):
+        assert indicator_name(Indicator.HELP_SHOWN) not in html
     assert 'data-indicator="help_shown"' not in html
 
 
@@ -411,36 +417,64 @@ def test_a_year_of_weeks_is_cut_into_printable_tables() -> None:
     assert labels == [f"W{n}" for n in range(1, 54, 4)]  # every 4th week: 14 labels, not 53
 
 
-def test_a_safeguarding_report_is_refused() -> None:
-    with pytest.raises(ValueError, match="programme audience"):
-        render_html(replace(monthly_report(), audience="safeguarding"), "en")
+def test_a_safeguarding_report_shows_the_programme_indicators_only() -> None:
+    report = replace(monthly_report([*PROGRAMME, Indicator.HELP_SHOWN]), audience="safeguarding")
+    html = render_html(report, "en")
+    assert 'data-indicator="help_shown"' not in html
+    with use_language("en"):
+        assert indicator_name(Indicator.HELP_SHOWN) not in html
+        assert indicator_name(Indicator.ENROLLED) in html
 
 
 # -- end to end: a seeded database --------------------------------------------------------
 
 
-async def test_a_seeded_database_in_the_browser(db_url: str, tmp_path: Path) -> None:
-    """Six months of four groups (tests/test_indicators.py's facts), built from the database,
-    shown in French: every key number is the hand count, or "–" where the report hides it."""
+async def test_the_command_writes_a_seeded_databases_report(db_url: str, tmp_path: Path) -> None:
+    """`foyer report programme --html` on six months of four groups (tests/test_indicators.py's
+    facts), opened in Chromium, in French: every key number is the hand count, or "–" where
+    the report hides it."""
     f = seeded.facts()
     await seeded.seed(db_url, f)
-    report = await seeded.report_of(db_url, kind="month", min_count=2, audience="programme")
     hand = seeded.Hand(f, "month", seeded.GROUPS, no_group=False).all()
-    page = tmp_path / "report.html"
-    page.write_text(render_html(report, "fr"), encoding="utf-8")
+    page = tmp_path / "rapport.html"
+    args = ("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30")
+    env = seeded._cli_env(db_url, 2)
+    done = await asyncio.to_thread(foyer, *args, "--html", str(page), "--lang", "fr", env=env)
+    assert done.returncode == 0, done.stderr
     seen = visit(page, tmp_path, "--dump-dom")
     assert seen.console == [] and seen.requests == []
     dom = parse(seen.dom)
+    assert dom.find_all("html")[0].attrs["lang"] == "fr"
     cards = {c.attrs["data-indicator"]: c for c in dom.find_all("div", **{"class": "card"})}
+    assert set(cards) == {i.value for i in PROGRAMME}
     shown = 0
     for indicator in PROGRAMME:
         big = cards[indicator.value].find_all("p")[0].text()
         want = hand[indicator].get((SHARED, TOTAL, TOTAL), 0)
-        if report.total(indicator) is None:
-            assert big == "–"
-        else:
+        if big != "–":
             shown += 1
             assert big == format_decimal(want, locale="fr"), indicator
     assert shown >= 5
     for g in seeded.GROUPS:  # every group has its table, named as staff named it
         assert dom.by_id(f"group-{g.id}").find_all("h3")[0].text() == f"Group {g.id}"
+
+    # Asked for the safeguarding counts too, the file still leaves them out, and says so.
+    again = tmp_path / "again.html"
+    done = await asyncio.to_thread(foyer, *args, "--safeguarding", "--html", str(again), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "help shown and concerns left out" in done.stderr
+    html = again.read_text(encoding="utf-8")
+    with use_language("en"):
+        for indicator in (Indicator.HELP_SHOWN, Indicator.CONCERNS):
+            assert indicator_name(indicator) not in html
+
+
+def test_a_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'foyer.db'}"
+    migrate.upgrade(url)
+    target = tmp_path / "no such folder" / "report.html"
+    args = ("report", "programme", "--from", "2026-01-01", "--to", "2026-01-31")
+    done = foyer(*args, "--html", str(target), env=seeded._cli_env(url, 3))
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "report.html" in done.stderr
+    assert not target.exists()

@@ -45,7 +45,12 @@ class Writer:
 WriteFunction = Callable[["ProgrammeReport", Path, argparse.Namespace], None]
 
 # The outputs, one line each (the HTML, CSV and DHIS2 writers add theirs here).
-WRITERS: tuple[Writer, ...] = ()
+WRITERS: tuple[Writer, ...] = (
+    Writer(
+        Flag("--html", "FILE", "write one HTML file that opens offline and prints on A4"),
+        "bot.commands.report_html:write_html",
+    ),
+)
 
 
 def dest(flag: Flag) -> str:

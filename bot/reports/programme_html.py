@@ -8,8 +8,8 @@ forbids the browser to fetch anything even if the file is edited.
 Every count is already protected (bot/domain/suppression.py). A hidden count is shown as "–",
 the same whether it was hidden for being small or to protect a small one (telling them apart
 would point at the small ones), never as "<N". No person appears: group names and counts.
-Safeguarding counts (help shown, concerns) never go in: this file is made to be shared, with
-donors too; a safeguarding report is refused, and its indicators are left out if given.
+Safeguarding counts (help shown, concerns) never go in, even from a safeguarding report: this
+file is made to be shared, with donors too.
 Every name staff typed is escaped.
 """
 
@@ -24,7 +24,8 @@ from bot.i18n import _, current_language, ngettext, use_language
 from bot.reports import programme_words as w
 from bot.reports.programme import GroupInfo, ProgrammeReport
 from bot.reports.programme_css import STYLE
-from bot.reports.programme_svg import HIDDEN, Series, bar_chart
+from bot.reports.programme_svg import Series, bar_chart
+from bot.reports.programme_text import HIDDEN, indicator_name
 
 # Period columns per printed table: a year of months fits an A4 page's width; a year of weeks
 # is cut into tables of 13 (a quarter), the total after the last.
@@ -44,8 +45,6 @@ def e(text: str) -> str:
 
 
 def render_html(report: ProgrammeReport, language: str) -> str:
-    if report.audience != "programme":  # the file is made to be shared: never safeguarding
-        raise ValueError("the HTML report is the programme audience's only")
     with use_language(language):
         return "".join(_document(report))
 
@@ -133,7 +132,7 @@ def _key_numbers(report: ProgrammeReport) -> Iterator[str]:
     yield _section("key", _("Key numbers")) + '<div class="cards">'
     for ind in _indicators(report):
         value = report.total(ind)
-        yield f'<div class="card" data-indicator="{ind.value}"><h3>{e(w.indicator_name(ind))}</h3>'
+        yield f'<div class="card" data-indicator="{ind.value}"><h3>{e(indicator_name(ind))}</h3>'
         yield f'<p class="big{" hidden" if value is None else ""}">{_shown(value)}</p>'
         denominator = DEFINITIONS[ind].denominator
         if denominator is not None and denominator in report.tables:
@@ -144,7 +143,7 @@ def _key_numbers(report: ProgrammeReport) -> Iterator[str]:
                 )
             else:
                 line = _("out of {total}").format(total=_shown(whole))
-            yield f'<p class="of">{e(line)}<br><span>{e(w.indicator_name(denominator))}</span></p>'
+            yield f'<p class="of">{e(line)}<br><span>{e(indicator_name(denominator))}</span></p>'
         yield "</div>"
     yield "</div></section>"
 
@@ -159,7 +158,7 @@ def _charts(report: ProgrammeReport) -> Iterator[str]:
     }
     for chart_id, indicators in CHARTS:
         series = [
-            Series(w.indicator_name(i), tuple(report.total(i, p) for p in report.periods))
+            Series(indicator_name(i), tuple(report.total(i, p) for p in report.periods))
             for i in indicators
             if i in report.tables
         ]
@@ -254,7 +253,7 @@ def _table(report: ProgrammeReport, table: str, row: str, name: str) -> Iterator
             p = report.tables[ind]
             cells = [_cell(p, table, row, c) for c in columns]
             hides = hides or any('class="hidden"' in c for c in cells)
-            yield f"<tr><th scope='row'>{e(w.indicator_name(ind))}</th>{''.join(cells)}</tr>"
+            yield f"<tr><th scope='row'>{e(indicator_name(ind))}</th>{''.join(cells)}</tr>"
         yield "</tbody></table>"
     notes = []
     if hides:
@@ -277,7 +276,7 @@ def _definitions(report: ProgrammeReport) -> Iterator[str]:
     for ind in _indicators(report):
         d = DEFINITIONS[ind]
         yield (
-            f"<tr><th scope='row'>{e(w.indicator_name(ind))}</th>"
+            f"<tr><th scope='row'>{e(indicator_name(ind))}</th>"
             f"<td>{e(w.indicator_meaning(ind))}</td><td>{e(w.unit_name(d.unit))}</td>"
             f"<td>{e(w.denominator_name(ind) or '')}</td></tr>"
         )

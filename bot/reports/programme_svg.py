@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-HIDDEN = "–"
+from bot.reports.programme_text import HIDDEN
+
 WIDTH, HEIGHT = 720, 250
 LEFT, RIGHT, TOP, BOTTOM = 52, 12, 34, 40
 # (fill, hatched): dark, light, hatched white, mid grey: told apart without colour.

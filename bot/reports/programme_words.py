@@ -1,7 +1,8 @@
-"""The programme report's words in the reader's language: each indicator's name and meaning
-(as docs/indicators.md defines them), the periods, and the rows of the tables (countries,
-languages, regions). Every word through gettext, every date and number through babel; the
-caller sets the language (bot.i18n.use_language).
+"""The programme report's words in the reader's language: each indicator's meaning (as
+docs/indicators.md defines it; its name is bot/reports/programme_text.py's, shared by every
+output), the periods, and the rows of the tables (countries, languages, regions). Every word
+through gettext, every date and number through babel; the caller sets the language
+(bot.i18n.use_language).
 """
 
 from __future__ import annotations
@@ -14,23 +15,7 @@ from babel.numbers import format_percent
 
 from bot.domain.indicators import DEFINITIONS, Indicator, PeriodKind, Unit
 from bot.i18n import _, current_language, format_number, pgettext
-
-
-def indicator_name(indicator: Indicator) -> str:
-    return {
-        Indicator.ENROLLED: _("Members enrolled"),
-        Indicator.REACHED: _("Members reached"),
-        Indicator.RETAINED: _("Members still taking part"),
-        Indicator.CHECKIN_ANSWERED: _("Check-ins answered"),
-        Indicator.CHECKIN_DONE: _("Check-ins: done"),
-        Indicator.CHECKIN_PARTLY: _("Check-ins: partly"),
-        Indicator.CHECKIN_NOTYET: _("Check-ins: not yet"),
-        Indicator.MEETINGS_HELD: _("Meetings held"),
-        Indicator.ATTENDANCE: _("Attendance at meetings"),
-        Indicator.PARTNERS: _("Partners taking part"),
-        Indicator.HELP_SHOWN: _("Help screen shown"),
-        Indicator.CONCERNS: _("Concerns filed"),
-    }[indicator]
+from bot.reports.programme_text import indicator_name
 
 
 def indicator_meaning(indicator: Indicator) -> str:
