@@ -457,6 +457,10 @@ async def test_the_command_writes_a_seeded_databases_report(db_url: str, tmp_pat
     assert shown >= 5
     for g in seeded.GROUPS:  # every group has its table, named as staff named it
         assert dom.by_id(f"group-{g.id}").find_all("h3")[0].text() == f"Group {g.id}"
+    regions = [h.text() for h in dom.by_id("by-region").find_all("h3")]
+    assert regions == sorted({g.region for g in seeded.GROUPS})  # Dakar, Kayes, Ségou
+    languages = [h.text() for h in dom.by_id("by-language").find_all("h3")]
+    assert languages == ["bambara", "français"]  # the members' languages, named in French
 
     # Asked for the safeguarding counts too, the file still leaves them out, and says so.
     again = tmp_path / "again.html"

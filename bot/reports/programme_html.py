@@ -67,9 +67,10 @@ def _document(report: ProgrammeReport) -> Iterator[str]:
     yield from _key_numbers(report)
     yield from _charts(report)
     yield from _programme_table(report)
+    rows = _part_rows(report)
     for table in ("country", "region", "curriculum", "language"):
         if not (report.country and table == "country"):
-            yield from _parts(report, table)
+            yield from _parts(report, table, rows.get(table, set()))
     yield from _groups(report)
     yield from _definitions(report)
     yield "</body></html>\n"
@@ -177,12 +178,20 @@ def _programme_table(report: ProgrammeReport) -> Iterator[str]:
     yield "</section>"
 
 
-def _parts(report: ProgrammeReport, table: str) -> Iterator[str]:
+def _part_rows(report: ProgrammeReport) -> dict[str, set[str]]:
+    """The rows of every table but the groups', from the shown indicators' cells: one pass
+    (a thousand groups over a year make a few hundred thousand cells per indicator)."""
+    rows: dict[str, set[str]] = {}
+    for indicator in _indicators(report):
+        for table, row, _column in report.tables[indicator].cells:
+            if table not in ("groups", SHARED):
+                rows.setdefault(table, set()).add(row)
+    return rows
+
+
+def _parts(report: ProgrammeReport, table: str, found: set[str]) -> Iterator[str]:
     yield f'<section id="by-{table}" class="major"><h2>{e(w.table_title(table))}</h2>'
-    rows = sorted(
-        {row for p in report.tables.values() for (t, row, _c) in p.cells if t == table},
-        key=lambda row: w.part_name(table, row).casefold(),
-    )
+    rows = sorted(found, key=lambda row: w.part_name(table, row).casefold())
     if not rows:
         yield _note(_("Nothing to show."))
     for row in rows:
