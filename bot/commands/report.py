@@ -51,6 +51,10 @@ WriteFunction = Callable[["ProgrammeReport", Path, argparse.Namespace], None]
 # The outputs, one line each (the HTML, CSV and DHIS2 writers add theirs here).
 WRITERS: tuple[Writer, ...] = (
     Writer(
+        Flag("--html", "FILE", "write one HTML file that opens offline and prints on A4"),
+        "bot.commands.report_html:write_html",
+    ),
+    Writer(
         Flag("--csv", "FILE", "write every figure as a tidy CSV (docs/indicators.md)"),
         "bot.commands.report_exports:write_csv",
     ),
