@@ -52,6 +52,7 @@ POSTGRES_MODULES = frozenset(
         "test_outbox_kinds",
         "test_partner_privacy",
         "test_planner_start",
+        "test_programme_telegram",
         "test_safety_journey",
         "test_safety_privacy",
         "test_schema_parity",
