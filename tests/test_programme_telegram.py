@@ -87,7 +87,7 @@ def test_key_numbers_show_each_month_in_the_readers_language() -> None:
     admin = Sees(programme=True, safeguarding=False)
     with use_language("fr"):
         text = key_numbers(r, admin, current="2026-12", previous="2026-11")
-    assert "décembre 2026" in text and "novembre 2026" in text
+    assert "Décembre 2026" in text and "Novembre 2026" in text
     assert "2\u202f012" in text or "2 012" in text  # babel's French grouping
     assert "30" in text
     assert "–" not in text  # nothing hidden, so no note either
@@ -326,7 +326,7 @@ async def test_an_admin_sees_the_key_numbers_and_a_chart(staff: Foyer) -> None:
     facts = await seed(f)
     text, chart = await _programme(f, ADMIN)
     # In the admin's language (Telegram's French: no row of theirs yet), months by babel.
-    assert "décembre 2026" in text and "novembre 2026" in text
+    assert "Décembre 2026" in text and "Novembre 2026" in text
     r = await _built(f, "programme")
     hand = {
         Indicator.ENROLLED: "enrolled",
@@ -386,7 +386,7 @@ async def test_a_focal_point_sees_only_help_and_concerns(staff: Foyer) -> None:
     assert r.total(Indicator.CONCERNS, "2026-12") == facts["concerns_12"] == 12  # by hand
     assert r.total(Indicator.HELP_SHOWN, "2026-12") == facts["help_12"] == 16
     assert r.total(Indicator.CONCERNS, "2026-11") in (None, facts["concerns_11"])
-    assert "diciembre 2026" in text and "noviembre 2026" in text  # Spanish, by babel
+    assert "Diciembre 2026" in text and "Noviembre 2026" in text  # Spanish, by babel
     # Two counts a month (help shown, concerns filed), never the programme's other figures.
     _title, dec, nov, *_why = text.split("\n\n")
     for block, month in ((dec, "2026-12"), (nov, "2026-11")):
@@ -473,7 +473,7 @@ async def test_the_monthly_summary_is_written_once_on_the_first_and_sent_in_each
     # none: the sender reads the person's).
     await f.settle(timeout=30)
     admin = await f.last_message(ADMIN)
-    assert "diciembre 2026" in admin.text
+    assert "Diciembre 2026" in admin.text
     assert "Concerns" not in admin.text
     focal = await f.last_message(FOCAL)
     # Foyer has no row of the focal point's (a /start alone stores nothing): the default.

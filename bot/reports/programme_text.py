@@ -83,10 +83,12 @@ def _safeguarding_lines(r: ProgrammeReport, period: str) -> list[str]:
 def month_block(r: ProgrammeReport, period: str, sees: Sees, *, so_far: bool = False) -> str:
     """One month's figures: the programme's (if the reader may see them), then help and
     concerns (if the reader may see those)."""
+    name = month_name(period)
+    name = name[:1].upper() + name[1:]  # a heading: "Décembre 2026", though CLDR's is lower
     head = (
-        _("<b>{month}</b> (so far)").format(month=month_name(period))
+        _("<b>{month}</b> (so far)").format(month=name)
         if so_far
-        else _("<b>{month}</b>").format(month=month_name(period))
+        else _("<b>{month}</b>").format(month=name)
     )
     lines = [head]
     if sees.programme:
