@@ -28,7 +28,7 @@ from bot.i18n import use_language
 from bot.infra.clock import OffsetClock
 from bot.reports.programme import GroupInfo, ProgrammeReport
 from bot.reports.programme_build import build
-from bot.reports.programme_text import Sees, figure, key_numbers, monthly_summary
+from bot.reports.programme_text import Figures, Sees, figure, key_numbers, monthly_summary
 from bot.runtime import runtime_of
 from bot.settings import Settings
 from bot.storage.tables import (
@@ -86,7 +86,7 @@ def test_key_numbers_show_each_month_in_the_readers_language() -> None:
     r = _report(EVERY, min_count=3)
     admin = Sees(programme=True, safeguarding=False)
     with use_language("fr"):
-        text = key_numbers(r, admin, current="2026-12", previous="2026-11")
+        text = key_numbers(Figures(r, None), admin, current="2026-12", previous="2026-11")
     assert "Décembre 2026" in text and "Novembre 2026" in text
     assert "2\u202f012" in text or "2 012" in text  # babel's French grouping
     assert "30" in text
@@ -101,7 +101,9 @@ def test_a_hidden_count_reads_as_a_dash_with_one_line_saying_why() -> None:
     r = _report(counts, min_count=3)
     assert r.total(Indicator.REACHED, "2026-11") is None
     with use_language("en"):
-        text = key_numbers(r, Sees(True, False), current="2026-12", previous="2026-11")
+        text = key_numbers(
+            Figures(r, None), Sees(True, False), current="2026-12", previous="2026-11"
+        )
     assert "Members reached by a week's message: –" in text
     assert text.count("hidden so that nobody can be singled out") == 1
     assert "<3" not in text  # a complementary hidden count may be large
@@ -110,7 +112,9 @@ def test_a_hidden_count_reads_as_a_dash_with_one_line_saying_why() -> None:
 def test_a_focal_points_summary_holds_only_help_and_concerns() -> None:
     r = _report(EVERY, min_count=3)
     with use_language("en"):
-        text = monthly_summary(r, Sees(programme=False, safeguarding=True), "2026-11")
+        text = monthly_summary(
+            Figures(None, r), Sees(programme=False, safeguarding=True), "2026-11"
+        )
     assert "Times the help screen was shown: 30" in text
     assert "Concerns filed: 30" in text
     for word in ("reached", "joined", "Check-ins", "Meetings", "Partners", "/programme"):
@@ -395,12 +399,19 @@ async def test_a_focal_point_sees_only_help_and_concerns(staff: Foyer) -> None:
             [figure(r.total(Indicator.CONCERNS, month))],
         ]
     assert chart.kind == "photo"
-    # An admin who is also a focal point sees both, the programme's figures first.
+    # An admin who is also a focal point sees both, the programme's figures first: exactly
+    # what an admin sees (the programme's report), then the focal point's counts.
     both, _chart = await _programme(f, BOTH)
+    figures = Figures(await _built(f, "programme"), r)
     _title, dec, *_rest = both.split("\n\n")
     assert [re.findall(r"–|\d+", line) for line in dec.splitlines()[1:]] == [
-        [figure(r.total(i, "2026-12")) for i in row]
+        [figure(figures.total(i, "2026-12")) for i in row]
         for row in [*FIGURE_LINES, [Indicator.HELP_SHOWN], [Indicator.CONCERNS]]
+    ]
+    admin, _chart = await _programme(f, ADMIN)
+    admin_dec = admin.split("\n\n")[1].splitlines()[1:]
+    assert [re.findall(r"–|\d+", line) for line in admin_dec] == [
+        re.findall(r"–|\d+", line) for line in dec.splitlines()[1 : 1 + len(FIGURE_LINES)]
     ]
 
 

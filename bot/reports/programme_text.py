@@ -9,7 +9,7 @@ from datetime import date
 
 from babel.dates import format_date
 
-from bot.domain.indicators import Indicator
+from bot.domain.indicators import DEFINITIONS, Indicator
 from bot.i18n import _, current_language, format_number
 from bot.reports.programme import ProgrammeReport
 
@@ -27,6 +27,40 @@ class Sees:
     @property
     def anything(self) -> bool:
         return self.programme or self.safeguarding
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one reader is shown: each indicator from the report of its own audience (the
+    programme's, or the safeguarding one), None for an audience the reader is not in."""
+
+    programme: ProgrammeReport | None
+    safeguarding: ProgrammeReport | None
+
+    def _source(self, indicator: Indicator) -> ProgrammeReport:
+        found = (
+            self.programme if DEFINITIONS[indicator].audience == "programme" else self.safeguarding
+        )
+        if found is None:
+            raise KeyError(indicator)  # a figure this reader may not see
+        return found
+
+    def total(self, indicator: Indicator, period: str) -> int | None:
+        return self._source(indicator).total(indicator, period)
+
+    @property
+    def first(self) -> ProgrammeReport:
+        found = self.programme or self.safeguarding
+        assert found is not None
+        return found
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        return self.first.periods
+
+    @property
+    def min_count(self) -> int:
+        return self.first.min_count
 
 
 def month_of(period: str) -> date:
@@ -49,7 +83,7 @@ def figure(n: int | None) -> str:
     return HIDDEN if n is None else format_number(n)
 
 
-def _programme_lines(r: ProgrammeReport, period: str) -> list[str]:
+def _programme_lines(r: Figures, period: str) -> list[str]:
     def n(i: Indicator) -> str:
         return figure(r.total(i, period))
 
@@ -71,7 +105,7 @@ def _programme_lines(r: ProgrammeReport, period: str) -> list[str]:
     ]
 
 
-def _safeguarding_lines(r: ProgrammeReport, period: str) -> list[str]:
+def _safeguarding_lines(r: Figures, period: str) -> list[str]:
     return [
         _("Times the help screen was shown: {count}").format(
             count=figure(r.total(Indicator.HELP_SHOWN, period))
@@ -80,7 +114,7 @@ def _safeguarding_lines(r: ProgrammeReport, period: str) -> list[str]:
     ]
 
 
-def month_block(r: ProgrammeReport, period: str, sees: Sees, *, so_far: bool = False) -> str:
+def month_block(r: Figures, period: str, sees: Sees, *, so_far: bool = False) -> str:
     """One month's figures: the programme's (if the reader may see them), then help and
     concerns (if the reader may see those)."""
     name = month_name(period)
@@ -98,10 +132,8 @@ def month_block(r: ProgrammeReport, period: str, sees: Sees, *, so_far: bool = F
     return "\n".join(lines)
 
 
-def has_hidden(r: ProgrammeReport, periods: tuple[str, ...], sees: Sees) -> bool:
-    return any(
-        r.total(i, p) is None for i in shown_indicators(sees) if i in r.tables for p in periods
-    )
+def has_hidden(r: Figures, periods: tuple[str, ...], sees: Sees) -> bool:
+    return any(r.total(i, p) is None for i in shown_indicators(sees) for p in periods)
 
 
 def shown_indicators(sees: Sees) -> list[Indicator]:
@@ -131,7 +163,7 @@ def hidden_note(min_count: int) -> str:
     ).format(hidden=HIDDEN, n=min_count)
 
 
-def key_numbers(r: ProgrammeReport, sees: Sees, *, current: str | None, previous: str) -> str:
+def key_numbers(r: Figures, sees: Sees, *, current: str | None, previous: str) -> str:
     """/programme: the current month so far (when given) and the previous one."""
     title = (
         _("<b>The programme's key numbers</b>")
@@ -148,7 +180,7 @@ def key_numbers(r: ProgrammeReport, sees: Sees, *, current: str | None, previous
     return "\n\n".join(blocks)
 
 
-def monthly_summary(r: ProgrammeReport, sees: Sees, period: str) -> str:
+def monthly_summary(r: Figures, sees: Sees, period: str) -> str:
     """The summary an admin or focal point receives on the first day of the next month."""
     title = (
         _("<b>The programme last month</b>")

@@ -10,7 +10,7 @@ from bot.domain.curricula import Curricula
 from bot.domain.indicators import Audience
 from bot.reports.programme import ProgrammeReport
 from bot.reports.programme_build import build
-from bot.reports.programme_text import Sees
+from bot.reports.programme_text import Figures, Sees
 from bot.settings import Settings
 from bot.storage.db import make_engine
 
@@ -24,11 +24,6 @@ def sees_of(settings: Settings, telegram_id: int) -> Sees:
         programme=telegram_id in settings.admin_ids,
         safeguarding=telegram_id in settings.safeguarding_ids,
     )
-
-
-def audience_of(sees: Sees) -> Audience:
-    # The safeguarding audience holds every indicator; a focal point's text shows only theirs.
-    return "safeguarding" if sees.safeguarding else "programme"
 
 
 def first_of_month(day: date) -> date:
@@ -54,14 +49,19 @@ def last_of_month(first: date) -> date:
 
 async def build_apart(
     settings: Settings, curricula: Curricula, *, start: date, end: date, sees: Sees
-) -> ProgrammeReport:
-    """The whole programme's report, months by calendar, built in a worker thread with its own
-    event loop and database engine: the counting and the suppression of a big programme take
-    seconds of work that would otherwise hold up every other person's answer."""
+) -> Figures:
+    """The whole programme's figures, months by calendar, built in a worker thread with its
+    own event loop and database engine: the counting and the suppression of a big programme
+    take seconds of work that would otherwise hold up every other person's answer.
 
-    async def run() -> ProgrammeReport:
+    One report per audience the reader belongs to: the programme's figures always come from
+    the programme's report, so an admin who is also a focal point sees exactly what every
+    other admin sees (the safeguarding report's tables add a row for people in no group)."""
+
+    async def run() -> Figures:
         engine = make_engine(settings.database_url)
-        try:
+
+        async def one(audience: Audience) -> ProgrammeReport:
             return await build(
                 engine,
                 curricula,
@@ -70,7 +70,13 @@ async def build_apart(
                 country=None,
                 period_kind="month",
                 min_count=settings.min_count,
-                audience=audience_of(sees),
+                audience=audience,
+            )
+
+        try:
+            return Figures(
+                programme=await one("programme") if sees.programme else None,
+                safeguarding=await one("safeguarding") if sees.safeguarding else None,
             )
         finally:
             await engine.dispose()

@@ -34,7 +34,7 @@ def _series(sees: Sees) -> list[tuple[str, Indicator]]:
 async def overview(rt: Runtime, sees: Sees) -> Overview:
     """Months are calendar months in UTC (Foyer knows no admin's timezone)."""
     today = rt.clock.now().date()
-    report = await build_apart(
+    figures = await build_apart(
         rt.settings,
         rt.curricula,
         start=months_back(today, MONTHS_CHARTED - 1),
@@ -42,14 +42,14 @@ async def overview(rt: Runtime, sees: Sees) -> Overview:
         sees=sees,
     )
     text = key_numbers(
-        report,
+        figures,
         sees,
         current=period_of(today, "month"),
         previous=period_of(previous_month(today), "month"),
     )
     # Words and dates in the reader's language here, on the event loop; drawn in a thread.
-    months = [month_short(p) for p in report.periods]
-    series = [(label, [report.total(i, p) for p in report.periods]) for label, i in _series(sees)]
+    months = [month_short(p) for p in figures.periods]
+    series = [(label, [figures.total(i, p) for p in figures.periods]) for label, i in _series(sees)]
     title = (
         _("The programme, month by month")
         if sees.programme

@@ -20,11 +20,11 @@ async def programme_summary(item: Claimed, rt: Runtime) -> Outgoing:
         start = month_of(item.ref or "")
     except ValueError:
         raise NothingToSend(item.kind) from None
-    report = await build_apart(
+    figures = await build_apart(
         rt.settings, rt.curricula, start=start, end=last_of_month(start), sees=sees
     )
     return Outgoing(
-        text=monthly_summary(report, sees, item.ref or ""),
+        text=monthly_summary(figures, sees, item.ref or ""),
         protect_content=sees.safeguarding,
         programme=False,
     )
