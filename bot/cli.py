@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.commands import report
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -127,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _group_parsers(sub)
     _content_parsers(sub)
+    report.add_parsers(sub)
     _staff_role_parsers(sub, _FACILITATOR)
     _staff_role_parsers(sub, _PARTNER_CONTACT)
     return p
@@ -245,8 +248,13 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
         help="hours before each meeting the facilitators get the discussion guide "
         "(1-72, default 24)",
     )
+    create.add_argument("--region", help='the region, as the programme reports name it ("Ségou")')
     create.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(func=_cmd("bot.commands.groups:create"))
+    reg = gs.add_parser("set-region", help="set a group's region for the programme reports")
+    reg.add_argument("id", type=int, help="group id")
+    reg.add_argument("region", help='the region, e.g. "Ségou" ("" to clear it)')
+    reg.set_defaults(func=_cmd("bot.commands.groups:set_region"))
 
     lst = gs.add_parser("list", help="list groups", description="List every group.")
     lst.add_argument("--json", action="store_true", help="print JSON")

@@ -11,6 +11,10 @@ week, and the totals; on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,8 +22,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 
+from bot.cli import main as cli_main
 from bot.domain.curricula import Curricula
 from bot.domain.indicators import Indicator, PeriodKind, period_of, periods
 from bot.domain.suppression import SHARED, TOTAL
@@ -36,6 +41,8 @@ from bot.storage.tables import (
     person,
     session_log,
 )
+from tests.conftest import T0, Foyer
+from tests.test_settings_and_cli import foyer as foyer_cli
 
 CONVERSATIONS = Path(__file__).resolve().parent.parent / "conversations"
 START, END = date(2026, 1, 1), date(2026, 6, 30)
@@ -486,6 +493,11 @@ async def test_every_indicator_matches_the_hand_count(db_url: str, kind: PeriodK
         report.count(Indicator.ENROLLED, "groups", "1", "2026-01") == 4 if kind == "month" else True
     )
     assert report.total(Indicator.PARTNERS) == 2
+    # Only help and concerns have a row for people in no group: an empty row in the other
+    # tables would be hidden, and its complements with it.
+    for indicator, table in report.tables.items():
+        with_row = ("groups", NO_GROUP_ROW, TOTAL) in table.cells
+        assert with_row == (indicator in (Indicator.HELP_SHOWN, Indicator.CONCERNS)), indicator
     assert report.count(Indicator.HELP_SHOWN, "groups", NO_GROUP_ROW) == 1
     assert report.total(Indicator.CONCERNS) == 6
 
@@ -532,3 +544,150 @@ async def test_small_counts_are_hidden_with_their_complements(db_url: str) -> No
     assert report.count(Indicator.MEETINGS_HELD, "groups", "3", "2026-01") == 0
     # Two concerns from group 1 in February: hidden.
     assert report.count(Indicator.CONCERNS, "groups", "1", "2026-02") is None
+
+
+# ----- foyer report programme -----------------------------------------------------------------
+
+
+def _cli_env(db_url: str, min_count: int) -> dict[str, str]:
+    return {
+        "FOYER_DATABASE_URL": db_url,
+        "FOYER_CONTENT_DIR": str(CONVERSATIONS),
+        "FOYER_MIN_COUNT": str(min_count),
+    }
+
+
+async def test_the_command_prints_the_key_numbers_in_the_readers_language(db_url: str) -> None:
+    f = facts()
+    await seed(db_url, f)
+    hand = Hand(f, "month", GROUPS, no_group=False).all()
+    args = ("report", "programme", "--from", "2026-01-01", "--to", "2026-06-30")
+    done = await asyncio.to_thread(foyer_cli, *args, "--lang", "fr", env=_cli_env(db_url, 1))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert (
+        lines[0]
+        == "Rapport du programme, du 1 janvier 2026 au 30 juin 2026 (tous les pays), 4 groupes"
+    )
+    enrolled = next(line for line in lines if line.startswith("Membres inscrits"))
+    # The whole report's 15, and June's none: zero is under FOYER_MIN_COUNT=1, so hidden.
+    assert hand[Indicator.ENROLLED][SHARED, TOTAL, TOTAL] == 15
+    assert hand[Indicator.ENROLLED].get((SHARED, TOTAL, "2026-06"), 0) == 0
+    assert enrolled.split()[2:] == ["15", "–"]
+    assert not any("aide" in line or "Signalements" in line for line in lines)  # safeguarding
+    # Admins' and focal points' view adds help and concerns: May's help shown 1 + 5 times.
+    may = ("report", "programme", "--from", "2026-05-01", "--to", "2026-05-31")
+    safeguarding = await asyncio.to_thread(
+        foyer_cli, *may, "--safeguarding", env=_cli_env(db_url, 1)
+    )
+    assert safeguarding.returncode == 0, safeguarding.stderr
+    help_line = next(ln for ln in safeguarding.stdout.splitlines() if ln.startswith("Times the"))
+    assert help_line.split()[-2:] == ["6", "6"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--from", "2026-1-1", "--to", "2026-06-30"), "--from '2026-1-1': give a date"),
+        (("--from", "2026-02-30", "--to", "2026-06-30"), "not a date in the calendar"),
+        (("--from", "2026-06-30", "--to", "2026-01-01"), "is before --from"),
+        (("--from", "2026-01-01", "--to", "2026-06-30", "--country", "Mali"), "two-letter"),
+    ],
+)
+def test_bad_inputs_are_one_line_and_change_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
+    said: str,
+) -> None:
+    monkeypatch.setenv("FOYER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    assert cli_main(["report", "programme", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("foyer: ") and said in err, err
+    assert not (tmp_path / "cli.db").exists()  # refused before the database is opened
+
+
+# ----- the help counter, through the real app ---------------------------------------------------
+
+
+async def _help_counts(f: Foyer, total: int) -> dict[tuple[int, str], int]:
+    """The counters once they add up to ``total`` (written just after the help answer)."""
+    deadline = asyncio.get_running_loop().time() + 5
+    while True:
+        async with f.rt.engine.connect() as conn:
+            rows = [tuple(r) for r in await conn.execute(select(help_count))]
+        if sum(n for _, _, _, n in rows) >= total:
+            return {(g, lang): n for day, g, lang, n in rows if day == T0.date()}
+        assert asyncio.get_running_loop().time() < deadline, rows
+        await asyncio.sleep(0.02)
+
+
+async def test_help_shown_is_counted_by_group_and_language_never_by_person(foyer: Foyer) -> None:
+    gid, code = await foyer.create_group()
+    member = await foyer.join(code)
+    stranger = foyer.new_user(language_code="fr")
+    for uid, text in ((member, "/help"), (stranger, "/help"), (member, "/help")):
+        foyer.emu.send_text(uid, text)
+        await foyer.last_message(uid)
+    assert await _help_counts(foyer, 3) == {(gid, "en"): 2, (0, "fr"): 1}
+    assert {c.name for c in help_count.columns} == {"day", "group_id", "language", "count"}
+    report = await build(
+        foyer.rt.engine,
+        foyer.rt.curricula,
+        start=T0.date(),
+        end=T0.date(),
+        country=None,
+        period_kind="month",
+        min_count=0,
+        audience="safeguarding",
+    )
+    assert report.count(Indicator.HELP_SHOWN, "groups", str(gid)) == 2
+    assert report.count(Indicator.HELP_SHOWN, "groups", NO_GROUP_ROW) == 1
+    assert report.count(Indicator.HELP_SHOWN, "language", "fr") == 1
+
+
+# ----- a group's region --------------------------------------------------------------------------
+
+
+def test_a_groups_region_is_set_at_creation_or_later_and_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "r.db"
+    monkeypatch.setenv("FOYER_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+
+    def regions() -> list[tuple[int, str | None]]:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            return conn.execute('SELECT id, region FROM "group" ORDER BY id').fetchall()
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli_main(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    assert run("db", "upgrade")[0] == 0
+    create = [*("group", "create", "--name", "Kati", "--curriculum", "men-groups-12")]
+    create += [*("--timezone", "Africa/Bamako", "--meets", "thu 17:00", "--starts", "2027-01-07")]
+    code, _, err = run(*create, "--region", "x" * 81)
+    assert (code, "at most 80 characters" in err) == (2, True)
+    assert regions() == []  # nothing created
+    code, out, err = run(*create, "--region", "  Ségou ", "--json")
+    assert code == 0, err
+    gid = json.loads(out)["id"]
+    assert regions() == [(gid, "Ségou")]
+    assert run("group", "set-region", str(gid), "Kayes")[0] == 0
+    assert regions() == [(gid, "Kayes")]
+    assert run("group", "set-region", "99", "") == (2, "", "foyer: there is no group 99\n")
+
+
+async def test_worker_processes_protect_as_this_one_does(db_url: str) -> None:
+    """A large report protects its indicators in spawned processes: the same figures."""
+    await seed(db_url, facts())
+    engine = make_engine(db_url)
+    try:
+        kw = dict(start=START, end=END, country=None, period_kind="week", min_count=3)
+        here = await build(engine, Curricula(CONVERSATIONS), workers=1, **kw)  # type: ignore[arg-type]
+        spread = await build(engine, Curricula(CONVERSATIONS), workers=2, **kw)  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()
+    assert spread == here

@@ -28,7 +28,7 @@ from bot.i18n import use_language
 from bot.infra.clock import OffsetClock
 from bot.reports.programme import GroupInfo, ProgrammeReport
 from bot.reports.programme_build import build
-from bot.reports.programme_text import Figures, Sees, figure, key_numbers, monthly_summary
+from bot.reports.programme_summary import Figures, Sees, figure, key_numbers, monthly_summary
 from bot.runtime import runtime_of
 from bot.settings import Settings
 from bot.storage.tables import (

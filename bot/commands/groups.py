@@ -103,10 +103,39 @@ def create(args: argparse.Namespace) -> int:
         spec = parse_spec(raw, curricula(s), datetime.now(UTC).date())
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    region = _region(args.region)
     created = with_runtime(s, lambda rt: _create_noting_twins(rt, [spec]))
-    username = bot_username(s)
     gid, code = created[0]
+    if region:
+        with_runtime(s, lambda rt: _set_region(rt, gid, region))
+    username = bot_username(s)
     _print_created([_created_row(spec, gid, code, username)], args.json, username)
+    return 0
+
+
+REGION_MAX = 80
+
+
+def _region(raw: str | None) -> str | None:
+    """A region as given, spaces tidied; None for none. Said in one line when unusable."""
+    region = " ".join((raw or "").split())
+    if len(region) > REGION_MAX:
+        raise CliError(f"a region name has at most {REGION_MAX} characters ({len(region)} given)")
+    if any(not ch.isprintable() for ch in region):
+        raise CliError("a region name is plain text: no control characters")
+    return region or None
+
+
+async def _set_region(rt: Runtime, group_id: int, region: str | None) -> bool:
+    async with rt.engine.begin() as conn:
+        return await groups.set_region(conn, group_id, region)
+
+
+def set_region(args: argparse.Namespace) -> int:
+    region = _region(args.region)
+    if not on_current_db(lambda rt: _set_region(rt, args.id, region)):
+        raise CliError(f"there is no group {args.id}")
+    print(f"group {args.id}: region {region or '(none)'}")
     return 0
 
 
@@ -155,6 +184,7 @@ def _describe(rt: Runtime, g: GroupRow, members: int, code: str | None) -> dict[
         "language": g.language,
         "timezone": g.timezone,
         "country": g.country,
+        "region": g.region,
         "meets": f"{WEEKDAYS[g.meet_weekday]} {g.meet_time:%H:%M}",
         "delivers": f"{WEEKDAYS[g.deliver_weekday]} {g.deliver_time:%H:%M}",
         "guide_hours": g.guide_hours_before,

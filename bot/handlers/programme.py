@@ -17,7 +17,7 @@ from bot.delivery import programme_monthly
 from bot.handlers.common import reply, rt, try_again_text
 from bot.handlers.staff_auth import Context, refuse, telegram_id
 from bot.i18n import _
-from bot.reports.programme_text import Sees
+from bot.reports.programme_summary import Sees
 from bot.reports.programme_view import sees_of
 from bot.services import programme
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+from functools import partial
 
 from telegram import Update
 from telegram.ext import (
@@ -30,6 +31,8 @@ from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _, current_language, fallback_chain
 from bot.services import privacy, safety
 from bot.services.safety import Resources
+from bot.storage import help_counts
+from bot.storage.batching import Batcher
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +138,27 @@ async def show_help(
     text = "\n\n".join(part for part in (resources_text(res), _commands_text(), staff) if part)
     buttons = _talk_button(context)
     await (edit if in_place else reply)(update, text, buttons)
-    log.info("safety.help_shown")
+    # One line either way (a full disk refuses every count: no line more per update).
+    log.info("safety.help_shown counted=%s", await _count_help(context))
+
+
+async def _count_help(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The programme's counter (no person in it), after the answer: a failure loses a count,
+    never the help. Says how it went, for the log."""
+    runtime = rt(context)
+    person = current_person()
+    shown = help_counts.HelpShown(
+        runtime.clock.now().date(), person.id if person else None, current_language()
+    )
+    count = runtime.batcher(
+        "help_counts",
+        lambda: Batcher(partial(help_counts.count_shown, runtime.engine), "help_counts"),
+    )
+    try:
+        await count(shown)
+    except Exception as exc:
+        return f"no error={type(exc).__name__}"
+    return "yes"
 
 
 # --- the interceptor -----------------------------------------------------------------------

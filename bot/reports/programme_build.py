@@ -11,7 +11,11 @@ Retention is a stock, so it is counted only while the group runs.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+import os
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -26,9 +30,11 @@ from bot.domain.indicators import (
     PeriodKind,
     periods,
 )
-from bot.domain.suppression import Grid, Tables, protect
+from bot.domain.suppression import Grid, Protected, Tables, protect
 from bot.reports.programme import NO_GROUP_ROW, GroupInfo, ProgrammeReport
 from bot.storage.indicators import NO_GROUP, Cells, count_all, group_rows
+
+SAFEGUARDING = frozenset(i for i, d in DEFINITIONS.items() if d.audience == "safeguarding")
 
 
 def indicators_for(audience: Audience) -> tuple[Indicator, ...]:
@@ -130,6 +136,27 @@ def _tables(
     return Tables(Grid(tuple(rows), labels, group_counts), part, {"language": side})
 
 
+# Protection is the long part of a large report (seconds an indicator at 1,000 groups, pure
+# Python): from this many group cells, the indicators are protected in worker processes,
+# spawned (as Windows does everywhere), so every core works and no event loop is held.
+PARALLEL_FROM_CELLS = 4_000
+
+
+async def protect_all(
+    tables: dict[Indicator, Tables], min_count: int, workers: int | None
+) -> dict[Indicator, Protected]:
+    cells = max((len(t.groups.rows) * len(t.groups.periods) for t in tables.values()), default=0)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if cells >= PARALLEL_FROM_CELLS else 1
+    if workers <= 1 or len(tables) <= 1:
+        return {i: await asyncio.to_thread(protect, t, min_count) for i, t in tables.items()}
+    loop = asyncio.get_running_loop()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(tables)), mp_context=context) as pool:
+        futures = {i: loop.run_in_executor(pool, protect, t, min_count) for i, t in tables.items()}
+        return {i: await f for i, f in futures.items()}
+
+
 async def build_on(
     conn: AsyncConnection,
     curricula: Curricula,
@@ -140,6 +167,7 @@ async def build_on(
     period_kind: PeriodKind,
     min_count: int,
     audience: Audience = "programme",
+    workers: int | None = None,
 ) -> ProgrammeReport:
     labels = periods(start, end, period_kind)
     country = country.upper() if country else None
@@ -152,10 +180,11 @@ async def build_on(
     groups = [g for g in groups if g.running or g.info.id in active]
     # Help and concerns of people in no group belong to no country: left out of a country's.
     with_no_group = audience == "safeguarding" and country is None
-    tables = {
-        i: protect(_tables(i, counted[i], groups, labels, with_no_group), min_count)
+    laid_out = {
+        i: _tables(i, counted[i], groups, labels, with_no_group and i in SAFEGUARDING)
         for i in indicators
     }
+    tables = await protect_all(laid_out, min_count, workers)
     return ProgrammeReport(
         start=start,
         end=end,
@@ -179,8 +208,10 @@ async def build(
     period_kind: PeriodKind,
     min_count: int,
     audience: Audience = "programme",
+    workers: int | None = None,
 ) -> ProgrammeReport:
-    """The report for ``start``..``end`` (both included), every count protected."""
+    """The report for ``start``..``end`` (both included), every count protected. ``workers``:
+    processes protecting the indicators (None: as many as cores for a large report)."""
     kwargs: dict[str, Any] = dict(
         start=start,
         end=end,
@@ -188,6 +219,7 @@ async def build(
         period_kind=period_kind,
         min_count=min_count,
         audience=audience,
+        workers=workers,
     )
     if isinstance(engine_or_conn, AsyncConnection):
         return await build_on(engine_or_conn, curricula, **kwargs)

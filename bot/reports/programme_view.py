@@ -10,7 +10,7 @@ from bot.domain.curricula import Curricula
 from bot.domain.indicators import Audience
 from bot.reports.programme import ProgrammeReport
 from bot.reports.programme_build import build
-from bot.reports.programme_text import Figures, Sees
+from bot.reports.programme_summary import Figures, Sees
 from bot.settings import Settings
 from bot.storage.db import make_engine
 

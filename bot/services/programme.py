@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.domain.indicators import Indicator, period_of
 from bot.i18n import _
 from bot.reports.programme_chart import render_png
-from bot.reports.programme_text import HIDDEN, Sees, key_numbers, month_short
+from bot.reports.programme_summary import HIDDEN, Sees, key_numbers, month_short
 from bot.reports.programme_view import build_apart, months_back, previous_month
 from bot.runtime import Runtime
 

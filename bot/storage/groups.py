@@ -38,6 +38,7 @@ class GroupRow:
     weekly_summary: bool = False
     couples_curriculum_id: str | None = None
     couples_weeks: str = ""
+    region: str | None = None
 
     def schedule(self, weeks: int) -> GroupSchedule:
         return GroupSchedule(
@@ -83,6 +84,7 @@ def _row(r: object) -> GroupRow:
         weekly_summary=m["weekly_summary"],
         couples_curriculum_id=m["couples_curriculum_id"],
         couples_weeks=m["couples_weeks"],
+        region=m["region"],
     )
 
 
@@ -161,3 +163,9 @@ async def member_counts(conn: AsyncConnection) -> dict[int, int]:
         .group_by(membership.c.group_id)
     )
     return {gid: n for gid, n in rows}
+
+
+async def set_region(conn: AsyncConnection, group_id: int, region: str | None) -> bool:
+    """The group's region for the programme reports; False when there is no such group."""
+    result = await conn.execute(update(group).where(group.c.id == group_id).values(region=region))
+    return bool(result.rowcount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.delivery.render import NothingToSend, Outgoing, renderer
 from bot.domain.outbox_kinds import OutboxKind
-from bot.reports.programme_text import month_of, monthly_summary
+from bot.reports.programme_summary import month_of, monthly_summary
 from bot.reports.programme_view import build_apart, last_of_month, sees_of
 from bot.runtime import Runtime
 from bot.storage.outbox import Claimed
