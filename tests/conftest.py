@@ -56,6 +56,7 @@ POSTGRES_MODULES = frozenset(
         "test_planner_start",
         "test_recording_library",
         "test_programme_exports",
+        "test_programme_telegram",
         "test_safety_journey",
         "test_safety_privacy",
         "test_schema_parity",

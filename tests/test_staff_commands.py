@@ -96,11 +96,12 @@ async def test_each_role_gets_its_own_menu_and_members_keep_the_default(
     assert emu.commands({"type": "chat", "chat_id": member}) == []
     # The admin (set at start, in the default language), with /newfacilitator and /groups.
     admin = await menu_of(f, ADMIN, "fr", "newfacilitator")
-    assert admin[0] == "help" and {"newfacilitator", "groups"} <= set(admin)
+    assert admin[0] == "help" and {"newfacilitator", "groups", "programme"} <= set(admin)
     assert MEMBER_COMMANDS <= set(admin)
-    # The focal point keeps the members' commands, /help says how concerns reach them.
+    # The focal point keeps the members' commands and /programme (help and concerns counts),
+    # /help says how concerns reach them.
     focal = emu.commands({"type": "chat", "chat_id": FOCAL})
-    assert {c["command"] for c in focal} == MEMBER_COMMANDS
+    assert {c["command"] for c in focal} == MEMBER_COMMANDS | {"programme"}
     assert "concerns" in next(c["description"] for c in focal if c["command"] == "help")
     # A facilitator gets theirs as soon as they accept the code of conduct.
     fac = await make_facilitator(f, gid)

@@ -34,6 +34,8 @@ class OutboxKind(StrEnum):
     CONCERNS_NEW = "concerns_new"  # to each focal point, once per window
     CONCERN_NEW = "concern_new"  # one concern a message: rows written before they were grouped
     CONCERN_STATUS = "concern_status"  # to the reporter: received / closed
+    # Programme-wide monitoring: last month's figures, to each admin and focal point.
+    PROGRAMME_SUMMARY = "programme_summary"
 
 
 # The kinds that carry a curriculum week, in the order a week's messages arrive (what

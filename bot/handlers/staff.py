@@ -17,6 +17,7 @@ from bot.handlers import (
     facilitator_session,  # noqa: F401
     facilitator_wizard,
     group_chat,
+    programme,
     recording_input,
 )
 
@@ -30,3 +31,4 @@ def register(app: Application) -> None:
     facilitator_input.register(app)
     recording_input.register(app)
     group_chat.register(app)
+    programme.register(app)  # /programme and the monthly summary's job

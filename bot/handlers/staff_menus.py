@@ -93,20 +93,24 @@ def admin_commands(facilitator: bool) -> list[tuple[str, str]]:
     found = [("newfacilitator", _("Invite a new facilitator, for a group or none yet"))]
     if not facilitator:  # a facilitator's /groups is already in their list
         found.append(("groups", _("Every group, to see how it is going")))
+    found.append(("programme", _("The programme's key numbers across every group, and a chart")))
     found.append(("recorders", _("Invite a recorder of the programme's voice messages")))
     found.append(("review", _("Listen to recordings and approve them")))
     return found
 
 
-def focal_commands() -> list[tuple[str, str]]:
-    return [("help", _("Help, and how concerns reach you"))]
+def focal_commands(admin: bool = False) -> list[tuple[str, str]]:
+    found = [("help", _("Help, and how concerns reach you"))]
+    if not admin:  # an admin's /programme shows these counts too, described in their list
+        found.append(("programme", _("Help shown and concerns filed, across the programme")))
+    return found
 
 
 def menu(roles: Roles) -> list[BotCommand]:
     """Help first, then the role's commands, then the members' ones, each command once."""
     found: list[tuple[str, str]] = []
     if roles.focal:
-        found += focal_commands()
+        found += focal_commands(roles.admin)
     if roles.facilitator:
         found += facilitator_commands()
     if roles.recorder:
@@ -152,6 +156,11 @@ def help_text(roles: Roles) -> str:
                         "with its button, then mark it received or closed, or answer the "
                         "person: Foyer passes your answer on without telling you who they are."
                     ),
+                    *[
+                        f"/{name}: {text}"
+                        for name, text in focal_commands(roles.admin)
+                        if name != "help"
+                    ],
                 ]
             )
         )
