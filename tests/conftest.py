@@ -77,14 +77,24 @@ SQLITE_ONLY = frozenset(
     }
 )
 
+# Tests there about what only PostgreSQL does (transactions interleaving), so PostgreSQL only:
+# never a skip on SQLite.
+POSTGRES_ONLY = frozenset(
+    {
+        "test_recording_library.py::test_approvals_of_one_key_wait_for_each_other",
+    }
+)
+
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
     if "backend" not in metafunc.fixturenames or module not in POSTGRES_MODULES:
         return
-    if f"{module}.py::{metafunc.function.__name__}" in SQLITE_ONLY:
+    name = f"{module}.py::{metafunc.function.__name__}"
+    if name in SQLITE_ONLY:
         return
-    metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+    backends = ["postgresql"] if name in POSTGRES_ONLY else ["sqlite", "postgresql"]
+    metafunc.parametrize("backend", backends, indirect=True)
 
 
 @pytest.fixture

@@ -267,11 +267,10 @@ async def test_two_reviewers_at_once_approve_one(f: Foyer) -> None:
     assert got["a"] == "replaced"
 
 
+# PostgreSQL only (conftest.POSTGRES_ONLY): SQLite writes one transaction at a time.
 async def test_approvals_of_one_key_wait_for_each_other(f: Foyer, backend: str) -> None:
     """Two transactions approving two recordings of one key: the second waits for the first's
     commit, then replaces its approval (without the key's lock both would stay approved)."""
-    if backend == "sqlite":
-        pytest.skip("SQLite writes one transaction at a time: there is nothing to interleave")
     r1, r2, r3 = [await make_recorder(f, "bm") for _ in range(3)]
     who1 = await recorders.recorder_of(f.rt, r1)
     ids = []

@@ -22,7 +22,7 @@ from bot.storage import people
 from bot.storage.tables import person, recording
 from tests.audio_samples import opus_bytes
 from tests.conftest import Foyer, msg_buttons
-from tests.test_couples import invite_partner
+from tests.test_couples import invite_partner, partner_joins
 from tests.test_partner_privacy import mydata
 from tests.test_safety_help import FOCAL, focal_ready, start_foyer
 
@@ -367,3 +367,18 @@ async def test_a_bambara_member_reads_dates_in_the_language_of_his_text(foyer: F
     bambara = {*get_day_names("wide", locale="bm").values(), *get_month_names(locale="bm").values()}
     french = {*get_day_names("wide", locale="fr").values(), *get_month_names(locale="fr").values()}
     assert "arrivera" in words and words & french and not words & bambara, text(welcome)
+
+
+async def test_a_partner_chooses_read_listen_or_both_as_she_joins(foyer: Foyer) -> None:
+    """The couples track's partner is asked too, on the last screen of her joining."""
+    _gid, code = await foyer.create_group(couples_weeks="2")
+    link = await invite_partner(foyer, await foyer.join(code))
+    partner = await partner_joins(foyer, link, language="English")
+    welcome = foyer.emu.messages(partner)[-1]  # the joining screen, edited to its last step
+    assert "How do you want to receive Foyer's messages?" in text(welcome)
+    assert labels(welcome) == ["📖 Read", "🔊 Listen", "📖🔊 Both"]
+    assert await voice_mode_of(foyer, partner) is None  # until she chooses: her language's
+    await foyer.press(partner, welcome, "Listen")
+    saved = await foyer.emu.wait_for_edit(partner, welcome.message_id)
+    assert "Saved." in text(saved)
+    assert await voice_mode_of(foyer, partner) == "listen"

@@ -198,15 +198,22 @@ class _Search:
     def cheapest(self, cell: Cell) -> Move | None:
         if (free := self._free(cell)) is not None:
             return free
-        best: tuple[tuple[int, int], Move] | None = None
+        best: tuple[tuple[bool, int, int, int], Move] | None = None
         for move in self._moves(cell):
             if any(c in self.fixed for c in move) or not feasible(move, self.values):
                 continue
             new = [c for c in move if c not in self.hidden]
-            cost = (len(new), sum(self.values[c] for c in new))
+            # The programme's totals are what a report is read for: hide the grand total, then
+            # a period's total, only when nothing else will do; then as few and small as can be.
+            cost = (
+                (SHARED, TOTAL, TOTAL) in new,
+                sum(1 for c in new if c[0] == SHARED),
+                len(new),
+                sum(self.values[c] for c in new),
+            )
             if best is None or cost < best[0]:
                 best = (cost, move)
-                if cost[0] <= 1:  # one more count hidden: as good as a search finds, mostly
+                if cost[:2] == (False, 0) and cost[2] <= 1:  # as good as a search finds, mostly
                     break
         return best[1] if best is not None else None
 
@@ -293,11 +300,16 @@ class _Search:
         """A few groups to pair with ``g`` (of ``among``): those with ``col`` hidden, then
         those in g's parts, then the ones with the most at ``col`` (a move must take one
         from somewhere)."""
+        # A group not running at ``col`` cannot move there.
+        among = [g2 for g2 in among if ("groups", g2, col) not in self.fixed]
         allowed = set(among)
         firsts = sorted(self.hidden_in_col[col] & allowed)[: self.PARTNERS]
         if g and self.t.partitions:
             firsts += [g2 for g2 in self.blocks[self._block(g)] if g2 in allowed][: self.PARTNERS]
-        richest = sorted(among, key=lambda g2: -self.values["groups", g2, col])
+        # The most at ``col``, then the most in all: a move takes one from somewhere, and a
+        # period nobody counted in (no partner joined in December) has it only elsewhere.
+        x = self.values
+        richest = sorted(among, key=lambda g2: (-x["groups", g2, col], -x["groups", g2, TOTAL]))
         out: list[str] = []
         for g2 in [*firsts, *richest[: self.PARTNERS]]:
             if g2 != g and g2 not in out:

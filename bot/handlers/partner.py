@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.domain.buttons.member import CouplesCheckIn, PartnerStep
+from bot.domain.buttons.member import CouplesCheckIn, PartnerStep, VoiceModeChoice
 from bot.domain.outbox_kinds import OutboxKind
 from bot.domain.symbols import NO, YES, label
 from bot.handlers.checkin import recorded
@@ -16,6 +16,7 @@ from bot.handlers.common import Buttons, ask_language, current_person, edit, rep
 from bot.handlers.hearing import send_recording
 from bot.handlers.language_notice import language_notice_text, needs_language_notice, notice_key
 from bot.handlers.routing import answers
+from bot.handlers.voice_modes import mode_buttons, modes_text
 from bot.i18n import _, current_language, format_day, use_language
 from bot.services import couples
 from bot.services.couples import PartnerProblem
@@ -160,14 +161,18 @@ async def _answer_step(update: Update, context: ContextTypes.DEFAULT_TYPE, s: Pa
     if isinstance(result, PartnerProblem):
         await edit(update, _problem_text(result))
         return
+    # Her last step of joining is how she receives the exercises (the /settings choice, so a
+    # press is saved to her as it is from there).
     await edit(
         update,
         "\n\n".join(
             [
                 _("Welcome. You will receive the couples exercises here, in your own chat."),
                 _("Send /help at any time to see where to find support, or /stop to leave."),
+                modes_text(),
             ]
         ),
+        mode_buttons(lambda mode: VoiceModeChoice(mode).pack()),
     )
 
 
