@@ -121,24 +121,29 @@ async def add_draft(
             recording.c.recorded_by == recorded_by,
         )
     )
+    return await _insert(
+        conn, key, RecordingStatus.DRAFT, bot_id=bot_id, file_id=file_id,
+        file_unique_id=file_unique_id, duration=duration, recorded_by=recorded_by, created_at=now,
+    )  # fmt: skip
+
+
+async def _insert(
+    conn: AsyncConnection, key: AudioKey, status: RecordingStatus, **columns: object
+) -> int:
+    """A new row of ``key`` in ``status``; ``columns`` the rest of it."""
     result = await conn.execute(
-        recording.insert().values(
+        insert(recording)
+        .values(
             curriculum_id=key.curriculum,
             week=key.week,
             item=key.item.value,
             language=key.language,
-            status=RecordingStatus.DRAFT.value,
-            bot_id=bot_id,
-            file_id=file_id,
-            file_unique_id=file_unique_id,
-            duration=duration,
-            recorded_by=recorded_by,
-            created_at=now,
+            status=status.value,
+            **columns,
         )
+        .returning(recording.c.id)
     )
-    (new_id,) = result.inserted_primary_key or (None,)
-    assert new_id is not None
-    return int(new_id)
+    return int(result.scalar_one())
 
 
 def _own_draft(recording_id: int, person_id: int) -> ColumnElement[bool]:
@@ -301,27 +306,11 @@ async def add_imported(
         .where(of_key(key), recording.c.status == RecordingStatus.APPROVED.value)
         .values(status=RecordingStatus.REPLACED.value)
     )
-    new_id = (
-        await conn.execute(
-            insert(recording)
-            .values(
-                curriculum_id=key.curriculum,
-                week=key.week,
-                item=key.item.value,
-                language=key.language,
-                status=RecordingStatus.APPROVED.value,
-                bot_id=bot_id,
-                file_id=file_id,
-                file_unique_id=file_unique_id,
-                duration=duration,
-                created_at=now,
-                submitted_at=now,
-                reviewed_at=now,
-            )
-            .returning(recording.c.id)
-        )
-    ).scalar_one()
-    return int(new_id)
+    return await _insert(
+        conn, key, RecordingStatus.APPROVED, bot_id=bot_id, file_id=file_id,
+        file_unique_id=file_unique_id, duration=duration, created_at=now, submitted_at=now,
+        reviewed_at=now,
+    )  # fmt: skip
 
 
 async def keys_of_files(conn: AsyncConnection, unique_ids: set[str]) -> dict[str, AudioKey]:
