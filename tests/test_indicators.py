@@ -362,11 +362,23 @@ class Hand:
             for mid, _, status, t in self.f.prompts
             if status == "sent" and mid in self.people
         }
-        return self._spread(
+        per_period = self._spread(
             (self.people[mid].group, self.people[mid].language, self._day_in(p), 1)
             for mid, p in seen
             if p is not None
         )
+        # The whole report's: each man once, however many periods he was reached in.
+        once = self._spread(
+            (self.people[mid].group, self.people[mid].language, START, 1)
+            for mid in {mid for mid, p in seen if p is not None}
+        )
+        return self._totals_from(per_period, once)
+
+    @staticmethod
+    def _totals_from(per_period: dict[Key, int], whole: dict[Key, int]) -> dict[Key, int]:
+        """The periods' counts with the totals column taken from ``whole``'s."""
+        out = {k: n for k, n in per_period.items() if k[2] != TOTAL}
+        return out | {k: n for k, n in whole.items() if k[2] == TOTAL}
 
     def _day_in(self, label: str) -> date:
         """A day of the period (its first inside the report)."""
@@ -392,7 +404,12 @@ class Hand:
                     continue
                 if m.status in ("active", "paused") and not m.blocked and m.joined <= end:
                     out.append((m.group, m.language, end, 1))
-        return self._spread(out)
+        per_period = self._spread(out)
+        # The whole report's: those taking part at its end (a stock has no sum).
+        last = self.labels[-1]
+        return self._totals_from(
+            per_period, {(t, r, TOTAL): n for (t, r, c), n in per_period.items() if c == last}
+        )
 
     def _runs(self, g: G, label: str) -> bool:
         first, last = g.runs

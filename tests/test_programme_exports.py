@@ -27,6 +27,7 @@ from bot.reports.programme import GroupInfo, ProgrammeReport
 from bot.reports.programme_csv import (
     BOM,
     COLUMNS,
+    TOTAL_PERIOD,
     delimiter_for,
     render_csv,
     spreadsheet_safe,
@@ -107,12 +108,12 @@ def test_the_csv_has_one_row_per_indicator_disaggregation_unit_and_period() -> N
     data = render_csv(r, delimiter=";")
     assert data.decode("utf-8-sig").splitlines()[0] == ";".join(COLUMNS)
     got = _csv_rows(data)
-    columns = [*r.periods, "total"]
+    columns = [*r.periods, TOTAL]
     expected: dict[tuple[str, str, str, str], int | None] = {}
     for indicator in PROGRAMME:
         p = r.tables[indicator]
         for col in [*r.periods, TOTAL]:
-            label = "total" if col == TOTAL else col
+            label = TOTAL_PERIOD[DEFINITIONS[indicator].whole] if col == TOTAL else col
             expected[indicator.value, "programme", "", label] = p.cells[SHARED, TOTAL, col]
             for g in GROUPS:
                 expected[indicator.value, "group", str(g.id), label] = p.cells[
@@ -464,7 +465,8 @@ async def test_the_command_writes_the_csv_and_the_dhis2_file(db_url: str, tmp_pa
         indicator = Indicator(row["indicator"])
         table = tables.get(row["disaggregation"], row["disaggregation"])
         unit = TOTAL if row["disaggregation"] == "programme" else row["unit"]
-        period = TOTAL if row["period"] == "total" else row["period"]
+        total = TOTAL_PERIOD[DEFINITIONS[indicator].whole]  # "total_once" for reached
+        period = TOTAL if row["period"] == total else row["period"]
         shown = built.tables[indicator].cells[table, unit, period]
         if shown is None:
             assert (row["value"], row["hidden"]) == ("", "true")

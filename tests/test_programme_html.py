@@ -35,7 +35,7 @@ from bot.domain.suppression import SHARED, TOTAL, Grid, Tables, protect
 from bot.i18n import use_language
 from bot.reports.programme import GroupInfo, ProgrammeReport
 from bot.reports.programme_html import render_html
-from bot.reports.programme_text import indicator_name
+from bot.reports.programme_text import indicator_name, whole_note
 from bot.storage import migrate
 from tests import test_indicators as seeded  # its seeded database and hand count
 from tests.test_settings_and_cli import foyer
@@ -275,7 +275,7 @@ def test_the_report_in_headless_chromium(tmp_path: Path) -> None:
     cells = table_cells(group.find_all("table")[0])
     assert report.count(Indicator.REACHED, "groups", "2", "2026-10") is None
     with use_language("en"):
-        reached_row = indicator_name(Indicator.REACHED)
+        reached_row = indicator_name(Indicator.REACHED) + " †"  # its total: men once
     assert cells[reached_row, "Oct 2026"] == "–"
     assert not re.search(r"<\s*\d", dom.by_id("groups").text())
     # A name typed by staff is text, not markup.
@@ -366,7 +366,7 @@ def test_hidden_counts_are_a_dash_wherever_the_tables_hide_them() -> None:
         cells = table_cells(dom.by_id(f"group-{g.id}").find_all("table")[0])
         for indicator in PROGRAMME:
             with use_language("en"):
-                name = indicator_name(indicator)
+                name = indicator_name(indicator) + (" †" if whole_note(indicator) else "")
             for period, head in heads.items():
                 value = report.count(indicator, "groups", str(g.id), period)
                 text = cells[name, head]

@@ -31,6 +31,12 @@ class Indicator(StrEnum):
 
 
 Unit = Literal["people", "meetings", "answers", "times"]
+# What the whole report's figure of an indicator is. "sum": its periods added up (events,
+# and people counted as they join). "once": people counted once over the report (a man
+# reached in March and in April is one man reached, not two). "end": a count at the report's
+# end (the last period's), as a stock has no sum.
+Whole = Literal["sum", "once", "end"]
+WHOLE = "whole"  # the period label of a count made over the whole report ("once")
 # "programme": admins, programme officers, donors' reports; "safeguarding": admins and focal
 # points only, never in a report a facilitator or a donor receives.
 Audience = Literal["programme", "safeguarding"]
@@ -43,14 +49,15 @@ class Definition:
     unit: Unit
     audience: Audience
     denominator: Indicator | None = None  # shown as "numerator of denominator" where set
+    whole: Whole = "sum"
 
 
 DEFINITIONS: dict[Indicator, Definition] = {
     d.indicator: d
     for d in (
         Definition(Indicator.ENROLLED, "people", "programme"),
-        Definition(Indicator.REACHED, "people", "programme", Indicator.RETAINED),
-        Definition(Indicator.RETAINED, "people", "programme"),
+        Definition(Indicator.REACHED, "people", "programme", Indicator.RETAINED, "once"),
+        Definition(Indicator.RETAINED, "people", "programme", whole="end"),
         Definition(Indicator.CHECKIN_ANSWERED, "answers", "programme", Indicator.REACHED),
         Definition(Indicator.CHECKIN_DONE, "answers", "programme", Indicator.CHECKIN_ANSWERED),
         Definition(Indicator.CHECKIN_PARTLY, "answers", "programme", Indicator.CHECKIN_ANSWERED),

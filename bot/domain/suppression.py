@@ -151,6 +151,50 @@ def protect(t: Tables, min_count: int) -> Protected:
     return Protected(cells, frozenset(primary), frozenset(hidden - primary), fixed)
 
 
+def one_period(t: Tables, period: str) -> Tables:
+    """The tables of one period alone: its groups, parts and side rows still add up."""
+
+    def cut(g: Grid) -> Grid:
+        return Grid(g.rows, (period,), {k: n for k, n in g.counts.items() if k[1] == period})
+
+    return Tables(cut(t.groups), t.partitions, {name: cut(s) for name, s in t.sides.items()})
+
+
+def protect_apart(t: Tables, min_count: int, whole: Tables | None = None) -> Protected:
+    """People counted in each period, one person in several periods (a man reached in March
+    and in April): a row's periods add up to nothing published, so each period is protected
+    as a table of its own. The totals column is ``whole``'s (a one-period table of people
+    counted once over the report, protected the same way) or, with none, the last period's
+    (a count at the report's end). Each column is still a sum of its groups, parts and side
+    rows, which is all a reader can work with: that a man counted once is at most the sum of
+    his periods gives bounds, never a hidden count."""
+    columns = [(p, one_period(t, p), p) for p in t.groups.periods]
+    if whole is not None:
+        columns.append((TOTAL, whole, whole.groups.periods[0]))
+    else:
+        last = t.groups.periods[-1]
+        columns.append((TOTAL, one_period(t, last), last))
+    cells: dict[Cell, int | None] = {}
+    primary: set[Cell] = set()
+    complementary: set[Cell] = set()
+    fixed: set[Cell] = set()
+    for column, tables, label in columns:
+        done = protect(tables, min_count)
+        for (table, row, col), value in done.cells.items():
+            if col != label:  # the one period's totals: the same counts again
+                continue
+            key = (table, row, column)
+            cells[key] = value
+            for found, into in (
+                (done.primary, primary),
+                (done.complementary, complementary),
+                (done.not_applicable, fixed),
+            ):
+                if (table, row, col) in found:
+                    into.add(key)
+    return Protected(cells, frozenset(primary), frozenset(complementary), frozenset(fixed))
+
+
 def feasible(move: Move, values: Mapping[Cell, int]) -> bool:
     """Whether the move, one way or the other, leaves no count negative."""
     return all(values[c] + d >= 0 for c, d in move.items()) or all(

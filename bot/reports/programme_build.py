@@ -25,12 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain.curricula import Curricula
 from bot.domain.indicators import (
     DEFINITIONS,
+    WHOLE,
     Audience,
     Indicator,
     PeriodKind,
+    Whole,
     periods,
 )
-from bot.domain.suppression import Grid, Protected, Tables, protect
+from bot.domain.suppression import Grid, Protected, Tables, protect, protect_apart
 from bot.reports.programme import NO_GROUP_ROW, GroupInfo, ProgrammeReport
 from bot.storage.indicators import NO_GROUP, Cells, count_all, group_rows
 
@@ -103,11 +105,15 @@ def _tables(
     labels: tuple[str, ...],
     with_no_group: bool,
 ) -> Tables:
+    """The indicator's tables over ``labels``: the periods, or (WHOLE,) for its count over the
+    whole report, where every group of the report is applicable."""
     by_id = {str(g.info.id): g for g in groups}
     stock = indicator == Indicator.RETAINED
     group_counts: dict[tuple[str, str], int] = {}
     language_counts: dict[tuple[str, str], int] = defaultdict(int)
     for (gid, lang, label), n in cells.items():
+        if label not in labels:
+            continue
         row = str(gid)
         if row == NO_GROUP_ROW and not with_no_group:
             continue
@@ -117,7 +123,7 @@ def _tables(
         group_counts[row, label] = group_counts.get((row, label), 0) + n
         language_counts[lang, label] += n
     for g in groups:  # the periods the group ran in are applicable, zero or not
-        for label in g.running:
+        for label in labels if labels == (WHOLE,) else g.running:
             group_counts.setdefault((str(g.info.id), label), 0)
     rows = [str(g.info.id) for g in groups]
     if with_no_group:
@@ -142,18 +148,35 @@ def _tables(
 PARALLEL_FROM_CELLS = 4_000
 
 
+@dataclass(frozen=True)
+class _Laid:
+    """One indicator's tables, and how its totals are made (DEFINITIONS' ``whole``)."""
+
+    tables: Tables
+    whole: Whole
+    once: Tables | None = None  # "once": the people counted over the whole report
+
+
+def _protect(laid: _Laid, min_count: int) -> Protected:
+    if laid.whole == "sum":
+        return protect(laid.tables, min_count)
+    return protect_apart(laid.tables, min_count, laid.once)
+
+
 async def protect_all(
-    tables: dict[Indicator, Tables], min_count: int, workers: int | None
+    laid: dict[Indicator, _Laid], min_count: int, workers: int | None
 ) -> dict[Indicator, Protected]:
-    cells = max((len(t.groups.rows) * len(t.groups.periods) for t in tables.values()), default=0)
+    cells = max(
+        (len(x.tables.groups.rows) * len(x.tables.groups.periods) for x in laid.values()), default=0
+    )
     if workers is None:
         workers = (os.cpu_count() or 1) if cells >= PARALLEL_FROM_CELLS else 1
-    if workers <= 1 or len(tables) <= 1:
-        return {i: await asyncio.to_thread(protect, t, min_count) for i, t in tables.items()}
+    if workers <= 1 or len(laid) <= 1:
+        return {i: await asyncio.to_thread(_protect, x, min_count) for i, x in laid.items()}
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(workers, len(tables)), mp_context=context) as pool:
-        futures = {i: loop.run_in_executor(pool, protect, t, min_count) for i, t in tables.items()}
+    with ProcessPoolExecutor(min(workers, len(laid)), mp_context=context) as pool:
+        futures = {i: loop.run_in_executor(pool, _protect, x, min_count) for i, x in laid.items()}
         return {i: await f for i, f in futures.items()}
 
 
@@ -180,10 +203,12 @@ async def build_on(
     groups = [g for g in groups if g.running or g.info.id in active]
     # Help and concerns of people in no group belong to no country: left out of a country's.
     with_no_group = audience == "safeguarding" and country is None
-    laid_out = {
-        i: _tables(i, counted[i], groups, labels, with_no_group and i in SAFEGUARDING)
-        for i in indicators
-    }
+    laid_out: dict[Indicator, _Laid] = {}
+    for i in indicators:
+        no_group = with_no_group and i in SAFEGUARDING
+        whole = DEFINITIONS[i].whole
+        once = _tables(i, counted[i], groups, (WHOLE,), no_group) if whole == "once" else None
+        laid_out[i] = _Laid(_tables(i, counted[i], groups, labels, no_group), whole, once)
     tables = await protect_all(laid_out, min_count, workers)
     return ProgrammeReport(
         start=start,

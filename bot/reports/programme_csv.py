@@ -16,13 +16,15 @@ import csv
 import io
 from collections.abc import Iterator
 
-from bot.domain.indicators import DEFINITIONS, Indicator
+from bot.domain.indicators import DEFINITIONS, Indicator, Whole
 from bot.domain.suppression import SHARED, TOTAL, Protected
 from bot.reports.programme import ProgrammeReport
 
 COLUMNS = ("indicator", "disaggregation", "unit", "unit_name", "period", "value", "hidden")
 BOM = "\ufeff"
-TOTAL_PERIOD = "total"  # the period column of the whole report's count
+# The period column of the whole report's count, by how it is made (DEFINITIONS' ``whole``):
+# the periods added up, people counted once over the report, or the count at its end.
+TOTAL_PERIOD: dict[Whole, str] = {"sum": "total", "once": "total_once", "end": "end"}
 
 # The disaggregations in the order they are written: the tables of bot/domain/suppression.py
 # ("groups" is the table of groups; SIDES and PARTITIONS of bot/domain/indicators.py).
@@ -64,6 +66,7 @@ def rows(report: ProgrammeReport) -> Iterator[tuple[str, str, str, str, str, str
         protected = report.tables.get(indicator)
         if protected is None or DEFINITIONS[indicator].audience != "programme":
             continue  # a safeguarding count never leaves in a programme report
+        total = TOTAL_PERIOD[DEFINITIONS[indicator].whole]
         for disaggregation in DISAGGREGATIONS:
             for unit in _units(protected, disaggregation, names):
                 name = names.get(unit, "") if disaggregation == "group" else ""
@@ -78,7 +81,7 @@ def rows(report: ProgrammeReport) -> Iterator[tuple[str, str, str, str, str, str
                         disaggregation,
                         spreadsheet_safe(unit),
                         spreadsheet_safe(name),
-                        TOTAL_PERIOD if column == TOTAL else column,
+                        total if column == TOTAL else column,
                         "" if value is None else str(value),
                         "true" if value is None else "false",
                     )

@@ -25,7 +25,7 @@ from bot.reports import programme_words as w
 from bot.reports.programme import GroupInfo, ProgrammeReport
 from bot.reports.programme_css import STYLE
 from bot.reports.programme_svg import Series, bar_chart
-from bot.reports.programme_text import HIDDEN, indicator_name
+from bot.reports.programme_text import HIDDEN, indicator_name, whole_note
 
 # Period columns per printed table: a year of months fits an A4 page's width; a year of weeks
 # is cut into tables of 13 (a quarter), the total after the last.
@@ -33,6 +33,8 @@ COLUMNS_PER_TABLE = 13
 # No request of any kind, even from a file someone edits later: styles inline, images only
 # as data: URIs.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# Beside an indicator whose total is not its periods' sum (members reached once; at the end).
+_TOTAL_MARK = ' <a class="mark" href="#totals">†</a>'
 CHARTS: tuple[tuple[str, tuple[Indicator, ...]], ...] = (
     ("enrolled-reached", (Indicator.ENROLLED, Indicator.REACHED)),
     ("checkins", (Indicator.CHECKIN_DONE, Indicator.CHECKIN_PARTLY, Indicator.CHECKIN_NOTYET)),
@@ -135,8 +137,10 @@ def _key_numbers(report: ProgrammeReport) -> Iterator[str]:
         value = report.total(ind)
         yield f'<div class="card" data-indicator="{ind.value}"><h3>{e(indicator_name(ind))}</h3>'
         yield f'<p class="big{" hidden" if value is None else ""}">{_shown(value)}</p>'
+        if (note := whole_note(ind)) is not None:
+            yield f'<p class="of">{e(note)}</p>'
         denominator = DEFINITIONS[ind].denominator
-        if denominator is not None and denominator in report.tables:
+        if denominator is not None and denominator in report.tables and w.rate_shown(ind):
             whole = report.total(denominator)
             if value is not None and whole:
                 line = _("out of {total} ({percent})").format(
@@ -262,7 +266,8 @@ def _table(report: ProgrammeReport, table: str, row: str, name: str) -> Iterator
             p = report.tables[ind]
             cells = [_cell(p, table, row, c) for c in columns]
             hides = hides or any('class="hidden"' in c for c in cells)
-            yield f"<tr><th scope='row'>{e(indicator_name(ind))}</th>{''.join(cells)}</tr>"
+            mark = _TOTAL_MARK if whole_note(ind) else ""
+            yield f"<tr><th scope='row'>{e(indicator_name(ind))}{mark}</th>{''.join(cells)}</tr>"
         yield "</tbody></table>"
     notes = []
     if hides:
@@ -290,4 +295,10 @@ def _definitions(report: ProgrammeReport) -> Iterator[str]:
             f"<td>{e(w.denominator_name(ind) or '')}</td></tr>"
         )
     yield "</tbody></table>"
-    yield _note(_("The total of a row is the sum of its periods.")) + "</section>"
+    notes = [_("The total of a row is the sum of its periods, except where marked †:")]
+    notes += [
+        f"{indicator_name(i)}. {note}"
+        for i in _indicators(report)
+        if (note := whole_note(i)) is not None
+    ]
+    yield '<div id="totals">' + "".join(_note(n) for n in notes) + "</div></section>"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from babel.dates import format_date
 
-from bot.domain.indicators import Indicator
+from bot.domain.indicators import DEFINITIONS, Indicator
 from bot.i18n import _, current_language, format_number, ngettext
 from bot.reports.programme import ProgrammeReport
 
@@ -29,6 +29,16 @@ def indicator_name(indicator: Indicator) -> str:
         Indicator.CONCERNS: _("Concerns filed"),
     }
     return names[indicator]
+
+
+def whole_note(indicator: Indicator) -> str | None:
+    """What the whole report's figure of an indicator is, where it is not its periods' sum."""
+    whole = DEFINITIONS[indicator].whole
+    if whole == "once":
+        return _("Total: each member counted once, however many periods he was reached in.")
+    if whole == "end":
+        return _("Total: at the end of the report's last period.")
+    return None
 
 
 def shown(value: int | None) -> str:
@@ -62,8 +72,10 @@ def key_numbers(report: ProgrammeReport) -> list[str]:
         total = shown(report.total(indicator))
         recent = shown(report.total(indicator, last))
         out.append(f"{name:<{width}}  {total:>{wide}}  {recent:>{len(heads[2])}}")
+    notes = [f"{names[i]}. {note}" for i in names if (note := whole_note(i)) is not None]
     out += [
         "",
+        *notes,
         _(
             "{hidden}: hidden, because it is under {min_count} or would let a hidden count be "
             "worked out."

@@ -42,6 +42,15 @@ def indicator_meaning(indicator: Indicator) -> str:
     }[indicator]
 
 
+def rate_shown(indicator: Indicator) -> bool:
+    """Whether the whole report's figure is shown out of its denominator's: only where both
+    add their periods up (men reached once are not a share of men at the end)."""
+    d = DEFINITIONS[indicator]
+    return (
+        d.denominator is not None and d.whole == "sum" and DEFINITIONS[d.denominator].whole == "sum"
+    )
+
+
 def unit_name(unit: Unit) -> str:
     return {
         "people": pgettext("unit", "people"),

@@ -18,7 +18,7 @@ from sqlalchemy import Date, DateTime, and_, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.domain.indicators import Indicator, PeriodKind, period_of
+from bot.domain.indicators import WHOLE, Indicator, PeriodKind, period_of
 from bot.domain.outbox_kinds import OutboxKind
 from bot.storage.tables import checkin, concern, group, help_count, membership, outbox, person
 from bot.storage.tables import session_log as session
@@ -108,15 +108,38 @@ class Counter:
             )
             .join(membership, membership.c.id == outbox.c.membership_id)
             .join(person, person.c.id == membership.c.person_id)
-            .where(
-                outbox.c.kind == OutboxKind.PROMPT,
-                outbox.c.status == "sent",
-                membership.c.role == "member",
-                self.within(outbox.c.sent_at),
-            )
+            .where(*self._reached())
             .group_by(membership.c.group_id, person.c.language, p)
         )
         return await self._cells(stmt)
+
+    async def reached_once(self) -> Cells:
+        """Members whose week's message was delivered in the report's range, each counted
+        once however many periods (label WHOLE)."""
+        stmt = (
+            select(
+                membership.c.group_id,
+                person.c.language,
+                func.count(outbox.c.membership_id.distinct()),
+            )
+            .join(membership, membership.c.id == outbox.c.membership_id)
+            .join(person, person.c.id == membership.c.person_id)
+            .where(*self._reached())
+            .group_by(membership.c.group_id, person.c.language)
+        )
+        return {
+            (int(gid), str(lang), WHOLE): int(n)
+            for gid, lang, n in await self.conn.execute(stmt)
+            if n
+        }
+
+    def _reached(self) -> tuple[ColumnElement[bool], ...]:
+        return (
+            outbox.c.kind == OutboxKind.PROMPT,
+            outbox.c.status == "sent",
+            membership.c.role == "member",
+            self.within(outbox.c.sent_at),
+        )
 
     async def retained(self, periods: Iterable[str]) -> Cells:
         """Members taking part at each period's end: joined by then, and today neither stopped,
@@ -249,7 +272,7 @@ async def count_all(
     if Indicator.PARTNERS in wanted:
         out[Indicator.PARTNERS] = await c.joined("partner")
     if Indicator.REACHED in wanted:
-        out[Indicator.REACHED] = await c.reached()
+        out[Indicator.REACHED] = await c.reached() | await c.reached_once()
     if Indicator.RETAINED in wanted:
         out[Indicator.RETAINED] = await c.retained(periods)
     if wanted & {*_CHECKIN_VALUES.values(), Indicator.CHECKIN_ANSWERED}:
