@@ -173,8 +173,8 @@ def test_people_counted_per_period_are_protected_column_by_column(
             elif v < min_count:
                 assert shown[tb, row, col] is None, (tb, row, column)
             assert shown[tb, row, col] in (None, v)
-        for cell, v in shown.items():
-            if v is None and cell[2] == label:
+        for cell, published in shown.items():
+            if published is None and cell[2] == label:
                 low, high = extremes(sub, shown, cell)
                 assert high - low >= 1, (column, cell, values[cell], low, high)
     if whole is None:  # a count at the report's end is its last period's, hidden alike
