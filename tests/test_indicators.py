@@ -563,6 +563,25 @@ async def test_small_counts_are_hidden_with_their_complements(db_url: str) -> No
     assert report.count(Indicator.CONCERNS, "groups", "1", "2026-02") is None
 
 
+async def test_partners_of_a_group_with_no_couples_track_are_a_known_zero(db_url: str) -> None:
+    """No partner can join a men's group without couples weeks: its partners are zero and
+    known to be, shown as such; a couples group's small counts stay hidden."""
+    f = facts()
+    await seed(db_url, f)
+    report = await report_of(db_url, kind="month", min_count=3)
+    partners = report.tables[Indicator.PARTNERS]
+    for g in GROUPS:
+        cells = [("groups", str(g.id), p) for p in (*report.periods, TOTAL)]
+        if g.curriculum == "men-groups-12":  # seeded with no couples weeks
+            assert all(partners.cells[c] == 0 and c in partners.not_applicable for c in cells)
+        else:
+            ran = [c for c in cells if c[2] in ("2026-01", "2026-02", "2026-03", "2026-04")]
+            assert not any(c in partners.not_applicable for c in ran)  # it ran then
+            assert partners.cells["groups", str(g.id), "2026-02"] is None  # 1 joined: hidden
+    # SN has only men's groups: its partners are known, in every month.
+    assert partners.cells["country", "SN", TOTAL] == 0
+
+
 # ----- foyer report programme -----------------------------------------------------------------
 
 

@@ -379,7 +379,7 @@ def test_hidden_counts_are_a_dash_wherever_the_tables_hide_them() -> None:
     # Sikasso had not started in October: a zero, shown, in italics, and said why.
     sikasso = dom.by_id("group-4")
     assert [td.text() for td in sikasso.find_all("td", **{"class": "na"})][:1] == ["0"]
-    assert "not running in that period" in sikasso.text()
+    assert "not running in that period" in sikasso.text()  # said why
 
 
 def test_names_typed_by_staff_are_escaped() -> None:

@@ -22,7 +22,7 @@ from bot.delivery import programme_monthly
 from bot.delivery.programme_monthly import summary_month
 from bot.domain.indicators import Audience, Indicator
 from bot.domain.outbox_kinds import OutboxKind
-from bot.domain.suppression import Grid, Tables, protect
+from bot.domain.suppression import SHARED, TOTAL, Grid, Tables, protect
 from bot.emulator import BotAPIEmulator
 from bot.i18n import use_language
 from bot.infra.clock import OffsetClock
@@ -357,7 +357,9 @@ async def test_an_admin_sees_the_key_numbers_and_a_chart(staff: Foyer) -> None:
     assert r.total(Indicator.ENROLLED, "2026-12") == facts["enrolled_12"] == 9
     assert r.total(Indicator.REACHED, "2026-12") == facts["reached_12"] == 18
     assert r.total(Indicator.MEETINGS_HELD, "2026-11") == facts["meetings_11"] == 6
-    assert r.total(Indicator.PARTNERS, "2026-12") is None  # none: zero is hidden too
+    # No group has a couples track: no partner can join, a zero known to all, shown.
+    assert r.total(Indicator.PARTNERS, "2026-12") == 0
+    assert (SHARED, TOTAL, "2026-12") in r.tables[Indicator.PARTNERS].not_applicable
     assert r.total(Indicator.CHECKIN_PARTLY, "2026-11") is None  # none were Partly
     assert chart.kind == "photo" and chart.file.data[:8] == b"\x89PNG\r\n\x1a\n"
     image = imread(io.BytesIO(chart.file.data), format="png")

@@ -211,3 +211,21 @@ def test_side_tables_must_add_up_to_the_groups() -> None:
     )
     with pytest.raises(ValueError, match="totals differ"):
         protect(t, 3)
+
+
+def test_a_zero_period_is_protected_without_hiding_the_grand_total() -> None:
+    """December: only men's groups run, and no partner ever joins one, so December's zero
+    can only move against another month's partners of a couples group. That group one fewer
+    in September, a men's group one more in December: the year's total is still shown."""
+    months = ("2026-09", "2026-10", "2026-11", "2026-12")
+    couples = {("c1", m): n for m, n in zip(months[:3], (6, 5, 4), strict=True)}
+    couples |= {("c2", m): n for m, n in zip(months[:3], (5, 6, 4), strict=True)}
+    men = {(g, m): 0 for g in ("m1", "m2") for m in months[1:]}
+    t = Tables(Grid(("c1", "c2", "m1", "m2"), months, couples | men))
+    result = protect(t, 3)
+    assert result.shown(SHARED, TOTAL, "2026-12") is None  # zero: hidden
+    assert result.shown(SHARED, TOTAL, TOTAL) == 30  # and the year's total still shown
+    for cell, shown in result.cells.items():
+        if shown is None:
+            low, high = extremes(t, result.cells, cell)
+            assert high - low >= 1, cell

@@ -14,11 +14,15 @@ true. For each hidden count Foyer finds such a *move*, +1 and -1 on hidden count
 - two groups exchange one between two periods (or between a period and their totals); when
   the two lie in different regions (curricula), those regions' rows move with them;
 - two rows of a side table do the same;
-- one group changes a period's total, and one row of each side table changes with it.
+- one group changes a period's total, and one row of each side table changes with it;
+- two groups cross: one up in a period, the other down in another (each with its row's
+  total), so two periods' totals change and the grand total does not.
 
 A move changes every count it touches, so it protects all of them at once. While some hidden
-count has none, the cheapest move for it (fewest counts newly hidden, then the smallest) is
-taken and the counts it touches are hidden too: complementary suppression. When no move exists
+count has none, the cheapest move for it is taken and the counts it touches are hidden too:
+complementary suppression. Cheapest: the grand total left shown if at all possible, then as
+few periods' totals newly hidden as possible (they are what a report is read for), then the
+fewest counts, then the smallest. When no move exists
 (a single group and no side table, say), everything is hidden.
 
 What this does not cover: what the readers know from elsewhere (a facilitator's own group
@@ -209,6 +213,7 @@ class _Search:
     # Groups tried as the second of a pair when no free move exists: enough to find a cheap
     # one, few enough that a thousand groups and thousands of small counts stay fast.
     PARTNERS = 24
+    CROSSING = 6  # groups each way tried for a crossed move, per other period
 
     def __init__(
         self, t: Tables, values: dict[Cell, int], fixed: frozenset[Cell], hidden: set[Cell]
@@ -242,8 +247,18 @@ class _Search:
     def cheapest(self, cell: Cell) -> Move | None:
         if (free := self._free(cell)) is not None:
             return free
+        best = self._best(self._moves(cell))
+        if cell[2] != TOTAL and (best is None or best[0][0] or best[0][1]):
+            # Only the grand total would do: two groups instead, one up in this period, the
+            # other down in another, the grand total unchanged.
+            crossed = self._best(self._crossed(cell))
+            if crossed is not None and (best is None or crossed[0] < best[0]):
+                best = crossed
+        return best[1] if best is not None else None
+
+    def _best(self, moves: Iterable[Move]) -> tuple[tuple[bool, int, int, int], Move] | None:
         best: tuple[tuple[bool, int, int, int], Move] | None = None
-        for move in self._moves(cell):
+        for move in moves:
             if any(c in self.fixed for c in move) or not feasible(move, self.values):
                 continue
             new = [c for c in move if c not in self.hidden]
@@ -259,7 +274,7 @@ class _Search:
                 best = (cost, move)
                 if cost[:2] == (False, 0) and cost[2] <= 1:  # as good as a search finds, mostly
                     break
-        return best[1] if best is not None else None
+        return best
 
     def _free(self, cell: Cell) -> Move | None:
         """A move of a group's count with a partner already hidden, found through the
@@ -360,6 +375,65 @@ class _Search:
                 out.append(g2)
         return out
 
+    def _others(self, col: str) -> list[str]:
+        """The columns to move a period's total against: those whose total is hidden already
+        first (nothing more to hide there), then the smallest."""
+        x = self.values
+        return sorted(
+            (c for c in self.columns if c != col),
+            key=lambda c: ((SHARED, TOTAL, c) not in self.hidden, x[SHARED, TOTAL, c]),
+        )
+
+    def _spanning(self, col: str, other: str) -> list[str]:
+        """A few groups running in both columns that have one to move: those whose counts
+        there are hidden already first."""
+        x, fixed = self.values, self.fixed
+        found = [
+            g
+            for g in self.groups
+            if ("groups", g, col) not in fixed
+            and ("groups", g, other) not in fixed
+            and (x["groups", g, col] >= 1 or x["groups", g, other] >= 1)
+        ]
+        found.sort(key=lambda g: self._shown_among(g, (col, other)))
+        return found[: self.PARTNERS]
+
+    def _shown_among(self, g: str, cols: Iterable[str]) -> int:
+        return sum(1 for c in cols if c not in self.hidden_in_row[g])
+
+    def _crossed(self, cell: Cell) -> Iterator[Move]:
+        """A group of the cell's one more in its period, another group one fewer in another
+        period: every period's total but those two, and the grand total, unchanged. For a
+        period whose groups have nothing elsewhere (no partner ever joins a men's group that
+        runs in December)."""
+        table, row, col = cell
+        x, fixed = self.values, self.fixed
+        ups = [g for g in self.groups if ("groups", g, col) not in fixed]
+        keep: dict[str, str] = {}
+        if table == "groups":
+            ups = [row]
+        elif table in self.t.partitions:
+            ups = [g for g in ups if self.t.partitions[table][g] == row]
+        elif table != SHARED:
+            keep = {table: row}
+        ups.sort(key=lambda g: self._shown_among(g, (col, TOTAL)))
+        for other in self._others(col):
+            if other == TOTAL:
+                continue
+            downs = [
+                g
+                for g in self.groups
+                if ("groups", g, other) not in fixed and x["groups", g, other] >= 1
+            ]
+            downs.sort(key=lambda g: self._shown_among(g, (other, TOTAL)))
+            for a in ups[: self.CROSSING]:
+                for b in downs[: self.CROSSING]:
+                    if a == b:
+                        continue
+                    for sides in self._side_choices(keep):
+                        up = self._total(a, {col: 1, TOTAL: 1}, sides)
+                        yield _merged(up, self._total(b, {other: -1, TOTAL: -1}, sides))
+
     def _moves(self, cell: Cell) -> Iterator[Move]:
         table, row, col = cell
         if table == "groups":
@@ -370,9 +444,9 @@ class _Search:
                 for sides in self._side_choices({}):
                     yield self._total(row, v, sides)
         elif table == SHARED:
-            partners = self._partners("", col, self.groups)
-            for v in self._vectors(col):
-                for g in partners:
+            for other in self._others(col):
+                v = {other: 1, TOTAL: 1} if col == TOTAL else _vector(col, other)
+                for g in self._spanning(col, other):
                     for sides in self._side_choices({}):
                         yield self._total(g, v, sides)
         elif table in self.t.partitions:
@@ -396,3 +470,16 @@ class _Search:
                 for g in partners:
                     for sides in self._side_choices({table: row}):
                         yield self._total(g, v, sides)
+
+
+def _vector(col: str, other: str) -> dict[str, int]:
+    """One up in ``col``, one down in ``other`` (or up in the total with it)."""
+    return {col: 1, TOTAL: 1} if other == TOTAL else {col: 1, other: -1}
+
+
+def _merged(*moves: Move) -> Move:
+    out: Move = {}
+    for move in moves:
+        for cell, d in move.items():
+            out[cell] = out.get(cell, 0) + d
+    return {cell: d for cell, d in out.items() if d}

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.domain.couples import has_couples_track
 from bot.domain.curricula import Curricula
 from bot.domain.indicators import (
     DEFINITIONS,
@@ -50,6 +51,7 @@ def indicators_for(audience: Audience) -> tuple[Indicator, ...]:
 class _Group:
     info: GroupInfo
     running: frozenset[str]  # the report's periods the group ran in
+    couples: bool = True  # has a couples track (False: no partner can join, a known zero)
 
 
 def _last_day(row: Any, curricula: Curricula) -> date | None:
@@ -94,7 +96,9 @@ def _groups(
             curriculum=r.curriculum_id,
             language=r.language,
         )
-        out.append(_Group(info, _running(r, curricula, start, end, kind)))
+        cur = curricula.get(r.curriculum_id)
+        couples = cur is None or has_couples_track(cur, r.couples_weeks or "")
+        out.append(_Group(info, _running(r, curricula, start, end, kind), couples))
     return out
 
 
@@ -123,6 +127,8 @@ def _tables(
         group_counts[row, label] = group_counts.get((row, label), 0) + n
         language_counts[lang, label] += n
     for g in groups:  # the periods the group ran in are applicable, zero or not
+        if indicator == Indicator.PARTNERS and not g.couples:
+            continue  # no couples track: no partner can join, zero and known to be
         for label in labels if labels == (WHOLE,) else g.running:
             group_counts.setdefault((str(g.info.id), label), 0)
     rows = [str(g.info.id) for g in groups]

@@ -277,7 +277,14 @@ def _table(report: ProgrammeReport, table: str, row: str, name: str) -> Iterator
         for i in indicators
         for c in periods
     ):
-        notes.append(e(_("A 0 in grey italics: not running in that period.")))
+        notes.append(
+            e(
+                _(
+                    "A 0 in grey italics: nothing could be counted (not running in that "
+                    "period, or, for partners, no couples track)."
+                )
+            )
+        )
     if notes:
         yield f'<p class="note">{" · ".join(notes)}</p>'
 

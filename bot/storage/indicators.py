@@ -299,6 +299,7 @@ async def group_rows(conn: AsyncConnection) -> list[Any]:
             group.c.starts_on,
             group.c.postponed_weeks,
             group.c.checkin_after_days,
+            group.c.couples_weeks,
             group.c.created_at,
         ).order_by(group.c.id)
     )
