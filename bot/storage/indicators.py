@@ -98,47 +98,32 @@ class Counter:
 
     async def reached(self) -> Cells:
         """Members whose week's message was delivered in the period (once per period)."""
-        p = self.period(outbox.c.sent_at)
-        stmt = (
-            select(
-                membership.c.group_id,
-                person.c.language,
-                p,
-                func.count(outbox.c.membership_id.distinct()),
-            )
-            .join(membership, membership.c.id == outbox.c.membership_id)
-            .join(person, person.c.id == membership.c.person_id)
-            .where(*self._reached())
-            .group_by(membership.c.group_id, person.c.language, p)
-        )
-        return await self._cells(stmt)
+        return await self._cells(self._reached(self.period(outbox.c.sent_at)))
 
     async def reached_once(self) -> Cells:
         """Members whose week's message was delivered in the report's range, each counted
         once however many periods (label WHOLE)."""
-        stmt = (
+        rows = await self.conn.execute(self._reached())
+        return {(int(gid), str(lang), WHOLE): int(n) for gid, lang, n in rows if n}
+
+    def _reached(self, *by: ColumnElement[Any]) -> Any:
+        """Distinct members sent a week's message (delivered) by group, language and ``by``."""
+        return (
             select(
                 membership.c.group_id,
                 person.c.language,
+                *by,
                 func.count(outbox.c.membership_id.distinct()),
             )
             .join(membership, membership.c.id == outbox.c.membership_id)
             .join(person, person.c.id == membership.c.person_id)
-            .where(*self._reached())
-            .group_by(membership.c.group_id, person.c.language)
-        )
-        return {
-            (int(gid), str(lang), WHOLE): int(n)
-            for gid, lang, n in await self.conn.execute(stmt)
-            if n
-        }
-
-    def _reached(self) -> tuple[ColumnElement[bool], ...]:
-        return (
-            outbox.c.kind == OutboxKind.PROMPT,
-            outbox.c.status == "sent",
-            membership.c.role == "member",
-            self.within(outbox.c.sent_at),
+            .where(
+                outbox.c.kind == OutboxKind.PROMPT,
+                outbox.c.status == "sent",
+                membership.c.role == "member",
+                self.within(outbox.c.sent_at),
+            )
+            .group_by(membership.c.group_id, person.c.language, *by)
         )
 
     async def retained(self, periods: Iterable[str]) -> Cells:
