@@ -43,7 +43,7 @@ from bot.handlers.person import load_person
 from bot.handlers.rate_limit import PersonRateLimit
 from bot.infra import reach
 from bot.infra.clock import Clock, SystemClock
-from bot.infra.http_client import AiohttpRequest
+from bot.infra.http_client import AiohttpRequest, bot_api_requests
 from bot.infra.leader import ElectedUpdater
 from bot.infra.update_order import PerChatUpdateProcessor
 from bot.infra.webhook_server import (
@@ -99,7 +99,7 @@ def build_application(
         clock=clock or SystemClock(),
         curricula=curricula or Curricula(settings.content_dir),
     )
-    requests = (AiohttpRequest(settings.http_concurrency, rt.flood), AiohttpRequest(1))
+    requests = bot_api_requests(settings.bot_api_base_url, settings.http_concurrency, rt.flood)
     builder = (
         ApplicationBuilder()
         .token(settings.token_or_raise())

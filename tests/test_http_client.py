@@ -13,7 +13,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.emulator import BotAPIEmulator
 from bot.infra.flood_gate import FloodGate
-from bot.infra.http_client import AiohttpRequest
+from bot.infra.http_client import AiohttpRequest, on_this_machine
 
 USER = 1001
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -168,3 +168,10 @@ async def test_a_proxy_from_the_environment_is_used_unless_no_proxy_names_the_ho
         async with client(emu) as bot:
             assert (await bot.get_me()).first_name != "Via proxy"
         assert len(seen) == through_proxy
+
+
+def test_a_bot_api_on_this_machine_is_reached_without_a_proxy() -> None:
+    assert on_this_machine("http://127.0.0.1:8081/bot")
+    assert on_this_machine("http://localhost:8081/bot") and on_this_machine("http://[::1]:81/b")
+    assert not on_this_machine("https://api.telegram.org/bot")
+    assert not on_this_machine("http://10.0.0.5:8081/bot")

@@ -131,6 +131,19 @@ def test_demo_script_through_the_command_line(capsys: pytest.CaptureFixture[str]
     assert printed.err == ""
 
 
+def test_a_proxy_in_the_environment_does_not_stop_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A trainer's laptop behind a company proxy: the sandbox's Bot API is on this machine,
+    reached directly (before, every call went to the proxy and the sandbox died)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["sandbox", "--script", "demo"]) == 0
+    assert "Week 1: Our group agreement" in capsys.readouterr().out
+
+
 async def test_a_concern_reaches_the_focal_point_persona(tmp_path: Path) -> None:
     path = tmp_path / "concern.sandbox"
     path.write_text(

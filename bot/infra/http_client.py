@@ -17,6 +17,7 @@ never slows the calls to other chats.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 import time
 from typing import Any
@@ -42,9 +43,14 @@ def _seconds(value: Any, default: float | None) -> float | None:
 
 class AiohttpRequest(BaseRequest):
     def __init__(
-        self, in_flight: int, gate: FloodGate | None = None, read_timeout: float = _TIMEOUT
+        self,
+        in_flight: int,
+        gate: FloodGate | None = None,
+        read_timeout: float = _TIMEOUT,
+        env_proxies: bool = True,
     ) -> None:
         self._in_flight = in_flight
+        self._env_proxies = env_proxies
         self._gate = gate
         self._read_timeout = read_timeout
         self._slots = asyncio.Semaphore(in_flight)
@@ -163,6 +169,8 @@ class AiohttpRequest(BaseRequest):
 
     def _proxy(self, url: str) -> Proxy:
         """HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as PTB's default client honours them."""
+        if not self._env_proxies:
+            return (None, None)
         origin = url[: url.find("/", url.find("//") + 2)]
         found = self._proxies.get(origin)
         if found is None:
@@ -172,6 +180,29 @@ class AiohttpRequest(BaseRequest):
                 found = (None, None)
             self._proxies[origin] = found
         return found
+
+
+def bot_api_requests(
+    base_url: str, in_flight: int, gate: FloodGate
+) -> tuple[AiohttpRequest, AiohttpRequest]:
+    """The calls' client and getUpdates' own. A Bot API on this machine (the sandbox's
+    emulator, a local telegram-bot-api server) is reached directly, whatever proxy the
+    environment names: a trainer's laptop behind a company proxy runs the sandbox too."""
+    proxies = not on_this_machine(base_url)
+    return (
+        AiohttpRequest(in_flight, gate, env_proxies=proxies),
+        AiohttpRequest(1, env_proxies=proxies),
+    )
+
+
+def on_this_machine(url: str) -> bool:
+    host = URL(url).host or ""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _posts(url: str) -> bool:
