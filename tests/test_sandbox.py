@@ -161,6 +161,18 @@ async def test_a_concern_reaches_the_focal_point_persona(tmp_path: Path) -> None
     assert ("concerns_new", FOCAL) in sent
 
 
+async def test_the_admin_persona_has_her_menu_from_the_start(tmp_path: Path) -> None:
+    """Her chat exists before Foyer starts, so her command menu is set (before, the start
+    logged menus.not_set for a chat the emulator did not know)."""
+    term = Terminal(io.StringIO(), colour=False)
+    url = database_url(tmp_path / "menu.db")
+    migrate.upgrade(url)
+    async with open_sandbox(Options(database_url=url, lang="en"), term) as sandbox:
+        admin = parse_persona("admin").user_id
+        assert "programme" in [c["command"] for c in sandbox.emu.menu_for(admin, "en")]
+        assert [c.status for c in sandbox.emu.calls("setMyCommands") if c.status != 200] == []
+
+
 async def test_typed_number_no_button_has_is_sent_as_text(tmp_path: Path) -> None:
     url = database_url(tmp_path / "typed.db")
     migrate.upgrade(url)

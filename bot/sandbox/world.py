@@ -101,7 +101,8 @@ async def seed(
     else:
         world = await _create_group(rt, clock, term, options)
     await _make_facilitator(rt, world.group_id, lang)
-    world.personas += [FACILITATOR, FOCAL]  # a focal point's chat exists, so concerns reach her
+    # The focal point's chat exists, so concerns reach her; the admin's, so her menu is set.
+    world.personas += [FACILITATOR, FOCAL, ADMIN]
     return world
 
 
