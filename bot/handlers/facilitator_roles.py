@@ -9,11 +9,11 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.pages import FacilitatorGroupsPage
 from bot.domain.buttons.staff import ConductAnswer, InviteFacilitator
-from bot.handlers import paging, staff_menus
-from bot.handlers.common import Buttons, edit, reply, rt
+from bot.handlers import paging, staff_conduct
+from bot.handlers.common import Buttons, reply, rt
 from bot.handlers.routing import answers
-from bot.handlers.staff_auth import Context, acknowledged, admin_only, telegram_id
-from bot.i18n import _, current_language
+from bot.handlers.staff_auth import Context, acknowledged, admin_only
+from bot.i18n import _
 from bot.services import facilitation
 from bot.services.staff_access import Staff
 from bot.storage import groups
@@ -41,45 +41,32 @@ async def start_facilitator(update: Update, context: ContextTypes.DEFAULT_TYPE, 
         intro = _("You are invited to facilitate the group <b>{group}</b> on Foyer.").format(
             group=html.escape(inv.group.name)
         )
-    text = "\n\n".join(
-        [
-            intro,
-            facilitation.conduct_text(),
-            _("Do you accept this code of conduct?"),
-        ]
+    await staff_conduct.offer(
+        update, intro, ConductAnswer(code, True).pack(), ConductAnswer(code, False).pack()
     )
-    buttons = [
-        [(_("I accept"), ConductAnswer(code, True).pack())],
-        [(_("No, thank you"), ConductAnswer(code, False).pack())],
-    ]
-    await reply(update, text, buttons)
 
 
 @answers(ConductAnswer)
 @acknowledged
 async def on_conduct(update: Update, context: Context, answer: ConductAnswer) -> None:
-    if not answer.accepted:
-        await edit(update, _("No problem. Nothing has changed."))
-        return
-    uid = telegram_id(update)
-    result = await facilitation.accept_invite(rt(context), answer.code, uid, current_language())
-    if result is None:
-        await edit(update, _bad_invite_text())
-        return
-    await staff_menus.refresh(context.bot, rt(context), uid)
-    lines = [_("Thank you. You are now a facilitator.")]
-    if result.group is not None:
+    async def take(uid: int, language: str) -> facilitation.FacilitatorInvite | None:
+        return await facilitation.accept_invite(rt(context), answer.code, uid, language)
+
+    def welcome(result: facilitation.FacilitatorInvite) -> list[str]:
+        lines = [_("Thank you. You are now a facilitator.")]
+        if result.group is not None:
+            lines.append(
+                _("You facilitate <b>{group}</b>.").format(group=html.escape(result.group.name))
+            )
         lines.append(
-            _("You facilitate <b>{group}</b>.").format(group=html.escape(result.group.name))
+            _(
+                "Send /groups to see your groups, /newgroup to set up a new one, /broadcast to "
+                "send a message to a group and /report for its totals."
+            )
         )
-    lines.append(
-        _(
-            "Send /groups to see your groups, /newgroup to set up a new one, /broadcast to "
-            "send a message to a group and /report for its totals."
-        )
-    )
-    lines.append(_("Your commands are in the menu next to the message box, and in /help."))
-    await edit(update, "\n\n".join(lines))
+        return lines
+
+    await staff_conduct.answer(update, context, answer.accepted, take, _bad_invite_text(), welcome)
 
 
 # --- admins ------------------------------------------------------------------------------------

@@ -9,13 +9,13 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.buttons.recording import RecorderConduct, RecorderInvite
 from bot.domain.languages import SUPPORTED_LANGUAGES
-from bot.handlers import staff_menus
+from bot.handlers import staff_conduct
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.facilitator_roles import invite_link
 from bot.handlers.routing import answers
-from bot.handlers.staff_auth import Context, acknowledged, admin_only, telegram_id
-from bot.i18n import LANGUAGE_NAMES, _, current_language
-from bot.services import facilitation, recorders
+from bot.handlers.staff_auth import Context, acknowledged, admin_only
+from bot.i18n import LANGUAGE_NAMES, _
+from bot.services import recorders
 from bot.services.staff_access import Staff
 
 
@@ -36,50 +36,32 @@ async def start_recorder(update: Update, context: ContextTypes.DEFAULT_TYPE, cod
     if languages is None:
         await reply(update, _bad_invite_text())
         return
-    text = "\n\n".join(
-        [
-            _(
-                "You are invited to record the programme's voice messages on Foyer, in: "
-                "{languages}."
-            ).format(languages=html.escape(languages_text(languages))),
-            facilitation.conduct_text(),
-            _("Do you accept this code of conduct?"),
-        ]
+    intro = _(
+        "You are invited to record the programme's voice messages on Foyer, in: {languages}."
+    ).format(languages=html.escape(languages_text(languages)))
+    await staff_conduct.offer(
+        update, intro, RecorderConduct(code, True).pack(), RecorderConduct(code, False).pack()
     )
-    buttons = [
-        [("✅ " + _("I accept"), RecorderConduct(code, True).pack())],
-        [("❌ " + _("No, thank you"), RecorderConduct(code, False).pack())],
-    ]
-    await reply(update, text, buttons)
 
 
 @answers(RecorderConduct)
 @acknowledged
 async def on_conduct(update: Update, context: Context, answer: RecorderConduct) -> None:
-    if not answer.accepted:
-        await edit(update, _("No problem. Nothing has changed."))
-        return
-    uid = telegram_id(update)
-    languages = await recorders.accept_invite(rt(context), answer.code, uid, current_language())
-    if languages is None:
-        await edit(update, _bad_invite_text())
-        return
-    await staff_menus.refresh(context.bot, rt(context), uid)
-    await edit(
-        update,
-        "\n\n".join(
-            [
-                _("Thank you. You now record the programme in: {languages}.").format(
-                    languages=html.escape(languages_text(languages))
-                ),
-                _(
-                    "Send /record to see what still needs a recording, and /review to listen "
-                    "to other recorders' recordings and approve them."
-                ),
-                _("Your commands are in the menu next to the message box, and in /help."),
-            ]
-        ),
-    )
+    async def take(uid: int, language: str) -> tuple[str, ...] | None:
+        return await recorders.accept_invite(rt(context), answer.code, uid, language)
+
+    def welcome(languages: tuple[str, ...]) -> list[str]:
+        return [
+            _("Thank you. You now record the programme in: {languages}.").format(
+                languages=html.escape(languages_text(languages))
+            ),
+            _(
+                "Send /record to see what still needs a recording, and /review to listen "
+                "to other recorders' recordings and approve them."
+            ),
+        ]
+
+    await staff_conduct.answer(update, context, answer.accepted, take, _bad_invite_text(), welcome)
 
 
 # --- admins ------------------------------------------------------------------------------------
