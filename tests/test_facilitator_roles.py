@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from bot.storage.tables import facilitation as facilitation_table
 from bot.storage.tables import invite, person, staff
 from tests.conftest import T0, Foyer, make_settings
 from tests.facilitator_helpers import count, make_facilitator, rows
+from tests.test_settings_and_cli import foyer as foyer_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRICULA = Path(__file__).parent / "data" / "curricula"
@@ -121,33 +119,20 @@ async def test_admin_invites_in_telegram_and_others_are_refused(
         assert await count(f, invite) == before
 
 
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
-    full.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        env=full,
-        cwd=ROOT,
-        timeout=60,
-    )
-
-
 def test_cli_invite_list_revoke(tmp_path: Path) -> None:
     env = {
         "FOYER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'f.db'}",
         "FOYER_CONTENT_DIR": str(CURRICULA),
     }
-    assert _cli("db", "upgrade", env=env).returncode == 0
-    missing = _cli("facilitator", "invite", "--group", "9", env=env)
+    assert foyer_cli("db", "upgrade", env=env).returncode == 0
+    missing = foyer_cli("facilitator", "invite", "--group", "9", env=env)
     assert missing.returncode == 2 and "no group 9" in missing.stderr
-    made = _cli("facilitator", "invite", "--json", env=env)
+    made = foyer_cli("facilitator", "invite", "--json", env=env)
     assert made.returncode == 0, made.stderr
     assert 16 <= len(json.loads(made.stdout)["invite_code"]) <= 64
-    listed = _cli("facilitator", "list", "--json", env=env)
+    listed = foyer_cli("facilitator", "list", "--json", env=env)
     assert json.loads(listed.stdout) == []
-    gone = _cli("facilitator", "revoke", "12345", env=env)
+    gone = foyer_cli("facilitator", "revoke", "12345", env=env)
     assert gone.returncode == 2 and "not an active facilitator" in gone.stderr
     for args in (
         ["facilitator"],
@@ -155,7 +140,7 @@ def test_cli_invite_list_revoke(tmp_path: Path) -> None:
         ["facilitator", "list"],
         ["facilitator", "revoke"],
     ):
-        assert _cli(*args, "--help", env=env).returncode == 0
+        assert foyer_cli(*args, "--help", env=env).returncode == 0
 
 
 async def test_revoke_ends_every_facilitation(foyer: Foyer) -> None:

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +33,7 @@ from bot.storage.tables import recording, staff
 from tests.audio_samples import opus_bytes
 from tests.conftest import Foyer, make_settings
 from tests.facilitator_helpers import count, make_facilitator, rows
+from tests.test_settings_and_cli import foyer as foyer_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRICULA = Path(__file__).parent / "data" / "curricula"
@@ -439,38 +437,27 @@ async def test_forgetting_a_recorder_keeps_his_recordings_unlinked(f: Foyer) -> 
     assert still is not None and still.reviewed_by == await person_id(f, r2)
 
 
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
-    full.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        env=full,
-        cwd=ROOT,
-        timeout=60,
-    )
-
-
 def test_cli_invite_list_revoke(tmp_path: Path) -> None:
     env = {
         "FOYER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'f.db'}",
         "FOYER_CONTENT_DIR": str(CURRICULA),
     }
-    assert _cli("db", "upgrade", env=env).returncode == 0
-    unknown = _cli("recorder", "invite", "--language", "xx", env=env)
+    assert foyer_cli("db", "upgrade", env=env).returncode == 0
+    unknown = foyer_cli("recorder", "invite", "--language", "xx", env=env)
     assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1
     assert "unknown language 'xx'" in unknown.stderr
-    made = _cli("recorder", "invite", "--language", "bm", "--language", "fr", "--json", env=env)
+    made = foyer_cli(
+        "recorder", "invite", "--language", "bm", "--language", "fr", "--json", env=env
+    )
     assert made.returncode == 0, made.stderr
     out = json.loads(made.stdout)
     assert 16 <= len(out["invite_code"]) <= 64 and out["languages"] == ["fr", "bm"]
-    plain = _cli("recorder", "invite", "--language", "bm", env=env)
+    plain = foyer_cli("recorder", "invite", "--language", "bm", env=env)
     assert "recorder (bm) invite code:" in plain.stdout and "7 days" in plain.stdout
-    listed = _cli("recorder", "list", "--json", env=env)
+    listed = foyer_cli("recorder", "list", "--json", env=env)
     assert json.loads(listed.stdout) == []
-    assert "no recorders yet" in _cli("recorder", "list", env=env).stdout
-    gone = _cli("recorder", "revoke", "12345", env=env)
+    assert "no recorders yet" in foyer_cli("recorder", "list", env=env).stdout
+    gone = foyer_cli("recorder", "revoke", "12345", env=env)
     assert gone.returncode == 2 and gone.stderr.count("\n") == 1
     assert "not an active recorder" in gone.stderr
     for args in (
@@ -479,7 +466,7 @@ def test_cli_invite_list_revoke(tmp_path: Path) -> None:
         ["recorder", "list"],
         ["recorder", "revoke"],
     ):
-        assert _cli(*args, "--help", env=env).returncode == 0
+        assert foyer_cli(*args, "--help", env=env).returncode == 0
 
 
 async def test_cli_lists_and_revokes_an_accepted_recorder(f: Foyer) -> None:
