@@ -192,7 +192,7 @@ def region_line(region: str | None) -> str:
     """A group's region as its settings and the /newgroup summary show it."""
     if region is None:
         return _("Region: not set")
-    return _("Region: {region}").format(region=html.escape(region))
+    return _("Region: {name}").format(name=html.escape(region))  # as the HTML report says it
 
 
 def register(app: Application) -> None:
