@@ -203,3 +203,34 @@ async def test_wizard_bad_region_is_explained_and_asked_again(foyer: Foyer) -> N
     assert "Region: Kayes" in summary.text
     await tap(foyer, uid, summary, "Create the group")
     assert await _regions(foyer) == ["Kayes"]
+
+
+async def test_wizard_region_is_asked_in_the_facilitators_language(foyer: Foyer) -> None:
+    from tests.conftest import msg_buttons
+
+    uid = foyer.new_user(language_code="fr")
+    code = await facilitation_service.create_invite(foyer.rt, None)
+    foyer.emu.send_text(uid, f"/start {code}")
+    msg = await foyer.last_message(uid)
+    await tap(foyer, uid, msg, msg_buttons(msg)[0][0][1])  # J'accepte
+    foyer.emu.send_text(uid, "/newgroup")
+    await foyer.last_message(uid)
+    foyer.emu.send_text(uid, "Kati")
+    msg = await foyer.last_message(uid)
+    for data in ("nw:cur:tiny-4", "nw:lg:fr", "nw:tz:Africa/Bamako", "nw:day:3", "nw:mt:1700"):
+        msg = await tap(foyer, uid, msg, data)
+    msg = await tap(foyer, uid, msg, "nw:dl:next")
+    summary = await tap(foyer, uid, msg, "jeu. 10 déc.")
+    assert "Région\u00a0: non renseignée" in summary.text
+    assert labels(summary) == ["Indiquer la région", "Créer le groupe", "Annuler"]
+    question = await tap(foyer, uid, summary, "Indiquer la région")
+    assert "Dans quelle région se trouve le groupe\u00a0?" in question.text
+    foyer.emu.send_text(uid, "y" * 81)
+    again = await foyer.last_message(uid)
+    assert "texte simple de 80 caractères au plus" in again.text
+    assert "Dans quelle région" in again.text and labels(again)[0] == "Pas de région"
+    foyer.emu.send_text(uid, "Ségou")
+    summary = await foyer.last_message(uid)
+    assert "Région\u00a0: Ségou" in summary.text
+    await tap(foyer, uid, summary, "Créer le groupe")
+    assert await _regions(foyer) == ["Ségou"]
