@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -129,7 +130,7 @@ async def test_wizard_dates_read_as_people_read_them_in_their_language(foyer: Fo
 # ----- the region, set (or not) from the summary ------------------------------------------------
 
 
-async def _to_summary(f: Foyer, uid: int) -> object:
+async def _to_summary(f: Foyer, uid: int) -> Any:
     msg = await _to_timezone(f, uid)
     for label in ("Africa/Bamako", "Thursday", "17:00", "Friday at 09:00", "Thu, Dec 10"):
         msg = await tap(f, uid, msg, label)
