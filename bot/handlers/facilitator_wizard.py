@@ -73,7 +73,7 @@ from bot.handlers.wizard_dialogue import (
     step_data,
     typed,
 )
-from bot.handlers.wizard_summary import ASK_REGION, ask_region, got_region, show_summary, spec_of
+from bot.handlers.wizard_summary import got_region, show_summary, spec_of
 from bot.i18n import LANGUAGE_NAMES, _, content_text
 from bot.services import group_admin
 from bot.services.staff_access import Staff
@@ -265,11 +265,7 @@ async def got_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    region = pressed(update, "rg")
-    if region == ASK_REGION:
-        await acknowledge(update)
-        return await ask_region(update)
-    if region is not None:  # "No region" on an earlier question, still in the chat
+    if pressed(update, "rg") is not None:  # Set the region, or an earlier question's No region
         return await got_region(update, context)
     if pressed(update, "ok") is None:
         await say(update, _("Please tap Create the group, or Cancel."))

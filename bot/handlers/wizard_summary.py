@@ -83,13 +83,17 @@ async def ask_region(update: Update, problem: str = "") -> int:
 
 
 async def got_region(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """A typed region, checked as every region is, or No region; then the summary again."""
+    """The region's buttons (Set the region, No region), wherever they still are in the chat,
+    and a typed region, checked as every region is; then the summary again."""
     await acknowledge(update)
-    if pressed(update, "rg") == NO_REGION:
+    choice = pressed(update, "rg")
+    if choice == ASK_REGION:
+        return await ask_region(update)
+    if choice == NO_REGION:
         answers_so_far(context).pop("region", None)
         return await show_summary(update, context)
     text = typed(update)
-    if text is None:  # another button, a photo, a sticker
+    if text is None:  # another of the wizard's buttons, still in the chat
         return await ask_region(update, _("Please type the region's name, or tap No region."))
     try:
         region = check_region(text)
