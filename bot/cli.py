@@ -285,8 +285,8 @@ def _group_parsers(sub: argparse._SubParsersAction) -> None:
         help="create many groups from a CSV file",
         description="Create groups from a CSV file whose header names the same fields as "
         "'group create': name, curriculum, timezone, meets, delivers, starts, language, "
-        "country, couples_weeks, guide_hours. Values may be separated by commas, semicolons "
-        "or tabs, and the file saved as CSV UTF-8 or as Excel's plain CSV (Windows-1252). "
+        "country, region, couples_weeks, guide_hours. Values may be separated by commas, "
+        "semicolons or tabs; the file saved as CSV UTF-8 or Excel's plain CSV (Windows-1252). "
         "A bad row stops the import with 'line N: reason' and nothing is created.",
     )
     imp.add_argument("file", help="the CSV file")

@@ -246,3 +246,61 @@ def test_starts_next_is_the_next_meeting_day_after_today(tmp_path: Path) -> None
     today = datetime.now(UTC).date()
     starts = date.fromisoformat(json.loads(result.stdout)["starts"])
     assert starts.weekday() == 3 and today < starts <= today + timedelta(days=7)
+
+
+# ----- a group's region, for the programme report: given at creation or in the CSV -------------
+
+
+def _regions(env: dict[str, str]) -> list[tuple[str, str | None]]:
+    listed = json.loads(foyer("group", "list", "--json", env=env).stdout)
+    return [(g["name"], g["region"]) for g in listed]
+
+
+def test_region_given_at_creation_is_tidied_stored_and_echoed(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    foyer("db", "upgrade", env=env)
+    created = _create(env, "--region", "  Ségou   Nord ")
+    assert created.returncode == 0, created.stderr
+    assert "  region: Ségou Nord\n" in created.stdout  # as understood, like the times
+    refused = _create(env, "--region", "Kayes\x07", name="Kayes Men")
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        "foyer: region: plain text only, no control characters\n",
+    )
+    unset = _create(env, "--region", "   ", "--json", name="Nioro Men")
+    assert json.loads(unset.stdout)["region"] is None  # only spaces: no region
+    assert _regions(env) == [("Kati Men", "Ségou Nord"), ("Nioro Men", None)]
+
+
+def test_csv_region_column_is_optional_and_a_bad_one_creates_nothing(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    foyer("db", "upgrade", env=env)
+    thu = _next_thursday()
+    head = "name;curriculum;timezone;meets;starts"
+    given = tmp_path / "given.csv"
+    given.write_text(
+        f"{head};region\n"
+        f"Kati;tiny-4;Africa/Bamako;thu 17:00;{thu}; Koulikoro \n"
+        f"Segou;tiny-4;Africa/Bamako;thu 18:00;{thu};\n"
+    )
+    result = foyer("group", "import", str(given), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "  region: Koulikoro\n" in result.stdout
+    absent = tmp_path / "absent.csv"
+    absent.write_text(f"{head}\nNioro;tiny-4;Africa/Bamako;thu 17:00;{thu}\n")
+    assert foyer("group", "import", str(absent), env=env).returncode == 0
+    before = [("Kati", "Koulikoro"), ("Segou", None), ("Nioro", None)]
+    assert _regions(env) == before
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        f"{head};region\n"
+        f"Kita;tiny-4;Africa/Bamako;thu 17:00;{thu};Kayes\n"
+        f"Diema;tiny-4;Africa/Bamako;thu 17:00;{thu};{'x' * 81}\n"
+    )
+    result = foyer("group", "import", str(bad), env=env)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "foyer: line 3: region: at most 80 characters (81 given)\n",
+    )
+    assert _regions(env) == before  # not even the good first line

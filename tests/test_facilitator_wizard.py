@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -124,3 +125,113 @@ async def test_wizard_dates_read_as_people_read_them_in_their_language(foyer: Fo
     assert labels(msg)[:2] == ["jeu. 3 déc.", "jeu. 10 déc."]
     summary = await tap(foyer, uid, msg, "jeu. 10 déc.")
     assert "10 décembre" in summary.text
+
+
+# ----- the region, set (or not) from the summary ------------------------------------------------
+
+
+async def _to_summary(f: Foyer, uid: int) -> Any:
+    msg = await _to_timezone(f, uid)
+    for label in ("Africa/Bamako", "Thursday", "17:00", "Friday at 09:00", "Thu, Dec 10"):
+        msg = await tap(f, uid, msg, label)
+    return msg
+
+
+async def _regions(f: Foyer) -> list[str | None]:
+    return [r for (r,) in await rows(f, select(group.c.region))]
+
+
+async def test_wizard_region_typed_from_the_summary_is_stored_with_the_group(
+    foyer: Foyer,
+) -> None:
+    uid = await make_facilitator(foyer, None)
+    summary = await _to_summary(foyer, uid)
+    assert "Region: not set" in summary.text
+    assert labels(summary) == ["Set the region", "Create the group", "Cancel"]
+    question = await tap(foyer, uid, summary, "Set the region")
+    assert "Which region is the group in?" in question.text
+    assert labels(question) == ["No region", "Cancel"]
+    foyer.emu.send_text(uid, "  Ségou   <Nord> ")
+    summary = await foyer.last_message(uid)
+    assert "Region: Ségou <Nord>" in summary.text  # tidied, and escaped as HTML
+    assert "Name: Kita <Men>" in summary.text  # the other answers kept
+    assert labels(summary) == ["Change the region", "Create the group", "Cancel"]
+    assert await count(foyer, group) == 0  # still nothing stored
+    done = await tap(foyer, uid, summary, "Create the group")
+    assert "is ready" in done.text
+    assert await _regions(foyer) == ["Ségou <Nord>"]
+    foyer.emu.send_text(uid, "/groups")  # the group's settings show it too
+    menu = await tap(foyer, uid, await foyer.last_message(uid), "Kita <Men>")
+    settings = await tap(foyer, uid, menu, "Schedule and reminders")
+    assert "Region: Ségou <Nord>" in settings.text
+
+
+async def test_wizard_region_skipped_or_taken_back_is_none(foyer: Foyer) -> None:
+    uid = await make_facilitator(foyer, None)
+    summary = await _to_summary(foyer, uid)
+    question = await tap(foyer, uid, summary, "Set the region")
+    summary = await tap(foyer, uid, question, "No region")
+    assert "Region: not set" in summary.text and "Set the region" in labels(summary)
+    first_question = await tap(foyer, uid, summary, "Set the region")
+    foyer.emu.send_text(uid, "Kayes")
+    summary = await foyer.last_message(uid)
+    assert "Region: Kayes" in summary.text
+    await tap(foyer, uid, summary, "Change the region")
+    foyer.emu.send_text(uid, "Nioro")
+    assert "Region: Nioro" in (await foyer.last_message(uid)).text
+    # A change of mind with the first question's button, still in the chat: none again.
+    summary = await tap(foyer, uid, first_question, "No region")
+    assert "Region: not set" in summary.text
+    await tap(foyer, uid, summary, "Create the group")
+    assert await _regions(foyer) == [None]
+
+
+async def test_wizard_bad_region_is_explained_and_asked_again(foyer: Foyer) -> None:
+    uid = await make_facilitator(foyer, None)
+    summary = await _to_summary(foyer, uid)
+    await tap(foyer, uid, summary, "Set the region")
+    for bad in ("x" * 81, "Kayes\u200b"):  # too long; an invisible character
+        foyer.emu.send_text(uid, bad)
+        again = await foyer.last_message(uid)
+        assert "plain text of at most 80 characters" in again.text, bad
+        assert "Which region is the group in?" in again.text  # the question again
+        assert labels(again) == ["No region", "Cancel"]
+    foyer.emu.send_sticker(uid)  # what every typed question answers, and it still waits
+    assert "Please type your answer" in (await foyer.last_message(uid)).text
+    assert await count(foyer, group) == 0
+    foyer.emu.send_text(uid, "Kayes")
+    summary = await foyer.last_message(uid)
+    assert "Region: Kayes" in summary.text
+    await tap(foyer, uid, summary, "Create the group")
+    assert await _regions(foyer) == ["Kayes"]
+
+
+async def test_wizard_region_is_asked_in_the_facilitators_language(foyer: Foyer) -> None:
+    from tests.conftest import msg_buttons
+
+    uid = foyer.new_user(language_code="fr")
+    code = await facilitation_service.create_invite(foyer.rt, None)
+    foyer.emu.send_text(uid, f"/start {code}")
+    msg = await foyer.last_message(uid)
+    await tap(foyer, uid, msg, msg_buttons(msg)[0][0][1])  # J'accepte
+    foyer.emu.send_text(uid, "/newgroup")
+    await foyer.last_message(uid)
+    foyer.emu.send_text(uid, "Kati")
+    msg = await foyer.last_message(uid)
+    for data in ("nw:cur:tiny-4", "nw:lg:fr", "nw:tz:Africa/Bamako", "nw:day:3", "nw:mt:1700"):
+        msg = await tap(foyer, uid, msg, data)
+    msg = await tap(foyer, uid, msg, "nw:dl:next")
+    summary = await tap(foyer, uid, msg, "jeu. 10 déc.")
+    assert "Région\u00a0: non renseignée" in summary.text
+    assert labels(summary) == ["Indiquer la région", "Créer le groupe", "Annuler"]
+    question = await tap(foyer, uid, summary, "Indiquer la région")
+    assert "Dans quelle région se trouve le groupe\u00a0?" in question.text
+    foyer.emu.send_text(uid, "y" * 81)
+    again = await foyer.last_message(uid)
+    assert "texte simple de 80 caractères au plus" in again.text
+    assert "Dans quelle région" in again.text and labels(again)[0] == "Pas de région"
+    foyer.emu.send_text(uid, "Ségou")
+    summary = await foyer.last_message(uid)
+    assert "Région\u00a0: Ségou" in summary.text
+    await tap(foyer, uid, summary, "Créer le groupe")
+    assert await _regions(foyer) == ["Ségou"]

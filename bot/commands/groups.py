@@ -24,6 +24,7 @@ from bot.commands.common import (
 )
 from bot.commands.errors import CliError
 from bot.delivery.due import schedule_for
+from bot.domain.places import check_region
 from bot.domain.schedule import WEEKDAYS
 from bot.runtime import Runtime
 from bot.services.group_setup import (
@@ -46,6 +47,8 @@ def _print_created(rows: list[dict[str, Any]], as_json: bool, username: BotUsern
         # The times as understood ("thu 5:00" is 05:00), so a slip shows before anyone joins.
         print(f"  meets: {r['meets_as_understood']}")
         print(f"  messages: {r['delivers_as_understood']}")
+        if r["region"]:
+            print(f"  region: {r['region']}")
         print(f"  invite code: {r['invite_code']}")
         print(f"  invite link: {username.shown(r['invite_code'])}")
     if username.name is None:
@@ -66,6 +69,7 @@ def _created_row(spec: GroupSpec, gid: int, code: str, username: BotUsername) ->
         "delivers": f"{WEEKDAYS[sched.deliver_weekday]} {sched.deliver_time:%H:%M}",
         "starts": sched.starts.isoformat(),
         "timezone": sched.timezone,
+        "region": spec.region,
         "meets_as_understood": (
             f"every {days[sched.meet_weekday]} at {sched.meet_time:%H:%M} ({sched.timezone}), "
             f"first on {format_date(sched.starts, 'EEEE d MMMM y', locale='en')}"
@@ -103,27 +107,11 @@ def create(args: argparse.Namespace) -> int:
         spec = parse_spec(raw, curricula(s), datetime.now(UTC).date())
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    region = _region(args.region)
     created = with_runtime(s, lambda rt: _create_noting_twins(rt, [spec]))
     gid, code = created[0]
-    if region:
-        with_runtime(s, lambda rt: _set_region(rt, gid, region))
     username = bot_username(s)
     _print_created([_created_row(spec, gid, code, username)], args.json, username)
     return 0
-
-
-REGION_MAX = 80
-
-
-def _region(raw: str | None) -> str | None:
-    """A region as given, spaces tidied; None for none. Said in one line when unusable."""
-    region = " ".join((raw or "").split())
-    if len(region) > REGION_MAX:
-        raise CliError(f"a region name has at most {REGION_MAX} characters ({len(region)} given)")
-    if any(not ch.isprintable() for ch in region):
-        raise CliError("a region name is plain text: no control characters")
-    return region or None
 
 
 async def _set_region(rt: Runtime, group_id: int, region: str | None) -> bool:
@@ -132,7 +120,10 @@ async def _set_region(rt: Runtime, group_id: int, region: str | None) -> bool:
 
 
 def set_region(args: argparse.Namespace) -> int:
-    region = _region(args.region)
+    try:
+        region = check_region(args.region)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     if not on_current_db(lambda rt: _set_region(rt, args.id, region)):
         raise CliError(f"there is no group {args.id}")
     print(f"group {args.id}: region {region or '(none)'}")

@@ -26,7 +26,13 @@ from bot.domain.policy import Unavailable
 from bot.domain.schedule import ScheduleError
 from bot.handlers.common import edit, reply, rt
 from bot.handlers.dialogue import Awaiting, Question, answers_typed, expect
-from bot.handlers.facilitator_groups import back, confirm_first, show_menu, weekday_name
+from bot.handlers.facilitator_groups import (
+    back,
+    confirm_first,
+    region_line,
+    show_menu,
+    weekday_name,
+)
 from bot.handlers.routing import answers
 from bot.handlers.staff_auth import Context, group_action, opens
 from bot.i18n import _, format_when
@@ -110,6 +116,7 @@ async def show_schedule(update: Update, context: Context, group_id: int) -> None
         _("Reminder 24 h before: {state}").format(state=_on_off(g.reminder_24h)),
         _("Reminder 1 h before: {state}").format(state=_on_off(g.reminder_1h)),
         _("Weekly group summary to members: {state}").format(state=_on_off(g.weekly_summary)),
+        region_line(g.region),
     ]
     gid = g.id
     toggles = [

@@ -188,5 +188,12 @@ def weekday_name(weekday: int) -> str:
     return str(get_day_names("wide", locale=written_language(current_language()))[weekday])
 
 
+def region_line(region: str | None) -> str:
+    """A group's region as its settings and the /newgroup summary show it."""
+    if region is None:
+        return _("Region: not set")
+    return _("Region: {name}").format(name=html.escape(region))  # as the HTML report says it
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("groups", groups_command, filters=filters.ChatType.PRIVATE))

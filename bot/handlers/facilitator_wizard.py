@@ -1,5 +1,6 @@
 """/newgroup: a short wizard (name, curriculum, language, timezone, meeting day and time,
-weekly message time, first meeting date), a summary, then confirm or cancel.
+weekly message time, first meeting date), a summary (where the region may be set:
+wizard_summary.py), then confirm or cancel.
 
 Each step is one small function that checks its answer and asks the next question. The
 wizard waits for the next answer the one way every dialogue does (dialogue.Awaiting, at most
@@ -53,6 +54,16 @@ from bot.handlers.staff_auth import (
 )
 from bot.handlers.wizard_dialogue import (
     CANCEL,
+    CONFIRM,
+    CURRICULUM,
+    DELIVERY,
+    END,
+    LANGUAGE,
+    MEET_DAY,
+    MEET_TIME,
+    NAME,
+    START,
+    TIMEZONE,
     acknowledge,
     answers_so_far,
     local_today,
@@ -62,13 +73,11 @@ from bot.handlers.wizard_dialogue import (
     step_data,
     typed,
 )
-from bot.i18n import LANGUAGE_NAMES, _, content_text, format_day
+from bot.handlers.wizard_summary import got_region, show_summary, spec_of
+from bot.i18n import LANGUAGE_NAMES, _, content_text
 from bot.services import group_admin
-from bot.services.group_setup import GroupSpec, parse_spec
 from bot.services.staff_access import Staff
 
-NAME, CURRICULUM, LANGUAGE, TIMEZONE, MEET_DAY, MEET_TIME, DELIVERY, START, CONFIRM = range(9)
-END = -1  # the wizard is over
 COMMON_TIMEZONES = ("Africa/Bamako", "Africa/Kigali", "America/Managua", "Africa/Dakar", "UTC")
 COMMON_TIMES = ("09:00", "14:00", "17:00", "18:00")
 
@@ -252,47 +261,18 @@ async def got_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return START
     await acknowledge(update)
     a["starts"] = starts.isoformat()
-    return await _summary(update, context)
-
-
-def _spec(context: ContextTypes.DEFAULT_TYPE) -> GroupSpec:
-    """The answers as a group to create (ValueError when one no longer holds)."""
-    a = answers_so_far(context)
-    fields = ("name", "curriculum", "timezone", "meets", "delivers", "starts", "language")
-    return parse_spec({k: a.get(k) for k in fields}, rt(context).curricula, local_today(context))
-
-
-async def _summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    spec = _spec(context)
-    s = spec.schedule
-    lines = [
-        _("<b>Please check the new group</b>"),
-        _("Name: {name}").format(name=html.escape(spec.name)),
-        _("Programme: {programme} ({weeks} weeks)").format(
-            programme=html.escape(spec.curriculum_id), weeks=s.weeks
-        ),
-        _("Language: {language}").format(language=LANGUAGE_NAMES[spec.language]),
-        _("Time zone: {timezone}").format(timezone=html.escape(s.timezone)),
-        _("Meetings: every {day} at {time}").format(
-            day=weekday_name(s.meet_weekday), time=f"{s.meet_time:%H:%M}"
-        ),
-        _("Weekly message: {day} at {time}").format(
-            day=weekday_name(s.deliver_weekday), time=f"{s.deliver_time:%H:%M}"
-        ),
-        _("First meeting: {day}").format(day=format_day(s.meeting_at(1), s.timezone)),
-    ]
-    buttons = [[(_("Create the group"), step_data("ok", 1))]]
-    await say(update, "\n".join(lines), buttons)
-    return CONFIRM
+    return await show_summary(update, context)
 
 
 async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    if pressed(update, "rg") is not None:  # Set the region, or an earlier question's No region
+        return await got_region(update, context)
     if pressed(update, "ok") is None:
         await say(update, _("Please tap Create the group, or Cancel."))
         return CONFIRM
     await acknowledge(update)
     try:
-        spec = _spec(context)
+        spec = spec_of(context)
     except ValueError:  # e.g. the first meeting day passed while the summary waited
         await edit(update, _("Something changed meanwhile: please start again with /newgroup."))
         return END
@@ -327,10 +307,10 @@ def _cancelled() -> str:
     return _("Cancelled. No group was created.")
 
 
-# In the order the wizard asks, one state each (NAME, CURRICULUM, ... CONFIRM).
+# In the order the wizard asks, one state each (NAME, CURRICULUM, ... CONFIRM, REGION).
 STEPS = (
     got_name, got_curriculum, got_language, got_timezone, got_meet_day, got_meet_time,
-    got_delivery, got_start, confirm,
+    got_delivery, got_start, confirm, got_region,
 )  # fmt: skip
 
 

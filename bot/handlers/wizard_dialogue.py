@@ -16,6 +16,11 @@ from bot.handlers.common import Buttons, edit, reply, rt
 from bot.i18n import _, current_language, written_language
 
 _KEY = "foyer.newgroup"
+# The wizard's states: its eight steps in the order it asks, the summary, and the region (asked
+# from the summary).
+NAME, CURRICULUM, LANGUAGE, TIMEZONE, MEET_DAY, MEET_TIME, DELIVERY, START = range(8)
+CONFIRM, REGION = 8, 9
+END = -1  # the wizard is over
 
 
 def answers_so_far(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from bot.domain.countries import check_country
 from bot.domain.couples import parse_weeks
 from bot.domain.curricula import Curricula
 from bot.domain.languages import SUPPORTED_LANGUAGES
+from bot.domain.places import check_region
 from bot.domain.schedule import (
     GroupSchedule,
     ScheduleError,
@@ -29,6 +30,7 @@ FIELDS = (
     "couples_weeks",
     "country",
     "guide_hours",
+    "region",
 )
 GUIDE_HOURS_DEFAULT = 24
 
@@ -42,6 +44,7 @@ class GroupSpec:
     couples_weeks: str = ""  # weeks of a men's curriculum that carry the couples exercise
     country: str | None = None  # ISO code; None: read off the timezone
     guide_hours: int = GUIDE_HOURS_DEFAULT  # the facilitators' discussion guide, hours ahead
+    region: str | None = None  # as the programme's reports name it ("Ségou"); None: not set
 
 
 def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) -> GroupSpec:
@@ -100,6 +103,7 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
     country = (raw.get("country") or "").strip() or None
     if country is not None:
         country = check_country(country)
+    region = check_region(raw.get("region"))
     guide = str(raw.get("guide_hours") or "").strip() or str(GUIDE_HOURS_DEFAULT)
     if not guide.isdigit() or not 1 <= int(guide) <= 72:
         raise ValueError("guide_hours: give the hours before the meeting, from 1 to 72")
@@ -120,6 +124,7 @@ def parse_spec(raw: dict[str, str | None], curricula: Curricula, today: date) ->
         couples_weeks=couples,
         country=country,
         guide_hours=int(guide),
+        region=region,
     )
 
 
@@ -142,6 +147,7 @@ async def create_groups(rt: Runtime, specs: list[GroupSpec]) -> list[tuple[int, 
                 couples_weeks=spec.couples_weeks,
                 country=spec.country,
                 guide_hours_before=spec.guide_hours,
+                region=spec.region,
             )
             code = await invites.create(conn, kind="member", group_id=gid, now=now)
             created.append((gid, code))

@@ -99,6 +99,7 @@ async def create(
     couples_weeks: str = "",
     country: str | None = None,
     guide_hours_before: int = 24,
+    region: str | None = None,
 ) -> int:
     result = await conn.execute(
         group.insert().values(
@@ -117,6 +118,7 @@ async def create(
             couples_weeks=couples_weeks,
             # Referral resources follow the group's country: given, or read off its timezone.
             country=country or country_for_timezone(schedule.timezone),
+            region=region,
             paused=False,
             created_at=now,
             planned_until=now,
