@@ -30,6 +30,7 @@ from bot.domain.indicators import Indicator, PeriodKind, period_of, periods
 from bot.domain.suppression import SHARED, TOTAL
 from bot.reports.programme import NO_GROUP_ROW, ProgrammeReport
 from bot.reports.programme_build import build
+from bot.storage import people
 from bot.storage.db import make_engine
 from bot.storage.tables import (
     checkin,
@@ -42,10 +43,13 @@ from bot.storage.tables import (
     session_log,
 )
 from tests.conftest import T0, Foyer
+from tests.facilitator_helpers import make_facilitator, rows
+from tests.test_removed_rejoin import remove
 from tests.test_settings_and_cli import foyer as foyer_cli
 
 CONVERSATIONS = Path(__file__).resolve().parent.parent / "conversations"
 START, END = date(2026, 1, 1), date(2026, 6, 30)
+WEEK1 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # the week's first message (conftest's group)
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -688,3 +692,80 @@ async def test_worker_processes_protect_as_this_one_does(db_url: str) -> None:
     finally:
         await engine.dispose()
     assert spread == here
+
+
+# ----- the dates of leaving, written by the real paths ------------------------------------------
+
+
+async def _left_at(f: Foyer, uid: int) -> tuple[str, datetime | None]:
+    (found,) = await rows(
+        f,
+        select(membership.c.status, membership.c.left_at)
+        .join(person, person.c.id == membership.c.person_id)
+        .where(person.c.telegram_id == uid),
+    )
+    return found[0], found[1]
+
+
+async def _blocked_at(f: Foyer, uid: int) -> tuple[bool, datetime | None]:
+    (found,) = await rows(
+        f, select(person.c.blocked, person.c.blocked_at).where(person.c.telegram_id == uid)
+    )
+    return found[0], found[1]
+
+
+def _between(moment: datetime | None, since: datetime, until: datetime) -> bool:
+    return moment is not None and since <= moment <= until
+
+
+async def test_leaving_and_blocking_are_dated_and_undated_on_return(foyer: Foyer) -> None:
+    _gid, code = await foyer.create_group()
+    fac = await make_facilitator(foyer, _gid)
+    stopper, removed, blocker = [await foyer.join(code) for _ in range(3)]
+    assert await _left_at(foyer, stopper) == ("active", None)
+    assert await _blocked_at(foyer, blocker) == (False, None)
+
+    # /stop, confirmed: the membership left now (by Foyer's clock).
+    await foyer.advance(timedelta(hours=5))
+    since = foyer.clock.now()
+    foyer.emu.send_text(stopper, "/stop")
+    msg = await foyer.last_message(stopper)
+    await foyer.press(stopper, msg, "Yes, stop")
+    await foyer.emu.wait_for_edit(stopper, msg.message_id)
+    status, left = await _left_at(foyer, stopper)
+    assert status == "stopped" and _between(left, since, foyer.clock.now())
+
+    # A facilitator removes Member 2.
+    await foyer.advance(timedelta(days=1))
+    since = foyer.clock.now()
+    await remove(foyer, fac, "Member 2")
+    status, left = await _left_at(foyer, removed)
+    assert status == "removed" and _between(left, since, foyer.clock.now())
+
+    # Telegram answers 403 "bot was blocked by the user" to the week's message.
+    foyer.emu.block(blocker)
+    await foyer.advance_to(WEEK1)
+    await foyer.settle()
+    blocked, at_ = await _blocked_at(foyer, blocker)
+    assert blocked is True and _between(at_, WEEK1, foyer.clock.now())
+    assert await _left_at(foyer, blocker) == ("active", None)  # blocking is not leaving
+    # Learning it again later keeps the first date.
+    async with foyer.rt.engine.begin() as conn:
+        await people.mark_blocked(conn, blocker, WEEK1 + timedelta(days=3))
+    assert await _blocked_at(foyer, blocker) == (True, at_)
+
+    # Coming back undoes both: writing to the bot, and re-joining with the link.
+    foyer.emu.unblock(blocker)
+    foyer.emu.send_text(blocker, "/progress")
+    await foyer.last_message(blocker)
+    assert await _blocked_at(foyer, blocker) == (False, None)
+    await foyer.join(code, user_id=stopper)
+    assert await _left_at(foyer, stopper) == ("active", None)
+    # Pausing and resuming is taking part: no date of leaving.
+    for text, button in (("/pause", "Until I send /resume"), ("/resume", None)):
+        foyer.emu.send_text(stopper, text)
+        msg = await foyer.last_message(stopper)
+        if button:
+            await foyer.press(stopper, msg, button)
+            await foyer.emu.wait_for_edit(stopper, msg.message_id)
+        assert (await _left_at(foyer, stopper))[1] is None
