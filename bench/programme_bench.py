@@ -5,7 +5,9 @@
 Seeds a year of history in bulk (bench/seed.py's way): G groups of M members, starting on
 Thursdays spread over 2026, each through its curriculum (men-groups-12, every fifth couples-8
 with two partners); every week's message recorded as sent (one in twenty failed), two
-check-ins in three answered, meetings logged (one in ten not held), concerns and help shown.
+check-ins in three answered, meetings logged (one in ten not held), concerns and help shown;
+one member in eleven stops and one person in 37 blocks the bot, most on a date `retained`
+counts by.
 Then runs the report for the year, every indicator (--safeguarding), in a fresh process, and
 prints one JSON line: seconds, peak memory (MB: the process's maximum resident size where the
 OS reports it, else tracemalloc's peak of Python's allocations), rows seeded. Goal: under 30 s
@@ -59,6 +61,14 @@ def _plan(g: int) -> tuple[date, str, int]:
     return (starts, "couples-8", 8) if g % 5 == 0 else (starts, "men-groups-12", 12)
 
 
+def _left(pid: int, g: int, every: int) -> datetime | None:
+    """When one in ``every`` people stopped (or blocked the bot), some weeks into the group;
+    one in five of those before Foyer dated it (None: counted nowhere by `retained`)."""
+    if pid % every or pid % (every * 5) == 0:
+        return None
+    return _at(_plan(g)[0] + timedelta(weeks=pid % 9, days=pid % 5), 15)
+
+
 class Rows:
     """Every table's rows, made lazily (a million outbox rows never sit in memory at once)."""
 
@@ -93,7 +103,7 @@ class Rows:
             yield dict(
                 id=pid, telegram_id=20_000_000 + pid, language=LANGUAGES[pid % 4],
                 discreet=False, silent=False, blocked=pid % 37 == 0,
-                created_at=_at(_plan(g)[0] - timedelta(days=10), 8),
+                blocked_at=_left(pid, g, 37), created_at=_at(_plan(g)[0] - timedelta(days=10), 8),
             )  # fmt: skip
 
     def membership(self) -> Iterator[dict[str, Any]]:
@@ -102,6 +112,7 @@ class Rows:
                 id=pid, person_id=pid, group_id=g + 1, role="partner" if partner else "member",
                 status="stopped" if pid % 11 == 0 else "active", progress_opt_in=pid % 4 != 0,
                 number=n + 1, joined_at=_at(_plan(g)[0] - timedelta(days=pid % 12), 10),
+                left_at=_left(pid, g, 11),
             )  # fmt: skip
 
     def _deliveries(self) -> Iterator[tuple[int, int, int, datetime, bool]]:

@@ -30,6 +30,7 @@ from bot.domain.indicators import Indicator, PeriodKind, period_of, periods
 from bot.domain.suppression import SHARED, TOTAL
 from bot.reports.programme import NO_GROUP_ROW, ProgrammeReport
 from bot.reports.programme_build import build
+from bot.storage import people
 from bot.storage.db import make_engine
 from bot.storage.tables import (
     checkin,
@@ -42,10 +43,13 @@ from bot.storage.tables import (
     session_log,
 )
 from tests.conftest import T0, Foyer
+from tests.facilitator_helpers import make_facilitator, rows
+from tests.test_removed_rejoin import remove
 from tests.test_settings_and_cli import foyer as foyer_cli
 
 CONVERSATIONS = Path(__file__).resolve().parent.parent / "conversations"
 START, END = date(2026, 1, 1), date(2026, 6, 30)
+WEEK1 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # the week's first message (conftest's group)
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -91,6 +95,10 @@ class M:
     status: str = "active"
     opt_in: bool = True
     blocked: bool = False
+    # When he left (stopped, removed) and when he blocked the bot: None for one who never did,
+    # and for one who did before Foyer kept those dates (revision 0012).
+    left_at: datetime | None = None
+    blocked_at: datetime | None = None
 
 
 @dataclass
@@ -115,16 +123,21 @@ def facts() -> Facts:
         f.members.append(m)
         return m
 
-    # Group 1: four join in January, two in February; one stops, one blocks the bot, one
-    # never opts in to be counted, one uses /forget.
+    # Group 1: four join in January, two in February; one blocks the bot on 20 February and
+    # stops on 10 March, one blocks the bot in March, one never opts in to be counted, one
+    # uses /forget. Two joined in December, before the report: one stopped then, the other
+    # is removed in January.
     g1 = [
         add(1, "fr", date(2026, 1, 5)),
         add(1, "bm", date(2026, 1, 6)),
-        add(1, "fr", date(2026, 1, 7), status="stopped"),
+        add(1, "fr", date(2026, 1, 7), status="stopped", left_at=at(date(2026, 3, 10)),
+            blocked=True, blocked_at=at(date(2026, 2, 20))),
         add(1, "bm", date(2026, 1, 20), opt_in=False),
-        add(1, "fr", date(2026, 2, 2), blocked=True),
+        add(1, "fr", date(2026, 2, 2), blocked=True, blocked_at=at(date(2026, 3, 6), 9)),
         add(1, "bm", date(2026, 2, 14)),
-    ]
+        add(1, "fr", date(2025, 12, 22), status="stopped", left_at=at(date(2025, 12, 30))),
+        add(1, "bm", date(2025, 12, 23), status="removed", left_at=at(date(2026, 1, 19))),
+    ]  # fmt: skip
     gone = add(1, "fr", date(2026, 1, 9))
     f.forgotten.add(gone.id)
     # Group 2, the couples: three members and two partners.
@@ -135,15 +148,25 @@ def facts() -> Facts:
     ]
     add(2, "bm", date(2026, 2, 10), role="partner")
     add(2, "fr", date(2026, 3, 2), role="partner")
-    # Group 3, from April; one joined in December, before the report.
+    # Group 3, from April; one joined in December, before the report. Two left before Foyer
+    # dated leaving: removed, and blocking the bot (counted nowhere).
     g3 = [
         add(3, "fr", date(2025, 12, 28)),
-        add(3, "fr", date(2026, 3, 25)),
+        add(3, "fr", date(2026, 3, 25), blocked=True),
         add(3, "bm", date(2026, 3, 30)),
         add(3, "fr", date(2026, 4, 8), status="removed"),
         add(3, "fr", date(2026, 5, 5)),
     ]
-    g4 = [add(4, "fr", date(2026, 1, 3)), add(4, "fr", date(2026, 1, 4))]
+    # Group 4: both join in January; one stops on Sunday 15 February, the other is removed as
+    # April begins (at March's end he still took part).
+    g4 = [
+        add(4, "fr", date(2026, 1, 3), status="removed", left_at=at(date(2026, 4, 1), 0)),
+        add(4, "fr", date(2026, 1, 4), status="stopped", left_at=at(date(2026, 2, 15), 18)),
+    ]
+
+    def blocked_from(m: M, g: G) -> datetime:
+        """When messages to a blocker start failing: his date, else (undated) from week 4."""
+        return m.blocked_at or at(g.starts + timedelta(weeks=3, days=1), 9)
 
     def weekly(ms: list[M], g: G, weeks: int) -> None:
         for w in range(1, weeks + 1):
@@ -151,7 +174,7 @@ def facts() -> Facts:
             for m in ms:
                 if m.joined >= sent.date():
                     continue
-                status = "blocked" if (m.blocked and w > 3) else "sent"
+                status = "blocked" if m.blocked and sent >= blocked_from(m, g) else "sent"
                 if (m.id + w) % 7 == 0:
                     status = "failed"
                 f.prompts.append((m.id, w, status, sent))
@@ -227,6 +250,7 @@ async def seed(url: str, f: Facts) -> None:
                         discreet=False,
                         silent=False,
                         blocked=m.blocked,
+                        blocked_at=m.blocked_at,
                         created_at=created,
                     )
                     for m in f.members
@@ -244,6 +268,7 @@ async def seed(url: str, f: Facts) -> None:
                         progress_opt_in=m.opt_in,
                         number=m.id,
                         joined_at=at(m.joined, 8),
+                        left_at=m.left_at,
                     )
                     for m in f.members
                 ],
@@ -394,15 +419,25 @@ class Hand:
         return max(d for d in self._days() if period_of(d, self.kind) == label)
 
     def retained(self) -> dict[Key, int]:
-        """Members taking part at the end of each period the group runs in."""
+        """Members taking part at the end of each period the group runs in: joined by then,
+        not left by then, not blocking then; one who left or blocked undated, never."""
         out = []
         for label in self.labels:
             end = self._end_of(label)
+            after = at(end + timedelta(days=1), 0)  # the period's end, as an instant
             for m in self.members():
                 g = self.groups.get(m.group)
                 if g is None or not self._runs(g, label):
                     continue
-                if m.status in ("active", "paused") and not m.blocked and m.joined <= end:
+                if m.left_at is None:
+                    gone = m.status not in ("active", "paused")
+                else:
+                    gone = m.left_at < after
+                if m.blocked_at is None:
+                    blocking = m.blocked
+                else:
+                    blocking = m.blocked_at < after
+                if m.joined <= end and not gone and not blocking:
                     out.append((m.group, m.language, end, 1))
         per_period = self._spread(out)
         # The whole report's: those taking part at its end (a stock has no sum).
@@ -517,6 +552,26 @@ async def test_every_indicator_matches_the_hand_count(db_url: str, kind: PeriodK
         assert with_row == (indicator in (Indicator.HELP_SHOWN, Indicator.CONCERNS)), indicator
     assert report.count(Indicator.HELP_SHOWN, "groups", NO_GROUP_ROW) == 1
     assert report.total(Indicator.CONCERNS) == 6
+
+
+async def test_a_member_who_left_is_retained_in_the_periods_before(db_url: str) -> None:
+    """Retention at a period's end counts who took part then, not who does today."""
+    await seed(db_url, facts())
+    report = await report_of(db_url, kind="month", min_count=0)
+
+    def retained(gid: int) -> list[int | None]:
+        months = ("2026-01", "2026-02", "2026-03", "2026-04")
+        return [report.count(Indicator.RETAINED, "groups", str(gid), m) for m in months]
+
+    # Group 1: in January four of those who joined then (the one removed on 19 January and the
+    # one who stopped in December are gone); in February the blocker of 20 February is gone,
+    # the two who joined came; in March the one who blocked on 6 March is gone; April: the
+    # group ended on 5 April and is counted then too.
+    assert retained(1) == [4, 5, 4, 4]
+    # Group 4: one stopped on 15 February, the other removed at midnight as April began.
+    assert retained(4) == [2, 1, 1, 0]
+    # Group 3: the two who left before leaving was dated are never counted.
+    assert report.count(Indicator.RETAINED, "groups", "3", "2026-05") == 3
 
 
 async def test_a_country_report_holds_its_groups_only(db_url: str) -> None:
@@ -724,3 +779,83 @@ async def test_worker_processes_protect_as_this_one_does(db_url: str) -> None:
     finally:
         await engine.dispose()
     assert spread == here
+
+
+# ----- the dates of leaving, written by the real paths ------------------------------------------
+
+
+async def _left_at(f: Foyer, uid: int) -> tuple[str, datetime | None]:
+    (found,) = await rows(
+        f,
+        select(membership.c.status, membership.c.left_at)
+        .join(person, person.c.id == membership.c.person_id)
+        .where(person.c.telegram_id == uid),
+    )
+    return found[0], found[1]
+
+
+async def _blocked_at(f: Foyer, uid: int) -> tuple[bool, datetime | None]:
+    (found,) = await rows(
+        f, select(person.c.blocked, person.c.blocked_at).where(person.c.telegram_id == uid)
+    )
+    return found[0], found[1]
+
+
+def _between(moment: datetime | None, since: datetime, until: datetime) -> bool:
+    return moment is not None and since <= moment <= until
+
+
+async def test_leaving_and_blocking_are_dated_and_undated_on_return(foyer: Foyer) -> None:
+    _gid, code = await foyer.create_group()
+    fac = await make_facilitator(foyer, _gid)
+    stopper, removed, blocker = [await foyer.join(code) for _ in range(3)]
+    assert await _left_at(foyer, stopper) == ("active", None)
+    assert await _blocked_at(foyer, blocker) == (False, None)
+
+    # /stop, confirmed: the membership left now (by Foyer's clock).
+    await foyer.advance(timedelta(hours=5))
+    await foyer.settle()  # nothing else on its way to him while he answers
+    since = foyer.clock.now()
+    foyer.emu.send_text(stopper, "/stop")
+    msg = await foyer.last_message(stopper)
+    await foyer.press(stopper, msg, "Yes, stop")
+    await foyer.emu.wait_for_edit(stopper, msg.message_id)
+    status, left = await _left_at(foyer, stopper)
+    assert status == "stopped" and _between(left, since, foyer.clock.now())
+
+    # A facilitator removes Member 2.
+    await foyer.advance(timedelta(days=1))
+    since = foyer.clock.now()
+    await remove(foyer, fac, "Member 2")
+    status, left = await _left_at(foyer, removed)
+    assert status == "removed" and _between(left, since, foyer.clock.now())
+
+    # Telegram answers 403 "bot was blocked by the user" to the week's message.
+    foyer.emu.block(blocker)
+    await foyer.advance_to(WEEK1)
+    await foyer.settle()
+    blocked, at_ = await _blocked_at(foyer, blocker)
+    assert blocked is True and _between(at_, WEEK1, foyer.clock.now())
+    assert await _left_at(foyer, blocker) == ("active", None)  # blocking is not leaving
+    # Learning it again later keeps the first date.
+    async with foyer.rt.engine.begin() as conn:
+        await people.mark_blocked(conn, blocker, WEEK1 + timedelta(days=3))
+    assert await _blocked_at(foyer, blocker) == (True, at_)
+
+    # Coming back undoes both: writing to the bot, and re-joining with the link.
+    foyer.emu.unblock(blocker)
+    await foyer.settle()
+    foyer.emu.send_text(blocker, "/progress")
+    await foyer.last_message(blocker)
+    assert await _blocked_at(foyer, blocker) == (False, None)
+    await foyer.join(code, user_id=stopper)
+    assert await _left_at(foyer, stopper) == ("active", None)
+    await foyer.settle()  # the week's message his return sends him, before what follows
+    # Pausing and resuming is taking part: no date of leaving.
+    for text, button in (("/pause", "Until I send /resume"), ("/resume", None)):
+        foyer.emu.send_text(stopper, text)
+        msg = await foyer.last_message(stopper)
+        if button:
+            await foyer.press(stopper, msg, button)
+            await foyer.emu.wait_for_edit(stopper, msg.message_id)
+        assert (await _left_at(foyer, stopper))[1] is None

@@ -119,7 +119,7 @@ async def write(
         if o.settled and o.settled.attempted and o.settled.status == outbox.BLOCKED
     }
     for chat_id in blocked:  # their queue stops here: nothing more is claimed for them
-        await people.mark_blocked(conn, chat_id)
+        await people.mark_blocked(conn, chat_id, now)
 
 
 def _seconds(value: float | timedelta) -> float:

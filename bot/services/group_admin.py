@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.delivery.due import full_schedule
 from bot.domain.policy import Unavailable
@@ -19,7 +19,7 @@ from bot.services.facilitation import authorize, person_id_of, refresh_cursor
 from bot.services.group_setup import GroupSpec, create_groups
 from bot.services.invitations import InviteKind, Refused
 from bot.services.staff_access import Staff
-from bot.storage import group_settings, groups, invites, outbox, removals, staff
+from bot.storage import group_settings, groups, invites, memberships, outbox, removals, staff
 from bot.storage.groups import GroupRow
 from bot.storage.tables import membership, person
 
@@ -262,9 +262,7 @@ async def remove_member(rt: Runtime, g: GroupRow, membership_id: int) -> MemberE
         ).first()
         if row is None:
             raise Unavailable
-        await conn.execute(
-            update(membership).where(membership.c.id == membership_id).values(status="removed")
-        )
+        await memberships.remove(conn, membership_id, now)
         # Outlives the membership row, which /forget deletes: a link alone never brings back.
         await removals.remember(conn, group_id, row.telegram_id, now)
         await outbox.withdraw_member(

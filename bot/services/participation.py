@@ -30,10 +30,16 @@ class Paused:
 
 async def pause(rt: Runtime, person_id: int, weeks: int) -> Paused:
     """Pause every membership for N weeks (0 = until /resume)."""
-    until = rt.clock.now() + timedelta(weeks=weeks) if weeks else None
+    now = rt.clock.now()
+    until = now + timedelta(weeks=weeks) if weeks else None
     async with rt.engine.begin() as conn:
         n = await memberships.set_status(
-            conn, person_id, from_states=("active", "paused"), status="paused", paused_until=until
+            conn,
+            person_id,
+            from_states=("active", "paused"),
+            status="paused",
+            now=now,
+            paused_until=until,
         )
         mine = await memberships.of_person(conn, person_id)
         g = await groups.get(conn, mine[0].group_id) if mine else None
@@ -43,7 +49,9 @@ async def pause(rt: Runtime, person_id: int, weeks: int) -> Paused:
 
 async def resume(rt: Runtime, person_id: int) -> int:
     async with rt.engine.begin() as conn:
-        n = await memberships.set_status(conn, person_id, from_states=("paused",), status="active")
+        n = await memberships.set_status(
+            conn, person_id, from_states=("paused",), status="active", now=rt.clock.now()
+        )
     log.info("participation.resumed person=%s", person_id)
     return n
 
@@ -51,7 +59,7 @@ async def resume(rt: Runtime, person_id: int) -> int:
 async def stop(rt: Runtime, person_id: int) -> int:
     async with rt.engine.begin() as conn:
         n = await memberships.set_status(
-            conn, person_id, from_states=("active", "paused"), status="stopped"
+            conn, person_id, from_states=("active", "paused"), status="stopped", now=rt.clock.now()
         )
     log.info("participation.stopped person=%s", person_id)
     return n

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, DateTime, and_, cast, func, literal, select
+from sqlalchemy import Date, DateTime, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -127,40 +127,43 @@ class Counter:
         )
 
     async def retained(self, periods: Iterable[str]) -> Cells:
-        """Members taking part at each period's end: joined by then, and today neither stopped,
-        removed nor blocking the bot (Foyer keeps no date of leaving: docs/indicators.md)."""
-        taking_part = (
-            membership.c.role == "member",
-            membership.c.status.in_(_STILL_TAKING_PART),
-            person.c.blocked.is_(False),
-        )
+        """Members taking part at each period's end E: joined before E, and by E neither gone
+        (stopped, removed: membership.left_at) nor blocking the bot (person.blocked_at). A
+        member who left or blocked before those dates were kept (revision 0012) has none, and
+        is counted nowhere, as today's status says (docs/indicators.md)."""
         base = membership.join(person, person.c.id == membership.c.person_id)
-        before: Cells = {}
+        counted = (membership.c.role == "member", *_dated_or_taking_part())
+        out_at = _out_at()
+        by = (membership.c.group_id, person.c.language)
+        # Taking part when the report begins, then each period's joins in and leavers out.
+        running: dict[tuple[int, str], int] = defaultdict(int)
         rows = await self.conn.execute(
-            select(membership.c.group_id, person.c.language, func.count())
+            select(*by, func.count())
             .select_from(base)
-            .where(*taking_part, membership.c.joined_at < self.since)
-            .group_by(membership.c.group_id, person.c.language)
+            .where(
+                *counted,
+                membership.c.joined_at < self.since,
+                or_(out_at.is_(None), out_at >= self.since),
+            )
+            .group_by(*by)
         )
         for gid, lang, n in rows:
-            before[int(gid), str(lang), ""] = int(n)
-        p = self.period(membership.c.joined_at)
-        joined = await self._cells(
-            select(membership.c.group_id, person.c.language, p, func.count())
-            .select_from(base)
-            .where(*taking_part, self.within(membership.c.joined_at))
-            .group_by(membership.c.group_id, person.c.language, p)
-        )
+            running[int(gid), str(lang)] += int(n)
+        changes: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
+        for col, sign in ((membership.c.joined_at, 1), (out_at, -1)):
+            p = self.period(col)
+            moved = await self._cells(
+                select(*by, p, func.count())
+                .select_from(base)
+                .where(*counted, self.within(col))
+                .group_by(*by, p)
+            )
+            for (gid, lang, label), n in moved.items():
+                changes[label].append((gid, lang, sign * n))
         # A running total over the periods, in order, per group and language.
-        running: dict[tuple[int, str], int] = defaultdict(int)
-        for (gid, lang, _), n in before.items():
-            running[gid, lang] += n
-        by_period: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
-        for (gid, lang, label), n in joined.items():
-            by_period[label].append((gid, lang, n))
         out: Cells = {}
         for label in periods:
-            for gid, lang, n in by_period.get(label, ()):
+            for gid, lang, n in changes.get(label, ()):
                 running[gid, lang] += n
             for (gid, lang), n in running.items():
                 if n:
@@ -237,6 +240,26 @@ class Counter:
             .where(self.within(concern.c.created_at))
             .group_by(gid, lang, p)
         )
+
+
+def _dated_or_taking_part() -> tuple[ColumnElement[bool], ...]:
+    """Rows whose leaving and blocking are dated, or that never left nor blocked: a leaver or a
+    blocker from before revision 0012 has no date to count him by (counted nowhere)."""
+    return (
+        or_(membership.c.left_at.is_not(None), membership.c.status.in_(_STILL_TAKING_PART)),
+        or_(person.c.blocked_at.is_not(None), person.c.blocked.is_(False)),
+    )
+
+
+def _out_at() -> ColumnElement[Any]:
+    """When a member stopped taking part, NULL if he still does: the first of his leaving and
+    his blocking, never before he joined (so each leaver is taken out after he was put in,
+    and the running total is exact)."""
+    left, blocked, joined = membership.c.left_at, person.c.blocked_at, membership.c.joined_at
+    first = case(
+        (and_(blocked.is_not(None), or_(left.is_(None), blocked < left)), blocked), else_=left
+    )
+    return case((first < joined, joined), else_=first)
 
 
 async def count_all(

@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.storage.tables import membership, person
 
 ACTIVE_STATES = ("active", "paused")
+LEFT_STATES = ("stopped", "removed")  # left_at holds when: `retained` counts past periods by it
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ async def enroll(
     now: datetime,
     partner_of: int | None = None,
 ) -> MembershipRow:
-    """Join, or re-join after /stop: the same row comes back to life."""
+    """Join, or re-join after /stop: the same row comes back to life (taking part again)."""
     existing = await find(conn, person_id, group_id, role)
     if existing is not None:
         await conn.execute(
@@ -102,6 +103,7 @@ async def enroll(
             .where(membership.c.id == existing.id)
             .values(
                 status="active",
+                left_at=None,
                 paused_until=None,
                 progress_opt_in=progress_opt_in,
                 partner_of=partner_of,
@@ -138,15 +140,30 @@ async def set_status(
     *,
     from_states: tuple[str, ...],
     status: str,
+    now: datetime,
     paused_until: datetime | None = None,
 ) -> int:
-    """Change every matching membership of a person; returns how many changed."""
+    """Change every matching membership of a person; returns how many changed. Leaving dates
+    the change (`now`); taking part again clears the date."""
     result = await conn.execute(
         update(membership)
         .where(membership.c.person_id == person_id, membership.c.status.in_(from_states))
-        .values(status=status, paused_until=paused_until)
+        .values(status=status, paused_until=paused_until, left_at=_left_at(status, now))
     )
     return result.rowcount or 0
+
+
+async def remove(conn: AsyncConnection, membership_id: int, now: datetime) -> None:
+    """A facilitator removed the member: the row stays (a link alone never brings him back)."""
+    await conn.execute(
+        update(membership)
+        .where(membership.c.id == membership_id)
+        .values(status="removed", left_at=_left_at("removed", now))
+    )
+
+
+def _left_at(status: str, now: datetime) -> datetime | None:
+    return now if status in LEFT_STATES else None
 
 
 async def active_partnerships(conn: AsyncConnection, person_id: int) -> list[MembershipRow]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.tables import outbox, person
@@ -69,7 +69,7 @@ async def get_or_create(
     """The person, created or updated; a choice given as None leaves his earlier one."""
     found = await by_telegram_id(conn, telegram_id)
     if found is not None:
-        values: dict[str, object] = {"language": language, "blocked": False, "last_seen_at": now}
+        values: dict[str, object] = {"language": language, "last_seen_at": now, **_UNBLOCKED}
         if first_name is not None:
             values["first_name"] = first_name
         if discreet is not None:
@@ -109,16 +109,32 @@ async def set_voice_mode(conn: AsyncConnection, person_id: int, mode: str) -> bo
     return bool(done.rowcount)
 
 
+# Writing to the bot undoes a block: the flag and its date go together.
+_UNBLOCKED: dict[str, object] = {"blocked": False, "blocked_at": None}
+
+
 async def touch(conn: AsyncConnection, person_id: int, now: datetime) -> None:
     """Record activity (a person unblocked us by writing, so clear the flag too)."""
     await conn.execute(
-        update(person).where(person.c.id == person_id).values(last_seen_at=now, blocked=False)
+        update(person).where(person.c.id == person_id).values(last_seen_at=now, **_UNBLOCKED)
     )
 
 
-async def mark_blocked(conn: AsyncConnection, chat_id: int) -> None:
-    """The person blocked the bot: stop every pending message to them."""
-    await conn.execute(update(person).where(person.c.telegram_id == chat_id).values(blocked=True))
+async def mark_blocked(conn: AsyncConnection, chat_id: int, now: datetime) -> None:
+    """The person blocked the bot: stop every pending message to them. The block is dated the
+    first time Foyer learns it (`retained` counts past periods by it); a person already
+    blocked keeps his date (None for a block older than revision 0012: counted nowhere)."""
+    await conn.execute(
+        update(person)
+        .where(person.c.telegram_id == chat_id)
+        .values(
+            blocked=True,
+            blocked_at=case(
+                (person.c.blocked, person.c.blocked_at),
+                else_=literal(now, person.c.blocked_at.type),  # stored as naive UTC, as any
+            ),
+        )
+    )
     await conn.execute(
         update(outbox)
         .where(outbox.c.chat_id == chat_id, outbox.c.status.in_(("pending", "sending")))

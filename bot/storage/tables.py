@@ -64,6 +64,7 @@ person = Table(
     Column("auto_erase_hours", Integer),  # None: keep; else < 48 (Telegram's delete window)
     Column("voice_mode", String(8)),  # read | listen | both; None: as the language suggests
     Column("blocked", Boolean, nullable=False, default=False),
+    Column("blocked_at", UTCDateTime),  # when Foyer learned it (the first time); None: not
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime),
 )
@@ -132,6 +133,7 @@ membership = Table(
     Column("progress_opt_in", Boolean, nullable=False, default=False),
     Column("number", Integer, nullable=False),  # "Member 7" for those who show no name
     Column("joined_at", UTCDateTime, nullable=False),
+    Column("left_at", UTCDateTime),  # when it became stopped or removed; None: taking part
     Column("partner_of", Integer, ForeignKey("membership.id", ondelete="SET NULL")),
     UniqueConstraint("person_id", "group_id", "role", name="uq_membership_person_group_role"),
     Index("ix_membership_group_status", "group_id", "status"),
