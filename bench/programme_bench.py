@@ -225,16 +225,14 @@ def measure(url: str, content: str) -> dict[str, Any]:
     with contextlib.redirect_stdout(sys.stderr):
         code = foyer([*args, "--safeguarding"])
     seconds = time.perf_counter() - started
-    if resource is not None:  # KB on Linux; the workers protecting indicators are children
+    if resource is not None:  # KB on Linux
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         how = "max resident size"
     else:
-        peak, worker = tracemalloc.get_traced_memory()[1] / 2**20, 0.0
-        how = "tracemalloc peak (this process)"
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        how = "tracemalloc peak"
     return {
-        "exit": code, "seconds": round(seconds, 1), "peak_mb": round(peak),
-        "worker_peak_mb": round(worker), "workers": os.cpu_count(), "memory": how,
+        "exit": code, "seconds": round(seconds, 1), "peak_mb": round(peak), "memory": how,
     }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
 from bot.cli import main
 
-if __name__ == "__main__":  # not when a spawned worker process imports it
+if __name__ == "__main__":  # `python -m bot`; importing the module runs nothing
     raise SystemExit(main())

@@ -768,19 +768,6 @@ def test_a_groups_region_is_set_at_creation_or_later_and_checked(
     assert run("group", "set-region", "99", "") == (2, "", "foyer: there is no group 99\n")
 
 
-async def test_worker_processes_protect_as_this_one_does(db_url: str) -> None:
-    """A large report protects its indicators in spawned processes: the same figures."""
-    await seed(db_url, facts())
-    engine = make_engine(db_url)
-    try:
-        kw = dict(start=START, end=END, country=None, period_kind="week", min_count=3)
-        here = await build(engine, Curricula(CONVERSATIONS), workers=1, **kw)  # type: ignore[arg-type]
-        spread = await build(engine, Curricula(CONVERSATIONS), workers=2, **kw)  # type: ignore[arg-type]
-    finally:
-        await engine.dispose()
-    assert spread == here
-
-
 # ----- the dates of leaving, written by the real paths ------------------------------------------
 
 
