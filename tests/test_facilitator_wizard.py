@@ -106,8 +106,8 @@ async def test_wizard_cancel_midway_and_strangers(foyer: Foyer) -> None:
     assert await count(foyer, group) == 0
 
 
-async def test_wizard_dates_read_as_people_read_them_in_their_language(foyer: Foyer) -> None:
-    """A French facilitator's date buttons: "jeu. 3 déc.", not 2026-12-03."""
+async def _french_wizard_to_the_first_meeting(foyer: Foyer) -> tuple[int, Any]:
+    """A French facilitator's /newgroup, answered up to the first meeting's date."""
     from tests.conftest import msg_buttons
 
     uid = foyer.new_user(language_code="fr")
@@ -122,6 +122,12 @@ async def test_wizard_dates_read_as_people_read_them_in_their_language(foyer: Fo
     for data in ("nw:cur:tiny-4", "nw:lg:fr", "nw:tz:Africa/Bamako", "nw:day:3", "nw:mt:1700"):
         msg = await tap(foyer, uid, msg, data)
     msg = await tap(foyer, uid, msg, "nw:dl:next")
+    return uid, msg
+
+
+async def test_wizard_dates_read_as_people_read_them_in_their_language(foyer: Foyer) -> None:
+    """A French facilitator's date buttons: "jeu. 3 déc.", not 2026-12-03."""
+    uid, msg = await _french_wizard_to_the_first_meeting(foyer)
     assert labels(msg)[:2] == ["jeu. 3 déc.", "jeu. 10 déc."]
     summary = await tap(foyer, uid, msg, "jeu. 10 déc.")
     assert "10 décembre" in summary.text
@@ -207,20 +213,7 @@ async def test_wizard_bad_region_is_explained_and_asked_again(foyer: Foyer) -> N
 
 
 async def test_wizard_region_is_asked_in_the_facilitators_language(foyer: Foyer) -> None:
-    from tests.conftest import msg_buttons
-
-    uid = foyer.new_user(language_code="fr")
-    code = await facilitation_service.create_invite(foyer.rt, None)
-    foyer.emu.send_text(uid, f"/start {code}")
-    msg = await foyer.last_message(uid)
-    await tap(foyer, uid, msg, msg_buttons(msg)[0][0][1])  # J'accepte
-    foyer.emu.send_text(uid, "/newgroup")
-    await foyer.last_message(uid)
-    foyer.emu.send_text(uid, "Kati")
-    msg = await foyer.last_message(uid)
-    for data in ("nw:cur:tiny-4", "nw:lg:fr", "nw:tz:Africa/Bamako", "nw:day:3", "nw:mt:1700"):
-        msg = await tap(foyer, uid, msg, data)
-    msg = await tap(foyer, uid, msg, "nw:dl:next")
+    uid, msg = await _french_wizard_to_the_first_meeting(foyer)
     summary = await tap(foyer, uid, msg, "jeu. 10 déc.")
     assert "Région\u00a0: non renseignée" in summary.text
     assert labels(summary) == ["Indiquer la région", "Créer le groupe", "Annuler"]
