@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.domain.buttons.group_actions import AskRegion
 from bot.storage.tables import group, invite, membership, outbox
 from tests.conftest import Foyer
 from tests.facilitator_helpers import count, labels, make_facilitator, rows, tap
@@ -116,6 +117,43 @@ async def test_schedule_edit_and_reminder_toggles(foyer: Foyer) -> None:
     assert [(r[0], r[1], r[2].isoformat(), r[3]) for r in got] == [
         (5, "10:00", "2026-12-05", False)
     ]
+
+
+async def test_the_region_is_set_and_changed_from_the_groups_settings(foyer: Foyer) -> None:
+    """A facilitator who skipped the region, or typed it wrong, sets it later: checked as
+    every region is, a bad one asked again, /cancel keeps it; another facilitator's button
+    changes nothing."""
+    gid, _code = await foyer.create_group()
+    uid = await make_facilitator(foyer, gid)
+    sched = await tap(foyer, uid, await _menu(foyer, uid), "Schedule and reminders")
+    assert "Region: not set" in sched.text
+    asked = await tap(foyer, uid, sched, "Set the region")
+    assert "Which region is the group in?" in asked.text
+    foyer.emu.send_text(uid, "x" * 81)
+    assert "at most 80 characters" in (await foyer.last_message(uid)).text
+    foyer.emu.send_text(uid, "  Ségou   Nord ")
+    done = await foyer.last_message(uid)
+    assert "Region: Ségou Nord" in done.text
+    assert await rows(foyer, select(group.c.region)) == [("Ségou Nord",)]
+
+    sched = await tap(foyer, uid, await _menu(foyer, uid), "Schedule and reminders")
+    assert "Region: Ségou Nord" in sched.text
+    await tap(foyer, uid, sched, "Change the region")
+    foyer.emu.send_text(uid, "/cancel")
+    await foyer.last_message(uid)
+    foyer.emu.send_text(uid, "Kayes")  # no longer an answer: nothing changes
+    await foyer.last_message(uid)
+    assert await rows(foyer, select(group.c.region)) == [("Ségou Nord",)]
+
+    other_gid, _ = await foyer.create_group()
+    other = await make_facilitator(foyer, other_gid)
+    own_menu = await _menu(foyer, other)
+    qid = foyer.emu.press_button(other, own_menu.message_id, AskRegion(gid).pack())  # forged
+    refused = await foyer.emu.wait_for_callback_answer(qid)
+    assert refused["text"] and "Which region" not in refused["text"]
+    foyer.emu.send_text(other, "Mopti")  # not an answer to anything
+    await foyer.last_message(other)
+    assert await rows(foyer, select(group.c.region).where(group.c.id == gid)) == [("Ségou Nord",)]
 
 
 async def test_group_chat_link_gets_reminders_and_reads_nothing_else(foyer: Foyer) -> None:

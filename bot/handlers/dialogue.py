@@ -39,6 +39,7 @@ class Question(StrEnum):
     ATTENDANCE = "attendance"
     MEETS = "meets"  # a new meeting day and time
     DELIVERS = "delivers"  # a new weekly message day and time
+    REGION = "region"  # a group's region, for the programme's reports
     EXPORT = "export"  # two dates
     REMIND = "remind"  # when the reminder goes out
     NEW_GROUP = "new_group"  # a step of the /newgroup wizard (Awaiting.step)

@@ -1,5 +1,6 @@
 """A group's calendar from its menu: postpone a week, pause and resume, the schedule with its
-reminders and settings, and a new meeting or weekly message time (typed)."""
+reminders and settings, a new meeting or weekly message time (typed), and the group's region
+(typed, for the programme's reports)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.domain.buttons.group_actions import (
     GUIDE_HOURS,
     AskDeliveryTime,
     AskMeetingTime,
+    AskRegion,
     GroupButton,
     GuideHours,
     PauseGroup,
@@ -22,6 +24,7 @@ from bot.domain.buttons.group_actions import (
     ScheduleMenu,
     ToggleSetting,
 )
+from bot.domain.places import REGION_MAX, check_region
 from bot.domain.policy import Unavailable
 from bot.domain.schedule import ScheduleError
 from bot.handlers.common import edit, reply, rt
@@ -30,6 +33,7 @@ from bot.handlers.facilitator_groups import (
     back,
     confirm_first,
     region_line,
+    region_question,
     show_menu,
     weekday_name,
 )
@@ -127,6 +131,7 @@ async def show_schedule(update: Update, context: Context, group_id: int) -> None
     buttons = [
         [(_("Change the meeting time"), AskMeetingTime(gid).pack())],
         [(_("Change the weekly message time"), AskDeliveryTime(gid).pack())],
+        [(_("Change the region") if g.region else _("Set the region"), AskRegion(gid).pack())],
         [
             (
                 ("✓ " if hours == g.guide_hours_before else "")
@@ -211,3 +216,33 @@ async def schedule_typed(
         )
         return
     await reply(update, _("Done. The schedule is changed."), [[back(f.group.id)]])
+
+
+# --- the region ----------------------------------------------------------------------------------
+
+
+@answers(AskRegion)
+@opens
+async def ask_region(update: Update, context: Context, f: Facilitating) -> None:
+    expect(context, f.telegram_id, Awaiting(Question.REGION, f.group.id))
+    await edit(update, region_question() + "\n\n" + _("Or send /cancel to keep it as it is."))
+
+
+@answers_typed(Question.REGION)
+async def region_typed(
+    update: Update, context: Context, awaiting: Awaiting, f: Facilitating, text: str
+) -> None:
+    try:
+        region = check_region(text)
+    except ValueError:
+        expect(context, f.telegram_id, awaiting)  # let them try again
+        await reply(
+            update,
+            _(
+                "A region's name is plain text of at most {count} characters. Please type it "
+                "again, or send /cancel."
+            ).format(count=REGION_MAX),
+        )
+        return
+    await group_admin.set_region(rt(context), f.group, region)
+    await reply(update, _("Done.") + "\n" + region_line(region), [[back(f.group.id)]])

@@ -195,5 +195,12 @@ def region_line(region: str | None) -> str:
     return _("Region: {name}").format(name=html.escape(region))  # as the HTML report says it
 
 
+def region_question() -> str:
+    return _(
+        "Which region is the group in? Type its name as your programme's reports name it, "
+        "like Ségou. Only the programme's reports use it."
+    )
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("groups", groups_command, filters=filters.ChatType.PRIVATE))

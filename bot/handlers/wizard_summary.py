@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.domain.places import REGION_MAX, check_region
 from bot.handlers.common import rt
-from bot.handlers.facilitator_groups import region_line, weekday_name
+from bot.handlers.facilitator_groups import region_line, region_question, weekday_name
 from bot.handlers.wizard_dialogue import (
     CONFIRM,
     REGION,
@@ -70,10 +70,7 @@ async def show_summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 async def ask_region(update: Update, problem: str = "") -> int:
     """The region's question (after what was wrong with the last answer, if anything)."""
-    question = _(
-        "Which region is the group in? Type its name as your programme's reports name it, "
-        "like Ségou. Only the programme's reports use it."
-    )
+    question = region_question()
     await say(
         update,
         f"{problem}\n\n{question}" if problem else question,

@@ -203,6 +203,13 @@ async def set_guide_hours(rt: Runtime, g: GroupRow, hours: int) -> None:
     await _change(rt, g, guide_hours_before=hours)
 
 
+async def set_region(rt: Runtime, g: GroupRow, region: str | None) -> None:
+    """The group's region for the programme's reports (checked: bot.domain.places)."""
+    async with rt.engine.begin() as conn:
+        await groups.set_region(conn, g.id, region)
+    log.info("group.region_set group=%s", g.id)
+
+
 async def _change(rt: Runtime, g: GroupRow, **values: object) -> None:
     """Settings the planner reads: its cursor follows them."""
     async with rt.engine.begin() as conn:

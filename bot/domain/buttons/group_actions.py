@@ -143,6 +143,10 @@ class AskDeliveryTime(GroupButton):
     CODE = "sd"
 
 
+class AskRegion(GroupButton):
+    CODE = "sr"
+
+
 # The group settings a facilitator turns on and off, by their place in this tuple on the wire.
 TOGGLE_SETTINGS = ("reminder_24h", "reminder_1h", "weekly_summary")
 GUIDE_HOURS = (2, 24, 48)  # how long before the meeting the discussion guide comes
