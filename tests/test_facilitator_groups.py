@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from tests.conftest import Foyer
 from tests.facilitator_helpers import count, labels, make_facilitator, rows, tap
 
 
-async def _menu(f: Foyer, uid: int) -> object:
+async def _menu(f: Foyer, uid: int) -> Any:
     f.emu.send_text(uid, "/groups")
     listing = await f.last_message(uid)
     return await tap(f, uid, listing, "Kati Men")
