@@ -15,6 +15,7 @@ from bot.app import build_application, running
 from bot.domain.buttons.pages import StaffFacilitatorsPage
 from bot.domain.buttons.staff import EndRole
 from bot.emulator import BotAPIEmulator
+from bot.handlers import staff_menus
 from bot.infra.clock import OffsetClock
 from bot.runtime import runtime_of
 from bot.services import facilitation, recorders
@@ -234,3 +235,12 @@ async def test_many_facilitators_a_page_at_a_time(f: Foyer) -> None:
     ask = await tap(f, ADMIN, nxt, second[-1])
     await tap(f, ADMIN, ask, "Yes, end the role")
     assert await active(f) == made[:-1]
+
+
+async def test_the_admins_help_and_menu_name_staff(f: Foyer) -> None:
+    f.emu.send_text(ADMIN, "/help")
+    helped = await f.emu.wait_for_message(ADMIN, lambda m: "As an admin" in (m.text or ""))
+    assert "/staff: The facilitators and recorders active now; end someone's role" in helped.text
+    every = staff_menus.menu(staff_menus.Roles(admin=True))
+    assert "staff" in [c.command for c in every]
+    assert "staff" not in [c.command for c in staff_menus.menu(staff_menus.Roles(recorder=True))]
