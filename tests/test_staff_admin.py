@@ -240,7 +240,9 @@ async def test_many_facilitators_a_page_at_a_time(f: Foyer) -> None:
 async def test_the_admins_help_and_menu_name_staff(f: Foyer) -> None:
     f.emu.send_text(ADMIN, "/help")
     helped = await f.emu.wait_for_message(ADMIN, lambda m: "As an admin" in (m.text or ""))
-    assert "/staff: The facilitators and recorders active now; end someone's role" in helped.text
+    assert "/staff: The facilitators and recorders active now; end someone's role" in (
+        helped.text or ""
+    )
     every = staff_menus.menu(staff_menus.Roles(admin=True))
     assert "staff" in [c.command for c in every]
     assert "staff" not in [c.command for c in staff_menus.menu(staff_menus.Roles(recorder=True))]
