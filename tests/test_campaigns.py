@@ -112,7 +112,7 @@ STAFF_FAMILIES = {
 
 def _family_of(name: str) -> type[Button] | None:
     """The family of an action named with placeholders (G the group, M the member...)."""
-    for placeholder in (":G", ":M", ":B", ":C"):
+    for placeholder in (":G", ":M", ":B", ":C", ":S", ":T"):
         name = name.replace(placeholder, ":1")
     button = unpack(name.replace("<member code>", "code"))
     return type(button) if button is not None else None
@@ -131,7 +131,7 @@ def test_every_staff_action_is_refused_to_everyone_else_and_changes_nothing(
     for actor in (*authz.ATTACKERS, authz.RIGHTFUL):
         assert sorted(a for a, who in tried if who == actor) == sorted(result.actions), actor
     staff_only = [a for a, who in tried if who == authz.OWN_FACILITATOR]
-    assert {"/newfacilitator", "fi:G", "zf:r:C"} <= set(staff_only)
+    assert {"/newfacilitator", "fi:G", "zf:r:C", "/staff", "sr:f:S:T:y"} <= set(staff_only)
     assert [(c.action, c.actor, c.outcome, c.detail) for c in result.failures] == []
 
 

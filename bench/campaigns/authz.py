@@ -5,12 +5,14 @@
 The real Application runs over real HTTP against the Bot API emulator, on a seeded SQLite file.
 Everything the actions point at is made through the bot: the admin invites group 1's ("Kati
 Men") facilitator, who makes a member invite link, a code for /link and two broadcast drafts,
-and a member raises a concern for the safeguarding focal point. Then every action (each button
-of the group menu and of the flows it starts, the staff partner invitations, broadcast send and
-cancel, the session log, reminders, exports, the admin's facilitator invitations, the focal
-point's concern buttons, the group chat's /link, the codes of conduct, and every facilitator and
-admin command) is tried by a member of group 1, a facilitator of group 2 and a stranger, in each
-language asked for; the admin's and the focal point's actions also by group 1's facilitator.
+a member raises a concern for the safeguarding focal point, and the admin invites a recorder.
+Then every action (each button of the group menu and of the flows it starts, the staff partner
+invitations, broadcast send and cancel, the session log, reminders, exports, the admin's
+facilitator invitations, the admin's /staff with its lists and the buttons that end a
+facilitator's or a recorder's role, the focal point's concern buttons, the group chat's /link,
+the codes of conduct, and every facilitator and admin command) is tried by a member of group 1,
+a facilitator of group 2 and a stranger, in each language asked for; the admin's and the focal
+point's actions also by group 1's facilitator.
 
 A case passes when the answer is the action's kind refusal, the same answer as for a group (or
 draft, concern, code) that does not exist, nothing in the database changed (every table, but for
@@ -18,7 +20,8 @@ a person's last-seen time and the list of sent messages kept for erasure), no me
 anyone else, nothing names group 1 or its codes, and no handler error was logged. A command that
 another group's facilitator may use for his own groups (/groups, /broadcast...) passes when it
 shows nothing of group 1. Last, the rightful person (the facilitator, the admin, the focal point)
-does every action once, and must not be refused: a case that refuses everyone proves nothing.
+does every action once, and must not be refused: a case that refuses everyone proves nothing
+(the admin's ending of the facilitator's role comes last, after everything he does).
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ from bot.domain.buttons.group_actions import (
     group_actions,
 )
 from bot.domain.buttons.member import ContactRegistration
+from bot.domain.buttons.pages import StaffFacilitatorsPage, StaffRecordersPage
+from bot.domain.buttons.recording import RecorderConduct
 from bot.domain.buttons.safety import ConcernStep, FocalAction
 from bot.domain.buttons.staff import (
     EXPORT_RANGES,
@@ -66,6 +71,7 @@ from bot.domain.buttons.staff import (
     REMIND_WHEN,
     CancelBroadcast,
     ConductAnswer,
+    EndRole,
     ExportWeeks,
     InvitationMembers,
     InviteFacilitator,
@@ -74,6 +80,7 @@ from bot.domain.buttons.staff import (
     SendBroadcast,
     SessionAttendance,
     SessionHeld,
+    StaffRole,
     WizardAnswer,
 )
 from bot.domain.languages import SUPPORTED_LANGUAGES
@@ -82,7 +89,8 @@ from bot.emulator.models import CallRecord
 from bot.handlers.staff_auth import refused_text
 from bot.infra.clock import OffsetClock
 from bot.runtime import Runtime, runtime_of
-from bot.storage import tables
+from bot.services import staff_roles
+from bot.storage import people, staff, tables
 from bot.storage.db import make_engine
 from bot.storage.tables import metadata
 
@@ -90,7 +98,7 @@ TARGET, OTHER = 1, 2  # group 1 is attacked; group 2 has the other facilitators
 TARGET_NAME = "Kati Men"
 MISSING = 987_654  # a group, draft or concern id that does not exist
 UNKNOWN_CODE = "Zq7unknownCode42"
-ADMIN, FOCAL, FACILITATOR = 900_000_100, 900_000_200, 900_000_300
+ADMIN, FOCAL, FACILITATOR, RECORDER = 900_000_100, 900_000_200, 900_000_300, 900_000_400
 FIRST_STRANGER, FIRST_OTHER_FACILITATOR = 900_001_000, 900_002_000
 GROUP_CHAT = -100_777_001
 # Monday after week 1's meeting: week 1 can be logged, week 2's meeting is ahead. With one hour
@@ -159,6 +167,13 @@ class Target:
     concern_reference: str
     member_code: str  # the group's invite link, which every member has
     chat_code: str  # a fresh code for /link in the group chat
+    # The roles an admin may end with /staff: group 1's facilitator's and a recorder's, as
+    # (staff row, since) of their buttons (bot/domain/buttons/staff.py, EndRole).
+    facilitator_role: tuple[int, int] = (0, 0)
+    recorder_role: tuple[int, int] = (0, 0)
+
+    def roles(self) -> list[tuple[StaffRole, tuple[int, int]]]:
+        return [("f", self.facilitator_role), ("r", self.recorder_role)]
 
     def secrets(self) -> tuple[str, ...]:
         """What no refusal may show."""
@@ -190,6 +205,7 @@ class Action:
 
 WIZARD_OK = WizardAnswer("ok", "1").pack()
 _GROUP_AT = {"fg": 1, "sl": 1, "sn": 1, "rw": 1, "ex": 1, "kg": 1, "km": 1, "fi": 1, "pk": 2}
+END_STEPS = (EndRole.ASK, EndRole.NO, EndRole.YES)
 
 
 def _name(data: str) -> str:
@@ -200,6 +216,8 @@ def _name(data: str) -> str:
         parts[at] = "G"
     if (parts[0] == "fg" and parts[2] in ("d", "dy", "pm")) or parts[0] == "km":
         parts[-1] = "M"
+    if parts[0] == "sr":  # ending a role: the staff row S, taken at T
+        parts[2:4] = ["S", "T"]
     return ":".join(parts)
 
 
@@ -256,6 +274,24 @@ def actions(t: Target) -> list[Action]:
                 InviteFacilitator(MISSING).pack(), ("alert",), "admin",
             )
             for gid in (g, None)
+        ),
+        # The admin's /staff, its two lists, and ending group 1's facilitator's and a
+        # recorder's role: ask, cancel, confirm (the confirmations are the last controls).
+        Action("/staff", "command", "/staff", None, ("refused",), "admin"),
+        *(
+            Action(
+                page(0).pack(), "press", page(0).pack(), page(999).pack(), ("alert",), "admin"
+            )
+            for page in (StaffFacilitatorsPage, StaffRecordersPage)
+        ),
+        *(
+            Action(
+                _name(EndRole(role, sid, since, step).pack()), "press",
+                EndRole(role, sid, since, step).pack(),
+                EndRole(role, MISSING, since, step).pack(), ("alert",), "admin",
+            )
+            for role, (sid, since) in t.roles()
+            for step in END_STEPS
         ),
         # The focal point's buttons on a concern: received, closed, answer the reporter.
         *(
@@ -634,6 +670,30 @@ async def make_facilitator(stage: Stage, uid: int, group_id: int) -> None:
         raise RuntimeError("unexpected code of conduct buttons")
 
 
+async def make_recorder(stage: Stage, uid: int) -> None:
+    """The admin's /recorders bm, then /start CODE and "I accept" by the new recorder."""
+    emu = stage.emu
+    emu.send_text(ADMIN, "/recorders bm")
+    link = await emu.wait_for_message(ADMIN, lambda m: "start=" in (m.text or ""), timeout=10)
+    code = _code_in(link.text or "", r"start=([A-Za-z0-9_-]+)")
+    emu.send_text(uid, f"/start {code}")
+    (accept, _decline) = await _wait_buttons(emu, uid, "rc:c:")
+    if accept != RecorderConduct(code, True).pack():
+        raise RuntimeError("unexpected code of conduct buttons")
+    emu.press_button(uid, stage.anchor(uid), accept)
+    await stage.settle()
+
+
+async def role_of(stage: Stage, uid: int, role: str) -> tuple[int, int]:
+    """The (staff row, since) that the buttons ending this person's role name."""
+    async with stage.rt.engine.connect() as conn:
+        p = await people.by_telegram_id(conn, uid)
+        row = await staff.get(conn, p.id, role) if p is not None else None
+    if row is None or not row.active:
+        raise RuntimeError(f"{uid} is not an active {role}")
+    return row.id, staff_roles.since(row)
+
+
 async def facilitator_edit(stage: Stage, data: str) -> str:
     """The facilitator presses one of his buttons; the text he then sees."""
     mark = len(stage.emu.state.calls)
@@ -714,6 +774,8 @@ async def set_up(stage: Stage, members: int, languages: Sequence[str]) -> tuple[
     emu.user(bystander, first_name="Bakary", language_code="en")
     concern_id, reference = await raise_concern(stage, bystander)
     emu.add_bot_to_group(GROUP_CHAT, FACILITATOR, chat_title="Kati Men chat")
+    emu.user(RECORDER, first_name="Awa", language_code="en")
+    await make_recorder(stage, RECORDER)
     membership = tables.membership
     async with stage.rt.engine.connect() as conn:
         membership_id = (
@@ -745,6 +807,8 @@ async def set_up(stage: Stage, members: int, languages: Sequence[str]) -> tuple[
         concern_reference=reference,
         member_code=member_code,
         chat_code=chat_code,
+        facilitator_role=await role_of(stage, FACILITATOR, staff.FACILITATOR),
+        recorder_role=await role_of(stage, RECORDER, staff.RECORDER),
     )
     return target, Cast(cast)
 
@@ -836,10 +900,15 @@ async def attack(
         result.cases.append(Case("(after all)", "nobody", "", "SENT", f"chats {sorted(late)}"))
 
 
+def _ends_role(action: Action) -> bool:
+    return action.name.startswith("sr:") and action.name.endswith(f":{EndRole.YES}")
+
+
 async def control(stage: Stage, table: list[Action], result: AuthzResult) -> None:
     who = {"facilitator": FACILITATOR, "admin": ADMIN, "focal point": FOCAL}
-    # Removing the member goes last: the partner invitation for him comes first.
-    ordered = sorted(table, key=lambda a: a.name == "fg:G:dy:M")
+    # Removing the member comes after the partner invitation for him; ending the facilitator's
+    # role after everything he does.
+    ordered = sorted(table, key=lambda a: (_ends_role(a), a.name == "fg:G:dy:M"))
     for action in ordered:
         if action.rightful is None:
             result.cases.append(Case(action.name, RIGHTFUL, "en", "n/a", "nobody may"))

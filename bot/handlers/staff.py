@@ -19,6 +19,7 @@ from bot.handlers import (
     group_chat,
     programme,
     recording_input,
+    staff_admin,
 )
 
 
@@ -31,4 +32,5 @@ def register(app: Application) -> None:
     facilitator_input.register(app)
     recording_input.register(app)
     group_chat.register(app)
+    staff_admin.register(app)  # /staff: the active staff, and ending a role
     programme.register(app)  # /programme and the monthly summary's job

@@ -4,8 +4,8 @@ Members get the default menu (set for every language at start). Each facilitator
 admin and safeguarding focal point gets a menu of their own (BotCommandScopeChat, in their
 language): their role's commands first, then the members' ones. It is set at start for everyone
 who has a role, again when a facilitator or recorder accepts an invitation or changes language,
-and taken away at the next start once the role is gone (and by `foyer facilitator revoke` or
-`foyer recorder revoke` when it reaches Telegram).
+and taken away at the next start once the role is gone (at once when an admin ends the role with
+/staff, and by `foyer facilitator revoke` or `foyer recorder revoke` when it reaches Telegram).
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def admin_commands(facilitator: bool) -> list[tuple[str, str]]:
         found.append(("groups", _("Every group, to see how it is going")))
     found.append(("programme", _("The programme's key numbers across every group, and a chart")))
     found.append(("recorders", _("Invite a recorder of the programme's voice messages")))
+    found.append(("staff", _("The facilitators and recorders active now; end someone's role")))
     found.append(("review", _("Listen to recordings and approve them")))
     return found
 

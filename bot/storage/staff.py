@@ -52,6 +52,17 @@ async def get(conn: AsyncConnection, person_id: int, role: str = FACILITATOR) ->
     return _row(row) if row else None
 
 
+async def by_id(conn: AsyncConnection, staff_id: int) -> StaffRow | None:
+    row = (
+        await conn.execute(
+            select(staff, person.c.telegram_id, person.c.first_name)
+            .join(person, person.c.id == staff.c.person_id)
+            .where(staff.c.id == staff_id)
+        )
+    ).first()
+    return _row(row) if row else None
+
+
 def _row(r: object) -> StaffRow:
     m = r._mapping  # type: ignore[attr-defined]
     return StaffRow(
@@ -185,6 +196,21 @@ async def groups_of(conn: AsyncConnection, person_id: int) -> list[int]:
         .order_by(facilitation.c.group_id)
     )
     return [r[0] for r in rows]
+
+
+async def facilitated_group_names(conn: AsyncConnection) -> dict[int, list[str]]:
+    """Each active facilitator's groups (by person id), names in group order: one query."""
+    rows = await conn.execute(
+        select(facilitation.c.person_id, group.c.name)
+        .join(group, group.c.id == facilitation.c.group_id)
+        .join(staff, staff.c.person_id == facilitation.c.person_id)
+        .where(*_active_staff())
+        .order_by(facilitation.c.person_id, group.c.id)
+    )
+    found: dict[int, list[str]] = {}
+    for person_id, name in rows:
+        found.setdefault(person_id, []).append(name)
+    return found
 
 
 async def facilitator_count(conn: AsyncConnection, group_id: int) -> int:

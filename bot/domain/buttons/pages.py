@@ -68,6 +68,18 @@ class FacilitatorGroupsPage(ListPage):
     LIST = "f"
 
 
+class StaffFacilitatorsPage(ListPage):
+    """/staff: the active facilitators."""
+
+    LIST = "a"
+
+
+class StaffRecordersPage(ListPage):
+    """/staff: the active recorders."""
+
+    LIST = "c"
+
+
 class MembersPage(GroupListPage):
     """A group's members, from its menu."""
 

@@ -1,6 +1,6 @@
 """Buttons of facilitators, admins and focal points, other than the group menu's
 (group_actions.py): the session log, broadcasts, the choice of a group for a command, reminders,
-exports, the /newgroup wizard, invitations, and the pages of long lists."""
+exports, the /newgroup wizard, invitations, an admin ending a role, and the pages of long lists."""
 
 from __future__ import annotations
 
@@ -254,3 +254,33 @@ class InvitePartnerOf(Button):
     @classmethod
     def from_match(cls, m: re.Match[str]) -> InvitePartnerOf:
         return cls(int(m[1]), int(m[2]))
+
+
+# --- an admin ending a facilitator's or a recorder's role (/staff) -----------------------------
+
+StaffRole = Literal["f", "r"]  # facilitator, recorder
+EndStep = Literal["a", "y", "n"]  # ask (the confirmation screen), yes, no
+
+
+@dataclass(frozen=True)
+class EndRole(Button):
+    """sr:<f|r>:<staff row>:<since>:<a|y|n>. `since` is when the person took the role (Unix
+    seconds): a button shown before the role ended and was taken again is stale, so it never
+    ends the new role."""
+
+    role: StaffRole
+    staff_id: int
+    since: int
+    step: EndStep
+
+    ASK: ClassVar[EndStep] = "a"
+    YES: ClassVar[EndStep] = "y"
+    NO: ClassVar[EndStep] = "n"
+    PATTERN = re.compile(r"sr:([fr]):(\d{1,10}):(\d{1,12}):([ayn])")
+
+    def pack(self) -> str:
+        return joined("sr", self.role, self.staff_id, self.since, self.step)
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> EndRole:
+        return cls(cast(StaffRole, m[1]), int(m[2]), int(m[3]), cast(EndStep, m[4]))
