@@ -12,7 +12,7 @@ from bot.domain.buttons.staff import ConductAnswer, InviteFacilitator
 from bot.handlers import paging, staff_conduct
 from bot.handlers.common import Buttons, reply, rt
 from bot.handlers.routing import answers
-from bot.handlers.staff_auth import Context, acknowledged, admin_only
+from bot.handlers.staff_auth import Context, acknowledged, admin_only, admin_pages
 from bot.i18n import _
 from bot.services import facilitation
 from bot.services.staff_access import Staff
@@ -103,12 +103,7 @@ async def _groups_page(
     return text, buttons + paging.nav(p, FacilitatorGroupsPage)
 
 
-@answers(FacilitatorGroupsPage)
-@admin_only
-async def on_groups_page(
-    update: Update, context: Context, _who: Staff, asked: FacilitatorGroupsPage
-) -> None:
-    await paging.turn(update, await _groups_page(context, asked.page))
+admin_pages(FacilitatorGroupsPage, _groups_page)
 
 
 @answers(InviteFacilitator)

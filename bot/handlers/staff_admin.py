@@ -24,7 +24,7 @@ from bot.handlers import paging, staff_menus
 from bot.handlers.common import Buttons, edit, reply, rt
 from bot.handlers.recording_roles import languages_text
 from bot.handlers.routing import answers
-from bot.handlers.staff_auth import Context, admin_only
+from bot.handlers.staff_auth import Context, admin_only, admin_pages
 from bot.i18n import _
 from bot.services import staff_roles
 from bot.services.staff_access import Staff
@@ -114,20 +114,8 @@ async def _recorders_page(context: Context, number: int) -> tuple[str, Buttons] 
     return "\n".join(lines), buttons + paging.nav(p, StaffRecordersPage)
 
 
-@answers(StaffFacilitatorsPage)
-@admin_only
-async def on_facilitators_page(
-    update: Update, context: Context, _who: Staff, asked: StaffFacilitatorsPage
-) -> None:
-    await paging.turn(update, await _facilitators_page(context, asked.page))
-
-
-@answers(StaffRecordersPage)
-@admin_only
-async def on_recorders_page(
-    update: Update, context: Context, _who: Staff, asked: StaffRecordersPage
-) -> None:
-    await paging.turn(update, await _recorders_page(context, asked.page))
+admin_pages(StaffFacilitatorsPage, _facilitators_page)
+admin_pages(StaffRecordersPage, _recorders_page)
 
 
 # --- ending a role -------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.domain.buttons.group_actions import OfGroup
+from bot.domain.buttons.pages import ListPage
 from bot.domain.policy import Action, Actor, NotAllowed, may
-from bot.handlers.common import reply, rt
+from bot.handlers import paging
+from bot.handlers.common import Buttons, reply, rt
 from bot.handlers.routing import answer_stale, answers
 from bot.i18n import _
 from bot.services import concerns, staff_access
@@ -143,6 +145,19 @@ facilitator_only = _role_only(lambda a: may(a, Action.CREATE_GROUP))
 admin_only = _role_only(lambda a: may(a, Action.MANAGE_FACILITATORS))
 # /groups: a facilitator sees their groups, an admin every group.
 facilitator_or_admin = _role_only(lambda a: a.is_admin or may(a, Action.CREATE_GROUP))
+
+Page = tuple[str, Buttons] | None  # a list's page as paging.turn shows it (None: no such page)
+
+
+def admin_pages(
+    family: type[ListPage], build: Callable[[Context, int], Coroutine[Any, Any, Page]]
+) -> None:
+    """Previous / Next in an admin's list: ``build`` makes page N, for admins only."""
+
+    async def turning(update: Update, context: Context, _who: Staff, asked: ListPage) -> None:
+        await paging.turn(update, await build(context, asked.page))
+
+    answers(family)(admin_only(turning))
 
 
 def focal_point_only(
