@@ -125,38 +125,32 @@ def forget(context: ContextTypes.DEFAULT_TYPE, user_id: int, *, safety_only: boo
     return True
 
 
-class AwaitingStaffInput(filters.MessageFilter):
-    """Private messages, not commands, from someone Foyer asked for a staff answer."""
+class AwaitingInput(filters.MessageFilter):
+    """Private messages, not commands, from someone Foyer asked a question that ``takes``."""
 
-    def __init__(self, app: Application) -> None:
-        super().__init__(name="AwaitingStaffInput")
+    def __init__(self, app: Application, name: str, takes: Callable[[Question], bool]) -> None:
+        super().__init__(name=name)
         self._app = app
+        self._takes = takes
 
     def filter(self, message: Message) -> bool:
         user = message.from_user
         if user is None or message.chat.type != "private":
             return False
         found = _current(self._app, user.id)
-        if found is None or found.question.safety or found.question.recording:
+        if found is None or not self._takes(found.question):
             return False
         return not (message.text or "").startswith("/")
 
 
-class AwaitingRecorderInput(filters.MessageFilter):
-    """Private messages, not commands, from someone Foyer asked for a recording or a reason."""
+def awaiting_staff_input(app: Application) -> AwaitingInput:
+    """A staff answer: neither a safety dialogue's nor the audio library's."""
+    return AwaitingInput(app, "AwaitingStaffInput", lambda q: not (q.safety or q.recording))
 
-    def __init__(self, app: Application) -> None:
-        super().__init__(name="AwaitingRecorderInput")
-        self._app = app
 
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        if user is None or message.chat.type != "private":
-            return False
-        found = _current(self._app, user.id)
-        if found is None or not found.question.recording:
-            return False
-        return not (message.text or "").startswith("/")
+def awaiting_recorder_input(app: Application) -> AwaitingInput:
+    """A recording, or the reason a recording is rejected."""
+    return AwaitingInput(app, "AwaitingRecorderInput", lambda q: q.recording)
 
 
 # --- who answers each staff question -------------------------------------------------------

@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.domain.policy import Action, may
 from bot.handlers.common import reply
-from bot.handlers.dialogue import Awaiting, AwaitingStaffInput, expect, take, typed_step
+from bot.handlers.dialogue import Awaiting, awaiting_staff_input, expect, take, typed_step
 from bot.handlers.staff_auth import Context, facilitating, refuse, staff_of, telegram_id
 from bot.i18n import _
 from bot.services.staff_access import Facilitating, Staff
@@ -62,4 +62,4 @@ async def cancel_command(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("cancel", cancel_command, filters=private))
-    app.add_handler(MessageHandler(AwaitingStaffInput(app), on_typed))
+    app.add_handler(MessageHandler(awaiting_staff_input(app), on_typed))

@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import Application, MessageHandler
 
 from bot.handlers import recording, recording_review, recording_roles
-from bot.handlers.dialogue import AwaitingRecorderInput, Question, take
+from bot.handlers.dialogue import Question, awaiting_recorder_input, take
 from bot.handlers.staff_auth import Context, telegram_id
 
 
@@ -27,4 +27,4 @@ def register(app: Application) -> None:
     recording_roles.register(app)
     recording.register(app)
     recording_review.register(app)
-    app.add_handler(MessageHandler(AwaitingRecorderInput(app), on_input))
+    app.add_handler(MessageHandler(awaiting_recorder_input(app), on_input))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.couples import has_couples_track
 from bot.domain.curricula import Curricula
@@ -167,8 +167,8 @@ def protect_all(laid: dict[Indicator, _Laid], min_count: int) -> dict[Indicator,
     return {i: _protect(x, min_count) for i, x in laid.items()}
 
 
-async def build_on(
-    conn: AsyncConnection,
+async def build(
+    engine: AsyncEngine,
     curricula: Curricula,
     *,
     start: date,
@@ -178,13 +178,17 @@ async def build_on(
     min_count: int,
     audience: Audience = "programme",
 ) -> ProgrammeReport:
+    """The report for ``start``..``end`` (both included), every count protected. The
+    database is read first and let go before the long protection."""
     labels = periods(start, end, period_kind)
     country = country.upper() if country else None
     indicators = indicators_for(audience)
-    counted = await count_all(
-        conn, indicators, start=start, end=end, kind=period_kind, periods=labels
-    )
-    groups = _groups(await group_rows(conn), curricula, start, end, period_kind, country)
+    async with engine.connect() as conn:
+        counted = await count_all(
+            conn, indicators, start=start, end=end, kind=period_kind, periods=labels
+        )
+        rows = await group_rows(conn)
+    groups = _groups(rows, curricula, start, end, period_kind, country)
     active = {gid for cells in counted.values() for gid, _, _ in cells}
     groups = [g for g in groups if g.running or g.info.id in active]
     # Help and concerns of people in no group belong to no country: left out of a country's.
@@ -207,29 +211,3 @@ async def build_on(
         tables=tables,
         audience=audience,
     )
-
-
-async def build(
-    engine_or_conn: AsyncEngine | AsyncConnection,
-    curricula: Curricula,
-    *,
-    start: date,
-    end: date,
-    country: str | None,
-    period_kind: PeriodKind,
-    min_count: int,
-    audience: Audience = "programme",
-) -> ProgrammeReport:
-    """The report for ``start``..``end`` (both included), every count protected."""
-    kwargs: dict[str, Any] = dict(
-        start=start,
-        end=end,
-        country=country,
-        period_kind=period_kind,
-        min_count=min_count,
-        audience=audience,
-    )
-    if isinstance(engine_or_conn, AsyncConnection):
-        return await build_on(engine_or_conn, curricula, **kwargs)
-    async with engine_or_conn.connect() as conn:
-        return await build_on(conn, curricula, **kwargs)
